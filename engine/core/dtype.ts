@@ -1,0 +1,32 @@
+/** Element types. float32 is the default; float64 exists for gradient checking; int32 holds class indices. */
+export type DType = 'float32' | 'float64' | 'int32';
+
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+
+export function allocate(dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(size);
+    case 'float64':
+      return new Float64Array(size);
+    case 'int32':
+      return new Int32Array(size);
+  }
+}
+
+export function dtypeOf(data: TypedArray): DType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  return 'int32';
+}
+
+/** Result type of an op over several inputs: float64 wins, then float32; int32 only if all are int32. */
+export function promoteTypes(...dtypes: DType[]): DType {
+  if (dtypes.includes('float64')) return 'float64';
+  if (dtypes.includes('float32')) return 'float32';
+  return 'int32';
+}
+
+export function isFloating(dtype: DType): boolean {
+  return dtype !== 'int32';
+}
