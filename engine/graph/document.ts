@@ -1,0 +1,185 @@
+/**
+ * The graph document: what the canvas edits and `bpstudio` reads — nodes with typed params and
+ * positions, edges between ports, and optional training settings. Parsed with zod; every
+ * problem is reported with its JSON path. Older format versions are migrated; newer ones are
+ * refused with a clear message. Documented in docs/graph-format.md.
+ */
+import { z } from 'zod';
+
+export const CURRENT_FORMAT_VERSION = 2;
+
+const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
+
+/** Explicit parameter values stored on a node: fixed-weight lessons and imported models. */
+export const tensorValueSchema = z.object({
+  shape: z.array(z.number().int().nonnegative()),
+  data: z.array(finite),
+});
+export type TensorValue = z.infer<typeof tensorValueSchema>;
+
+export const nodeSchema = z.object({
+  id: z.string().min(1, 'node id must not be empty'),
+  type: z.string().min(1),
+  label: z.string().optional(),
+  params: z.record(z.string(), z.unknown()).default({}),
+  position: z.object({ x: finite, y: finite }).default({ x: 0, y: 0 }),
+  /** Parameter tensors by name (`weight`, `bias`) that replace the initialiser. */
+  weights: z.record(z.string(), tensorValueSchema).optional(),
+});
+export type GraphNode = z.infer<typeof nodeSchema>;
+
+export const edgeSchema = z.object({
+  id: z.string().min(1),
+  source: z.string().min(1),
+  sourcePort: z.string().min(1).default('out'),
+  target: z.string().min(1),
+  targetPort: z.string().min(1).default('in'),
+});
+export type GraphEdge = z.infer<typeof edgeSchema>;
+
+export const datasetRefSchema = z.object({
+  /** A built-in dataset name (`xor`, `iris`, `circle`, …) or a file path (CSV, IDX images). */
+  name: z.string().min(1),
+  /** Built-in dataset params (`n`, `noise`, `seed`, `labels`) or file options (`labelColumn`, `labelsFile`). */
+  params: z.record(z.string(), z.union([z.number(), z.string()])).default({}),
+});
+export type DatasetRef = z.infer<typeof datasetRefSchema>;
+
+export const optimizerSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('sgd'),
+    lr: finite.positive(),
+    momentum: finite.min(0).max(1).default(0),
+    weightDecay: finite.min(0).default(0),
+    nesterov: z.boolean().default(false),
+  }),
+  z.object({
+    type: z.literal('adam'),
+    lr: finite.positive().default(0.001),
+    beta1: finite.min(0).lt(1).default(0.9),
+    beta2: finite.min(0).lt(1).default(0.999),
+    eps: finite.positive().default(1e-8),
+    weightDecay: finite.min(0).default(0),
+  }),
+]);
+export type OptimizerSettings = z.infer<typeof optimizerSchema>;
+
+export const trainingSchema = z.object({
+  dataset: datasetRefSchema.optional(),
+  /** A separate test set (e.g. Fashion-MNIST's t10k files); when given, `split.test` is not used. */
+  testDataset: datasetRefSchema.optional(),
+  optimizer: optimizerSchema.default({ type: 'sgd', lr: 0.01, momentum: 0, weightDecay: 0, nesterov: false }),
+  batchSize: z.number().int().positive().default(32),
+  epochs: z.number().int().positive().default(10),
+  seed: z.number().int().default(0),
+  /** Fractions of the data held out; the rest trains. */
+  split: z
+    .object({
+      test: finite.min(0).lt(1).default(0.2),
+      validation: finite.min(0).lt(1).default(0),
+      stratify: z.boolean().default(true),
+    })
+    .default({ test: 0.2, validation: 0, stratify: true }),
+  normalize: z.enum(['none', 'standardize', 'minmax', 'scale255']).default('none'),
+  shuffle: z.boolean().default(true),
+  dropLast: z.boolean().default(false),
+});
+export type TrainingSettings = z.infer<typeof trainingSchema>;
+
+export const documentSchema = z.object({
+  formatVersion: z.literal(CURRENT_FORMAT_VERSION),
+  name: z.string().default('Untitled'),
+  description: z.string().optional(),
+  nodes: z.array(nodeSchema),
+  edges: z.array(edgeSchema).default([]),
+  training: trainingSchema.optional(),
+});
+export type GraphDocument = z.infer<typeof documentSchema>;
+/** A document as written by hand or an older app: defaults not yet applied. */
+export type GraphDocumentInput = z.input<typeof documentSchema>;
+
+/** One problem found while reading a document file, with the JSON path where it is. */
+export interface DocumentIssue {
+  /** JSON path, e.g. `nodes[2].params.outFeatures` (empty for the whole document). */
+  path: string;
+  message: string;
+}
+
+export type ParseResult = { ok: true; document: GraphDocument; migratedFrom?: number } | { ok: false; issues: DocumentIssue[] };
+
+/** `nodes[2].params` from ['nodes', 2, 'params']. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out;
+}
+
+/**
+ * Migrations from each older format version to the next. Version 1 (the first drafts) wrote
+ * edges as `{ from: { node, port }, to: { node, port } }`; version 2 writes xyflow's flat
+ * `source`/`sourcePort`/`target`/`targetPort`.
+ */
+const migrations: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {
+  1: (doc) => {
+    const edges = Array.isArray(doc['edges']) ? (doc['edges'] as unknown[]) : [];
+    return {
+      ...doc,
+      formatVersion: 2,
+      edges: edges.map((e, i) => {
+        if (typeof e !== 'object' || e === null) return e;
+        const r = e as Record<string, unknown>;
+        const from = (r['from'] ?? {}) as Record<string, unknown>;
+        const to = (r['to'] ?? {}) as Record<string, unknown>;
+        return { id: r['id'] ?? `e${i}`, source: from['node'], sourcePort: from['port'] ?? 'out', target: to['node'], targetPort: to['port'] ?? 'in' };
+      }),
+    };
+  },
+};
+
+/** Parse a document from JSON text or a value: schema check, migration, unique ids. Never throws. */
+export function parseDocument(input: unknown): ParseResult {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input);
+    } catch (e) {
+      return { ok: false, issues: [{ path: '', message: `not valid JSON: ${(e as Error).message}` }] };
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, issues: [{ path: '', message: 'a graph document must be a JSON object with formatVersion, nodes and edges' }] };
+  }
+  let raw = value as Record<string, unknown>;
+  const version = raw['formatVersion'];
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return { ok: false, issues: [{ path: 'formatVersion', message: `formatVersion must be a positive integer, got ${JSON.stringify(version)}` }] };
+  }
+  if (version > CURRENT_FORMAT_VERSION) {
+    return {
+      ok: false,
+      issues: [{
+        path: 'formatVersion',
+        message: `this document has formatVersion ${version}, newer than this version of Backprop Studio understands (${CURRENT_FORMAT_VERSION}); update the app to open it`,
+      }],
+    };
+  }
+  for (let v = version; v < CURRENT_FORMAT_VERSION; v++) raw = migrations[v]!(raw);
+  const parsed = documentSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) };
+  }
+  const doc = parsed.data;
+  const issues: DocumentIssue[] = [];
+  const seen = new Map<string, number>();
+  doc.nodes.forEach((n, i) => {
+    if (seen.has(n.id)) issues.push({ path: `nodes[${i}].id`, message: `duplicate node id "${n.id}" (also nodes[${seen.get(n.id)}])` });
+    else seen.set(n.id, i);
+  });
+  const seenEdges = new Set<string>();
+  doc.edges.forEach((e, i) => {
+    if (seenEdges.has(e.id)) issues.push({ path: `edges[${i}].id`, message: `duplicate edge id "${e.id}"` });
+    seenEdges.add(e.id);
+  });
+  if (issues.length > 0) return { ok: false, issues };
+  return version < CURRENT_FORMAT_VERSION ? { ok: true, document: doc, migratedFrom: version } : { ok: true, document: doc };
+}

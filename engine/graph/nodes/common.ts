@@ -1,0 +1,54 @@
+import type { Tensor } from '../../core/tensor';
+import { tensor } from '../../core/creation';
+import { EngineError } from '../../core/errors';
+import type { TensorValue } from '../document';
+import type { GraphNode } from '../document';
+import type { ForwardContext, NodeRuntime, ParamSpec, PortDef, PortKind } from '../node-def';
+import { NodeShapeError } from '../node-def';
+import type { SymShape } from '../symbolic';
+import { formatSymShape } from '../symbolic';
+
+export const tensorIn = (name = 'in', label?: string): PortDef => ({ name, kind: 'tensor', ...(label ? { label } : {}) });
+export const tensorOut = (name = 'out'): PortDef => ({ name, kind: 'tensor' });
+export const port = (name: string, kind: PortKind, extra: Partial<PortDef> = {}): PortDef => ({ name, kind, ...extra });
+
+export const intParam = (label: string, description: string, dflt: number, min?: number, max?: number): ParamSpec => ({
+  kind: 'int', label, description, default: dflt, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}),
+});
+export const floatParam = (label: string, description: string, dflt: number, min?: number, max?: number): ParamSpec => ({
+  kind: 'float', label, description, default: dflt, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}),
+});
+export const boolParam = (label: string, description: string, dflt: boolean): ParamSpec => ({ kind: 'bool', label, description, default: dflt });
+export const enumParam = (
+  label: string,
+  description: string,
+  options: readonly string[],
+  dflt: string,
+  optionLabels?: readonly string[],
+): ParamSpec => ({ kind: 'enum', label, description, options, default: dflt, ...(optionLabels ? { optionLabels } : {}) });
+
+/** A stateless node whose forward maps input tensors to output tensors. */
+export function stateless(forward: (inputs: Readonly<Record<string, Tensor>>, ctx: ForwardContext) => Record<string, Tensor>): NodeRuntime {
+  return { parameters: [], buffers: [], forward };
+}
+
+/** The input shape on a port, which validation guarantees is connected for required ports. */
+export function inShape(inputs: Readonly<Record<string, SymShape>>, name = 'in'): SymShape {
+  const s = inputs[name];
+  if (!s) throw new NodeShapeError(`input "${name}" is not connected`, name);
+  return s;
+}
+
+/** Same shape out as in (activations, elementwise unary ops). */
+export const sameShape = ({ inputs }: { inputs: Readonly<Record<string, SymShape>> }): Record<string, SymShape> => ({ out: inShape(inputs) });
+
+/** Check a stored weight's shape and turn it into a tensor. */
+export function storedTensor(node: GraphNode, name: string, value: TensorValue, expected: readonly number[]): Tensor {
+  const ok = value.shape.length === expected.length && value.shape.every((d, i) => d === expected[i]);
+  if (!ok) {
+    throw new EngineError(`node "${node.label ?? node.id}": stored ${name} has shape [${value.shape.join(', ')}], expected [${expected.join(', ')}]`);
+  }
+  return tensor(Float32Array.from(value.data), { shape: expected });
+}
+
+export const shapeText = formatSymShape;

@@ -1,0 +1,276 @@
+/**
+ * Validation and shape inference of a graph document. Never throws on a user document: every
+ * problem becomes a diagnostic naming the node (and port) at fault in words a person
+ * understands, e.g. `Linear "hidden": input has 3 features but in_features is 4`.
+ */
+import type { GraphDocument, GraphEdge, GraphNode } from './document';
+import type { DataBinding, NodeDef, ParamValues, PortDef, PortKind } from './node-def';
+import { NodeShapeError } from './node-def';
+import { checkParam, getNodeDef, resolveParams } from './node-registry';
+import { formatSymShape, type SymShape } from './symbolic';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Diagnostic {
+  severity: Severity;
+  /** A stable machine-readable kind, e.g. `shape-mismatch`, `cycle`, `missing-input`. */
+  code: string;
+  message: string;
+  nodeId?: string;
+  port?: string;
+  edgeId?: string;
+}
+
+export interface ValidateOptions {
+  /** Shapes come from this dataset (its feature and target shapes, number of classes). */
+  data?: DataBinding | null;
+  /** Training is asked for: a Loss node is required. Defaults to whether the document has `training`. */
+  requireLoss?: boolean;
+}
+
+export interface ValidationResult {
+  /** True when there is no error (warnings allowed). */
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  /** Nodes in an order where every node comes after its inputs (cycles excluded). */
+  order: string[];
+  /** Inferred shape of every output port, keyed `nodeId:port`. */
+  portShapes: Map<string, SymShape>;
+  /** Inferred shape of every edge (the shape of its source port). */
+  edgeShapes: Map<string, SymShape>;
+  /** Params with defaults applied, per node. */
+  params: Map<string, ParamValues>;
+}
+
+/** `Linear "hidden"` — how a node is named in messages. */
+export function nodeTitle(node: GraphNode, def?: NodeDef): string {
+  return `${def?.label ?? node.type} "${node.label ?? node.id}"`;
+}
+
+export const portKey = (nodeId: string, port: string): string => `${nodeId}:${port}`;
+
+export function validateDocument(doc: GraphDocument, options: ValidateOptions = {}): ValidationResult {
+  const diagnostics: Diagnostic[] = [];
+  const nodes = new Map(doc.nodes.map((n) => [n.id, n]));
+  const defs = new Map<string, NodeDef>();
+  const params = new Map<string, ParamValues>();
+  const err = (d: Omit<Diagnostic, 'severity'>): void => void diagnostics.push({ severity: 'error', ...d });
+  const warn = (d: Omit<Diagnostic, 'severity'>): void => void diagnostics.push({ severity: 'warning', ...d });
+
+  // 1. Node types and params
+  for (const node of doc.nodes) {
+    const def = getNodeDef(node.type);
+    if (!def) {
+      err({ code: 'unknown-type', nodeId: node.id, message: `node "${node.label ?? node.id}" has unknown type "${node.type}"` });
+      continue;
+    }
+    defs.set(node.id, def);
+    const resolved = resolveParams(def, node.params);
+    params.set(node.id, resolved);
+    for (const key of Object.keys(node.params)) {
+      if (!(key in def.params)) warn({ code: 'unknown-param', nodeId: node.id, message: `${nodeTitle(node, def)}: unknown param "${key}" is ignored` });
+    }
+    let paramsOk = true;
+    for (const [name, spec] of Object.entries(def.params)) {
+      const problem = checkParam(name, spec, resolved[name]);
+      if (problem) {
+        paramsOk = false;
+        err({ code: 'param-range', nodeId: node.id, message: `${nodeTitle(node, def)}: ${problem}` });
+      }
+    }
+    if (paramsOk && def.checkParams) {
+      for (const m of def.checkParams(resolved)) err({ code: 'param-range', nodeId: node.id, message: `${nodeTitle(node, def)}: ${m}` });
+    }
+  }
+
+  // 2. Edges: endpoints, ports, kinds, one edge per input port
+  const incoming = new Map<string, Map<string, GraphEdge>>();
+  const outgoing = new Map<string, GraphEdge[]>();
+  const validEdges: GraphEdge[] = [];
+  for (const e of doc.edges) {
+    const src = nodes.get(e.source);
+    const dst = nodes.get(e.target);
+    if (!src || !dst) {
+      err({ code: 'dangling-edge', edgeId: e.id, message: `edge "${e.id}" connects ${!src ? `missing node "${e.source}"` : `"${e.source}"`} to ${!dst ? `missing node "${e.target}"` : `"${e.target}"`}` });
+      continue;
+    }
+    const sdef = defs.get(src.id);
+    const ddef = defs.get(dst.id);
+    if (!sdef || !ddef) continue;
+    const sp = sdef.outputs.find((p) => p.name === e.sourcePort);
+    const dp = ddef.inputs.find((p) => p.name === e.targetPort);
+    if (!sp) {
+      err({ code: 'unknown-port', edgeId: e.id, nodeId: src.id, port: e.sourcePort, message: `${nodeTitle(src, sdef)} has no output "${e.sourcePort}"${portList(sdef.outputs)}` });
+      continue;
+    }
+    if (!dp) {
+      err({ code: 'unknown-port', edgeId: e.id, nodeId: dst.id, port: e.targetPort, message: `${nodeTitle(dst, ddef)} has no input "${e.targetPort}"${portList(ddef.inputs)}` });
+      continue;
+    }
+    const why = connectionProblem(sp, dp);
+    if (why) {
+      err({ code: 'port-kind', edgeId: e.id, nodeId: dst.id, port: dp.name, message: `${nodeTitle(dst, ddef)}: input "${dp.name}" ${why}, but ${nodeTitle(src, sdef)} gives ${kindWords(sp.kind)}` });
+      continue;
+    }
+    const ins = incoming.get(dst.id) ?? new Map<string, GraphEdge>();
+    if (ins.has(dp.name)) {
+      err({ code: 'multiple-inputs', edgeId: e.id, nodeId: dst.id, port: dp.name, message: `${nodeTitle(dst, ddef)}: input "${dp.name}" has more than one incoming edge; add them with an Add node` });
+      continue;
+    }
+    if (src.id === dst.id) {
+      err({ code: 'cycle', edgeId: e.id, nodeId: src.id, message: `${nodeTitle(src, sdef)} is connected to itself` });
+      continue;
+    }
+    ins.set(dp.name, e);
+    incoming.set(dst.id, ins);
+    outgoing.set(src.id, [...(outgoing.get(src.id) ?? []), e]);
+    validEdges.push(e);
+  }
+
+  // 3. Missing inputs, unused results
+  for (const node of doc.nodes) {
+    const def = defs.get(node.id);
+    if (!def) continue;
+    for (const p of def.inputs) {
+      if (!p.optional && !incoming.get(node.id)?.has(p.name)) {
+        err({ code: 'missing-input', nodeId: node.id, port: p.name, message: `${nodeTitle(node, def)}: input "${p.name}" is not connected` });
+      }
+    }
+    const sink = def.outputs.length === 0 || def.type === 'Loss';
+    if (!sink && !(outgoing.get(node.id)?.length)) {
+      warn({ code: 'unused', nodeId: node.id, message: `${nodeTitle(node, def)}: its output is not used by any node` });
+    }
+  }
+
+  // 4. Cycles (Kahn's algorithm; what is left over lies on or after a cycle)
+  const indeg = new Map(doc.nodes.map((n) => [n.id, incoming.get(n.id)?.size ?? 0]));
+  const queue = doc.nodes.filter((n) => indeg.get(n.id) === 0).map((n) => n.id);
+  const order: string[] = [];
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    order.push(id);
+    for (const e of outgoing.get(id) ?? []) {
+      const left = indeg.get(e.target)! - 1;
+      indeg.set(e.target, left);
+      if (left === 0) queue.push(e.target);
+    }
+  }
+  if (order.length < doc.nodes.length) {
+    const stuck = doc.nodes.filter((n) => !order.includes(n.id));
+    const cycle = findCycle(stuck.map((n) => n.id), outgoing);
+    const names = (cycle.length > 0 ? cycle : stuck.map((n) => n.id)).map((id) => nodeTitle(nodes.get(id)!, defs.get(id)));
+    err({ code: 'cycle', nodeId: cycle[0] ?? stuck[0]!.id, message: `the graph has a cycle: ${names.join(' → ')}${cycle.length > 0 ? ` → ${names[0]}` : ''}` });
+  }
+
+  // 5. Datasets, losses
+  const data = options.data ?? null;
+  const inputDatasets = new Map<string, string>();
+  for (const node of doc.nodes) {
+    if (node.type !== 'Input') continue;
+    const ds = (params.get(node.id)?.['dataset'] as string | undefined) || doc.training?.dataset?.name || '';
+    if (ds) inputDatasets.set(node.id, ds);
+  }
+  const distinct = [...new Set(inputDatasets.values())];
+  if (distinct.length > 1) {
+    for (const [id, ds] of inputDatasets) {
+      if (ds !== distinct[0]) {
+        err({ code: 'incompatible-datasets', nodeId: id, message: `${nodeTitle(nodes.get(id)!, defs.get(id))} reads dataset "${ds}" but other inputs read "${distinct[0]}"; every Input of one graph must be fed from the same dataset` });
+      }
+    }
+  }
+  const losses = doc.nodes.filter((n) => n.type === 'Loss');
+  const requireLoss = options.requireLoss ?? doc.training !== undefined;
+  if (requireLoss && losses.length === 0) {
+    err({ code: 'no-loss', message: 'training needs a Loss node: connect the prediction and the Target to a Loss' });
+  }
+  if (losses.length > 1) {
+    for (const l of losses.slice(1)) err({ code: 'several-losses', nodeId: l.id, message: `${nodeTitle(l, defs.get(l.id))}: a graph has one Loss; add the losses with an Add node` });
+  }
+
+  // 6. Shape inference in topological order
+  const portShapes = new Map<string, SymShape>();
+  const failed = new Set<string>();
+  for (const id of order) {
+    const node = nodes.get(id)!;
+    const def = defs.get(id);
+    if (!def || diagnostics.some((d) => d.severity === 'error' && d.nodeId === id && d.code === 'param-range')) {
+      failed.add(id);
+      continue;
+    }
+    const inputs: Record<string, SymShape> = {};
+    let blocked = false;
+    for (const [portName, e] of incoming.get(id) ?? []) {
+      const s = portShapes.get(portKey(e.source, e.sourcePort));
+      if (!s) blocked = true;
+      else inputs[portName] = s;
+    }
+    if (blocked || def.inputs.some((p) => !p.optional && !inputs[p.name])) {
+      failed.add(id);
+      continue;
+    }
+    try {
+      const outs = def.inferShapes({ node, params: params.get(id)!, inputs, data });
+      for (const [p, s] of Object.entries(outs)) portShapes.set(portKey(id, p), s);
+    } catch (e) {
+      failed.add(id);
+      const port = e instanceof NodeShapeError ? e.port : undefined;
+      err({ code: 'shape-mismatch', nodeId: id, ...(port ? { port } : {}), message: `${nodeTitle(node, def)}: ${(e as Error).message}` });
+    }
+  }
+  const edgeShapes = new Map<string, SymShape>();
+  for (const e of validEdges) {
+    const s = portShapes.get(portKey(e.source, e.sourcePort));
+    if (s) edgeShapes.set(e.id, s);
+  }
+
+  return { ok: !diagnostics.some((d) => d.severity === 'error'), diagnostics, order, portShapes, edgeShapes, params };
+}
+
+function portList(ports: readonly PortDef[]): string {
+  return ports.length === 0 ? ' (it has none)' : ` (it has ${ports.map((p) => `"${p.name}"`).join(', ')})`;
+}
+
+function kindWords(kind: PortKind): string {
+  return kind === 'tensor' ? 'a tensor' : kind === 'labels' ? 'labels' : 'a loss';
+}
+
+/** Why an output port may not feed an input port, or null when it may. */
+export function connectionProblem(from: PortDef, to: PortDef): string | null {
+  if (from.kind === to.kind || to.accepts?.includes(from.kind)) return null;
+  return `expects ${kindWords(to.kind)}${to.accepts ? ` or ${to.accepts.map(kindWords).join(' or ')}` : ''}`;
+}
+
+function findCycle(ids: readonly string[], outgoing: Map<string, GraphEdge[]>): string[] {
+  const inSet = new Set(ids);
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | null => {
+    state.set(id, 1);
+    stack.push(id);
+    for (const e of outgoing.get(id) ?? []) {
+      if (!inSet.has(e.target)) continue;
+      if (state.get(e.target) === 1) return stack.slice(stack.indexOf(e.target));
+      if (!state.has(e.target)) {
+        const c = visit(e.target);
+        if (c) return c;
+      }
+    }
+    stack.pop();
+    state.set(id, 2);
+    return null;
+  };
+  for (const id of ids) {
+    if (!state.has(id)) {
+      const c = visit(id);
+      if (c) return c;
+    }
+  }
+  return [];
+}
+
+/** A summary line per diagnostic, for the CLI. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.severity}: ${d.message}`;
+}
+
+export { formatSymShape };

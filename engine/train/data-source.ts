@@ -1,0 +1,104 @@
+/**
+ * From a document's dataset reference to the tensors a trainer feeds: load (built-in name, CSV
+ * or IDX file), split with the seed, normalise with statistics fitted on the training split.
+ */
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { tensor } from '../core/creation';
+import type { Tensor } from '../core/tensor';
+import type { Dataset } from '../data/dataset';
+import { numClasses } from '../data/dataset';
+import { DataError } from '../data/errors';
+import { isBuiltinDataset, listBuiltinDatasets, loadBuiltinDataset } from '../data/builtin';
+import { loadCsvFile } from '../data/csv';
+import { loadIdxDataset } from '../data/idx';
+import { trainTestSplit } from '../data/split';
+import { fitNormalization, applyNormalization, type Normalization } from '../data/transforms';
+import type { DatasetRef, TrainingSettings } from '../graph/document';
+import type { BatchFeed, DataBinding } from '../graph/node-def';
+
+/** Load the dataset a document names: a built-in, a .csv file, or IDX images (params.labels names the labels file). */
+export function loadDatasetRef(ref: DatasetRef, baseDir = process.cwd()): Dataset {
+  if (isBuiltinDataset(ref.name)) return loadBuiltinDataset(ref.name, ref.params);
+  const path = isAbsolute(ref.name) ? ref.name : resolve(baseDir, ref.name);
+  if (!existsSync(path)) {
+    const names = listBuiltinDatasets().map((d) => d.name).join(', ');
+    throw new DataError(`dataset "${ref.name}" is neither a built-in dataset (${names}) nor an existing file`, { file: ref.name });
+  }
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.csv') || lower.endsWith('.tsv') || lower.endsWith('.txt')) {
+    const p = ref.params;
+    return loadCsvFile(path, {
+      ...(lower.endsWith('.tsv') ? { delimiter: '\t' } : {}),
+      ...(p['label'] !== undefined ? { label: p['label'] } : {}),
+      ...(p['task'] === 'classification' || p['task'] === 'regression' ? { task: p['task'] } : {}),
+    });
+  }
+  const labels = ref.params['labels'];
+  if (typeof labels !== 'string') {
+    throw new DataError(`dataset "${ref.name}": an IDX image file needs params.labels naming its labels file`, { file: ref.name });
+  }
+  const classes = ref.params['classes'];
+  return loadIdxDataset(path, isAbsolute(labels) ? labels : resolve(baseDir, labels), {
+    ...(typeof ref.params['limit'] === 'number' ? { limit: ref.params['limit'] } : {}),
+    ...(classes === 'fashion-mnist' || classes === 'digits' ? { classes } : {}),
+  });
+}
+
+/** What shape inference and the compiler need to know about a dataset. */
+export function bindingOf(ds: Dataset): DataBinding {
+  return {
+    featureShape: ds.featureShape,
+    targetShape: ds.targetShape,
+    task: ds.task,
+    numClasses: ds.task === 'classification' ? numClasses(ds) : 0,
+    name: ds.name,
+  };
+}
+
+export interface PreparedData {
+  readonly full: Dataset;
+  readonly train: Dataset;
+  readonly test: Dataset | null;
+  readonly validation: Dataset | null;
+  readonly normalization: Normalization;
+  readonly binding: DataBinding;
+}
+
+/** Split and normalise as the training settings say (statistics from the training split only). */
+export function prepareData(ds: Dataset, settings: Pick<TrainingSettings, 'split' | 'seed' | 'normalize'>): PreparedData {
+  let train = ds;
+  let test: Dataset | null = null;
+  let validation: Dataset | null = null;
+  if (settings.split.test > 0 || settings.split.validation > 0) {
+    const s = trainTestSplit(ds, {
+      testFraction: settings.split.test,
+      validationFraction: settings.split.validation,
+      seed: settings.seed,
+      stratify: ds.task === 'classification' && settings.split.stratify,
+    });
+    train = s.train;
+    test = settings.split.test > 0 ? s.test : null;
+    validation = s.validation ?? null;
+  }
+  const normalization = fitNormalization(train, settings.normalize);
+  const norm = (d: Dataset | null): Dataset | null => (d ? applyNormalization(d, normalization) : null);
+  return {
+    full: ds,
+    train: norm(train)!,
+    test: norm(test),
+    validation: norm(validation),
+    normalization,
+    binding: bindingOf(ds),
+  };
+}
+
+/** A batch of plain arrays as the feed of a forward pass. */
+export function feedOf(x: Float32Array, xShape: readonly number[], y: Float32Array, yShape: readonly number[]): BatchFeed & { features: Tensor; targets: Tensor } {
+  return { features: tensor(x, { shape: xShape }), targets: tensor(y, { shape: yShape }) };
+}
+
+/** The whole dataset as one feed. */
+export function datasetFeed(ds: Dataset): BatchFeed & { features: Tensor; targets: Tensor } {
+  return feedOf(ds.features, [ds.numSamples, ...ds.featureShape], ds.labels, [ds.numSamples, ...ds.targetShape]);
+}

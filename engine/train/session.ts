@@ -1,0 +1,121 @@
+/**
+ * Train a graph document end to end: load and prepare its dataset, compile, run the trainer,
+ * and produce the trained-model file. The CLI and the EngineService both go through here.
+ */
+import { EngineError } from '../core/errors';
+import type { Dataset } from '../data/dataset';
+import { numClasses } from '../data/dataset';
+import { applyNormalization } from '../data/transforms';
+import { compileDocument, type CompiledGraph } from '../graph/compile';
+import { trainingSchema, type GraphDocument, type TrainingSettings } from '../graph/document';
+import { loadDatasetRef, prepareData, type PreparedData } from './data-source';
+import type { TrainedModelFile } from './trained-model';
+import { TRAINED_MODEL_FORMAT } from './trained-model';
+import { Trainer, type EpochRecord, type NonFiniteDiagnostic, type TrainEvent } from './trainer';
+
+export const APP_VERSION = '0.1.0';
+
+export interface TrainOverrides {
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  optimizer?: 'sgd' | 'adam';
+  seed?: number;
+  dataset?: string;
+}
+
+/** The document's training settings with command-line overrides applied (and defaults filled). */
+export function effectiveSettings(doc: GraphDocument, o: TrainOverrides = {}): TrainingSettings {
+  const base = doc.training ?? trainingSchema.parse({});
+  let optimizer = base.optimizer;
+  if (o.optimizer && o.optimizer !== optimizer.type) {
+    optimizer = o.optimizer === 'sgd'
+      ? { type: 'sgd', lr: o.lr ?? 0.01, momentum: 0, weightDecay: 0, nesterov: false }
+      : { type: 'adam', lr: o.lr ?? 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+  } else if (o.lr !== undefined) optimizer = { ...optimizer, lr: o.lr };
+  const dataset = o.dataset ? { name: o.dataset, params: {} } : base.dataset;
+  return {
+    ...base,
+    ...(dataset ? { dataset } : {}),
+    optimizer,
+    ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+    ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+  };
+}
+
+/** Load, split and normalise the document's data (a separate `testDataset` replaces the test split). */
+export function prepareDocumentData(settings: TrainingSettings, baseDir: string): PreparedData {
+  if (!settings.dataset) throw new EngineError('no dataset: set training.dataset in the document or pass --dataset');
+  const ds = loadDatasetRef(settings.dataset, baseDir);
+  if (!settings.testDataset) return prepareData(ds, settings);
+  const prepared = prepareData(ds, { ...settings, split: { ...settings.split, test: 0 } });
+  const test = applyNormalization(loadDatasetRef(settings.testDataset, baseDir), prepared.normalization);
+  return { ...prepared, test };
+}
+
+export interface TrainDocumentOptions {
+  baseDir?: string;
+  overrides?: TrainOverrides;
+  onEvent?: (e: TrainEvent) => void;
+  /** Continue from a trained-model file (its weights, optimizer state and history). */
+  resume?: TrainedModelFile;
+  /** Called once the trainer exists (to pause or stop it). */
+  onTrainer?: (t: Trainer) => void;
+}
+
+export interface TrainDocumentResult {
+  model: CompiledGraph;
+  data: PreparedData;
+  trainer: Trainer;
+  reason: 'completed' | 'cancelled' | 'non-finite';
+  history: EpochRecord[];
+  diagnostic?: NonFiniteDiagnostic;
+  trained: TrainedModelFile;
+}
+
+export async function trainDocument(doc: GraphDocument, options: TrainDocumentOptions = {}): Promise<TrainDocumentResult> {
+  const settings = effectiveSettings(doc, options.overrides);
+  const data = prepareDocumentData(settings, options.baseDir ?? process.cwd());
+  const model = compileDocument(doc, { seed: settings.seed, data: data.binding, requireLoss: true });
+  const trainer = new Trainer(model, data.train, data.test, settings, {
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.resume ? { startEpoch: options.resume.history.length, history: options.resume.history } : {}),
+  });
+  if (options.resume) {
+    model.loadWeights(options.resume.weights);
+    if (options.resume.optimizer) trainer.optimizer.loadStateDict(options.resume.optimizer);
+  }
+  options.onTrainer?.(trainer);
+  const result = await trainer.run();
+  const trainedDoc: GraphDocument = { ...doc, training: settings };
+  return {
+    model, data, trainer, ...result,
+    trained: trainedModelFile(trainedDoc, model, settings.seed, data, trainer),
+  };
+}
+
+export function trainedModelFile(doc: GraphDocument, model: CompiledGraph, seed: number, data: PreparedData | null, trainer: Trainer | null): TrainedModelFile {
+  const ds: Dataset | null = data?.full ?? null;
+  return {
+    format: TRAINED_MODEL_FORMAT,
+    formatVersion: 1,
+    savedAt: new Date().toISOString(),
+    appVersion: APP_VERSION,
+    document: doc,
+    seed,
+    weights: model.exportWeights(),
+    optimizer: trainer ? trainer.optimizer.stateDict() : null,
+    history: trainer ? trainer.history : [],
+    normalization: data?.normalization ?? { kind: 'none' },
+    dataset: ds
+      ? {
+          name: ds.name, task: ds.task, featureShape: ds.featureShape, targetShape: ds.targetShape,
+          numClasses: ds.task === 'classification' ? numClasses(ds) : 0,
+          ...(ds.classNames ? { classNames: ds.classNames } : {}),
+          ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
+          ...(ds.labelEncoding ? { labelEncoding: ds.labelEncoding } : {}),
+        }
+      : null,
+  };
+}

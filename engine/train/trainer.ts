@@ -1,0 +1,247 @@
+/**
+ * The training loop: epochs over a seeded DataLoader, the optimizer from the document's
+ * settings, loss and accuracy per batch and per epoch, evaluation on the test split each epoch,
+ * progress events (the UI and the CLI both consume them), pause/resume, cancellation, and a
+ * stop with a diagnostic naming the node where a NaN or Inf first appeared.
+ */
+import type { Tensor } from '../core/tensor';
+import { noGrad } from '../autograd/grad-mode';
+import type { Dataset } from '../data/dataset';
+import { numClasses as classCount } from '../data/dataset';
+import { DataLoader } from '../data/loader';
+import type { OptimizerSettings, TrainingSettings } from '../graph/document';
+import type { CompiledGraph } from '../graph/compile';
+import { nodeTitle } from '../graph/validate';
+import { Adam } from '../optim/adam';
+import type { Optimizer } from '../optim/optimizer';
+import { SGD } from '../optim/sgd';
+import { feedOf } from './data-source';
+import { confusionMatrix, decisionThreshold, predictClasses, trueClasses } from './metrics';
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number | null;
+  testLoss: number | null;
+  testAccuracy: number | null;
+  seconds: number;
+}
+
+export interface NonFiniteDiagnostic {
+  nodeId: string;
+  port: string;
+  epoch: number;
+  batch: number;
+  message: string;
+}
+
+export type TrainEvent =
+  | { type: 'start'; epochs: number; batchesPerEpoch: number; trainSamples: number; testSamples: number; startEpoch: number }
+  | { type: 'batch'; epoch: number; batch: number; batches: number; step: number; loss: number; samplesPerSecond: number }
+  | ({ type: 'epoch' } & EpochRecord)
+  | { type: 'paused' }
+  | { type: 'resumed' }
+  | { type: 'end'; reason: 'completed' | 'cancelled' | 'non-finite'; history: EpochRecord[]; diagnostic?: NonFiniteDiagnostic };
+
+export interface EvaluationResult {
+  loss: number | null;
+  accuracy: number | null;
+  /** Predicted class per sample (classification). */
+  predicted: Int32Array | null;
+  truth: Int32Array | null;
+  confusion: number[][] | null;
+}
+
+export function makeOptimizer(params: Tensor[], s: OptimizerSettings): Optimizer {
+  return s.type === 'sgd'
+    ? new SGD(params, { lr: s.lr, momentum: s.momentum, weightDecay: s.weightDecay, nesterov: s.nesterov })
+    : new Adam(params, { lr: s.lr, betas: [s.beta1, s.beta2], eps: s.eps, weightDecay: s.weightDecay });
+}
+
+export interface TrainerOptions {
+  onEvent?: (e: TrainEvent) => void;
+  /** Yield to the event loop every this many batches (so pause/stop and UI updates get through). */
+  yieldEvery?: number;
+  /** Epoch to start at (resuming a trained-model file). */
+  startEpoch?: number;
+  history?: EpochRecord[];
+  optimizer?: Optimizer;
+}
+
+export class Trainer {
+  readonly optimizer: Optimizer;
+  readonly history: EpochRecord[];
+  step = 0;
+  private cancelled = false;
+  private pausedWaiters: (() => void)[] | null = null;
+  private readonly lossFn: string | null;
+
+  constructor(
+    readonly model: CompiledGraph,
+    readonly train: Dataset,
+    readonly test: Dataset | null,
+    readonly settings: TrainingSettings,
+    private readonly options: TrainerOptions = {},
+  ) {
+    this.optimizer = options.optimizer ?? makeOptimizer(model.parameterTensors(), settings.optimizer);
+    this.history = [...(options.history ?? [])];
+    this.lossFn = model.lossNodeId ? String(model.validation.params.get(model.lossNodeId)!['fn']) : null;
+  }
+
+  /** Stop at the next batch boundary. */
+  stop(): void {
+    this.cancelled = true;
+    this.resume();
+  }
+  pause(): void {
+    if (!this.pausedWaiters) {
+      this.pausedWaiters = [];
+      this.emit({ type: 'paused' });
+    }
+  }
+  resume(): void {
+    const waiters = this.pausedWaiters;
+    if (waiters) {
+      this.pausedWaiters = null;
+      for (const w of waiters) w();
+      this.emit({ type: 'resumed' });
+    }
+  }
+  get paused(): boolean {
+    return this.pausedWaiters !== null;
+  }
+
+  private emit(e: TrainEvent): void {
+    this.options.onEvent?.(e);
+  }
+
+  private async checkpoint(): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r));
+    while (this.pausedWaiters) await new Promise<void>((r) => this.pausedWaiters!.push(r));
+  }
+
+  async run(): Promise<{ reason: 'completed' | 'cancelled' | 'non-finite'; history: EpochRecord[]; diagnostic?: NonFiniteDiagnostic }> {
+    const s = this.settings;
+    const loader = new DataLoader(this.train, { batchSize: s.batchSize, shuffle: s.shuffle, seed: s.seed, dropLast: s.dropLast });
+    const start = this.options.startEpoch ?? 0;
+    const yieldEvery = this.options.yieldEvery ?? 16;
+    this.emit({
+      type: 'start', epochs: s.epochs, batchesPerEpoch: loader.numBatches, trainSamples: this.train.numSamples,
+      testSamples: this.test?.numSamples ?? 0, startEpoch: start,
+    });
+    for (let epoch = start; epoch < s.epochs; epoch++) {
+      const t0 = performance.now();
+      let lossSum = 0;
+      let seen = 0;
+      let correct = 0;
+      let b = 0;
+      for (const batch of loader.batches(epoch)) {
+        if (this.cancelled) return this.finish('cancelled');
+        const feed = feedOf(batch.x, batch.xShape, batch.y, batch.yShape);
+        this.optimizer.zeroGrad();
+        const result = this.model.forward(feed, { training: true });
+        const loss = result.loss!;
+        const lv = loss.item();
+        if (!Number.isFinite(lv)) return this.finish('non-finite', this.nonFinite(result, epoch, b));
+        loss.backward();
+        const badGrad = this.model.parameters().find((p) => p.tensor.grad && p.tensor.grad.data.some((v) => !Number.isFinite(v)));
+        if (badGrad) return this.finish('non-finite', this.diagnose(badGrad.nodeId, badGrad.name, epoch, b, 'gradient of'));
+        this.optimizer.step();
+        this.step++;
+        const n = batch.xShape[0]!;
+        lossSum += lv * n;
+        seen += n;
+        if (this.train.task === 'classification' && result.prediction) correct += this.countCorrect(result.prediction, batch.y, 0, n);
+        const elapsed = (performance.now() - t0) / 1000;
+        this.emit({ type: 'batch', epoch, batch: b, batches: loader.numBatches, step: this.step, loss: lv, samplesPerSecond: elapsed > 0 ? seen / elapsed : 0 });
+        b++;
+        if (b % yieldEvery === 0) await this.checkpoint();
+      }
+      const testEval = this.test ? this.evaluate(this.test) : null;
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        loss: seen > 0 ? lossSum / seen : NaN,
+        accuracy: this.train.task === 'classification' && seen > 0 ? correct / seen : null,
+        testLoss: testEval?.loss ?? null,
+        testAccuracy: testEval?.accuracy ?? null,
+        seconds: (performance.now() - t0) / 1000,
+      };
+      this.history.push(record);
+      this.emit({ type: 'epoch', ...record });
+      await this.checkpoint();
+    }
+    return this.finish('completed');
+  }
+
+  private finish(reason: 'completed' | 'cancelled' | 'non-finite', diagnostic?: NonFiniteDiagnostic) {
+    const out = { reason, history: this.history, ...(diagnostic ? { diagnostic } : {}) };
+    this.emit({ type: 'end', ...out });
+    return out;
+  }
+
+  private nonFinite(result: Parameters<CompiledGraph['firstNonFinite']>[0], epoch: number, batch: number): NonFiniteDiagnostic {
+    const at = this.model.firstNonFinite(result) ?? { nodeId: this.model.lossNodeId!, port: 'loss' };
+    return this.diagnose(at.nodeId, at.port, epoch, batch, 'output');
+  }
+
+  private diagnose(nodeId: string, port: string, epoch: number, batch: number, what: string): NonFiniteDiagnostic {
+    const node = this.model.nodes.get(nodeId)!;
+    return {
+      nodeId, port, epoch: epoch + 1, batch: batch + 1,
+      message: `training stopped: NaN/Inf first appeared in the ${what} "${port}" of ${nodeTitle(node, this.model.defs.get(nodeId))} (epoch ${epoch + 1}, batch ${batch + 1}); try a lower learning rate or normalised inputs`,
+    };
+  }
+
+  private countCorrect(prediction: Tensor, labels: Float32Array, offset: number, n: number): number {
+    const predicted = predictClasses(prediction, decisionThreshold(this.lossFn, this.train));
+    const truth = trueClasses(labels, offset, n, this.train.labelEncoding === 'signed');
+    let c = 0;
+    for (let i = 0; i < n; i++) if (predicted[i] === truth[i]) c++;
+    return c;
+  }
+
+  /** Loss, accuracy, predictions and confusion matrix on a dataset, in evaluation mode. */
+  evaluate(ds: Dataset, batchSize = 1024): EvaluationResult {
+    return evaluateModel(this.model, ds, this.lossFn, batchSize);
+  }
+}
+
+/** Evaluate a compiled model on a dataset in evaluation mode, without recording gradients. */
+export function evaluateModel(model: CompiledGraph, ds: Dataset, lossFn: string | null, batchSize = 1024): EvaluationResult {
+  return noGrad(() => {
+    const classification = ds.task === 'classification';
+    const predicted = classification ? new Int32Array(ds.numSamples) : null;
+    const truth = classification ? trueClasses(ds.labels, 0, ds.numSamples, ds.labelEncoding === 'signed') : null;
+    const fsz = ds.features.length / Math.max(ds.numSamples, 1);
+    const tsz = ds.labels.length / Math.max(ds.numSamples, 1);
+    let lossSum = 0;
+    let hasLoss = false;
+    for (let start = 0; start < ds.numSamples; start += batchSize) {
+      const n = Math.min(batchSize, ds.numSamples - start);
+      const feed = feedOf(
+        ds.features.subarray(start * fsz, (start + n) * fsz), [n, ...ds.featureShape],
+        ds.labels.subarray(start * tsz, (start + n) * tsz), [n, ...ds.targetShape],
+      );
+      const r = model.forward(feed, { training: false });
+      if (r.loss) {
+        hasLoss = true;
+        lossSum += r.loss.item() * n;
+      }
+      if (predicted && r.prediction) predicted.set(predictClasses(r.prediction, decisionThreshold(lossFn, ds)), start);
+    }
+    let accuracy: number | null = null;
+    if (predicted && truth && ds.numSamples > 0) {
+      let c = 0;
+      for (let i = 0; i < ds.numSamples; i++) if (predicted[i] === truth[i]) c++;
+      accuracy = c / ds.numSamples;
+    }
+    const k = classification ? Math.max(classCount(ds), 2) : 0;
+    return {
+      loss: hasLoss && ds.numSamples > 0 ? lossSum / ds.numSamples : null,
+      accuracy,
+      predicted,
+      truth,
+      confusion: predicted && truth ? confusionMatrix(truth, predicted, k) : null,
+    };
+  });
+}
