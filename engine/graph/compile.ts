@@ -148,10 +148,18 @@ export class CompiledGraph {
   forward(feed: BatchFeed, options: ForwardOptions): ForwardResult {
     const values = new Map<string, Tensor>();
     const ctx = { training: options.training, feed };
+    // Without targets (prediction), Target nodes and everything that depends on them are skipped.
+    const skipped = new Set<string>();
     for (const node of this.order) {
       const def = this.defs.get(node.id)!;
+      const targetless = node.type === 'Target' && !feed.targets && !feed.inputs?.[node.id] && !(node.label && feed.inputs?.[node.label]);
+      const ins = this.inputsOf.get(node.id) ?? new Map<string, string>();
+      if (targetless || [...ins.values()].some((k) => skipped.has(k.slice(0, k.lastIndexOf(':'))))) {
+        skipped.add(node.id);
+        continue;
+      }
       const inputs: Record<string, Tensor> = {};
-      for (const [p, key] of this.inputsOf.get(node.id) ?? []) inputs[p] = values.get(key)!;
+      for (const [p, key] of ins) inputs[p] = values.get(key)!;
       let outs: Record<string, Tensor>;
       try {
         outs = this.runtimes.get(node.id)!.forward(inputs, ctx);
@@ -167,12 +175,15 @@ export class CompiledGraph {
     }
     const loss = this.lossNodeId ? (values.get(portKey(this.lossNodeId, 'loss')) ?? null) : null;
     const outputs: Record<string, Tensor> = {};
-    for (const o of this.outputNodes) outputs[o.name] = values.get(o.key)!;
+    for (const o of this.outputNodes) {
+      const v = values.get(o.key);
+      if (v) outputs[o.name] = v;
+    }
     const prediction = this.predictionKey ? (values.get(this.predictionKey) ?? null) : null;
     let objective = loss;
     if (!objective && this.outputNodes.length === 1) {
-      const v = values.get(this.outputNodes[0]!.key)!;
-      if (v.size === 1) objective = v;
+      const v = values.get(this.outputNodes[0]!.key);
+      if (v && v.size === 1) objective = v;
     }
     return { values, loss, objective, prediction, outputs };
   }

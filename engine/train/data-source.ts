@@ -17,9 +17,24 @@ import { fitNormalization, applyNormalization, type Normalization } from '../dat
 import type { DatasetRef, TrainingSettings } from '../graph/document';
 import type { BatchFeed, DataBinding } from '../graph/node-def';
 
-/** Load the dataset a document names: a built-in, a .csv file, or IDX images (params.labels names the labels file). */
+/** Datasets imported in this process (the app's CSV/IDX import), named `upload:<name>`. */
+const uploads = new Map<string, Dataset>();
+
+/** Make an imported dataset loadable by documents as `upload:<name>`; returns that reference name. */
+export function registerUploadedDataset(name: string, ds: Dataset): string {
+  const ref = `upload:${name}`;
+  uploads.set(ref, ds);
+  return ref;
+}
+
+/** Load the dataset a document names: a built-in, an uploaded one, a .csv file, or IDX images (params.labels names the labels file). */
 export function loadDatasetRef(ref: DatasetRef, baseDir = process.cwd()): Dataset {
   if (isBuiltinDataset(ref.name)) return loadBuiltinDataset(ref.name, ref.params);
+  const uploaded = uploads.get(ref.name);
+  if (uploaded) return uploaded;
+  if (ref.name.startsWith('upload:')) {
+    throw new DataError(`dataset "${ref.name}" was imported in an earlier session; import the file again`, { file: ref.name });
+  }
   const path = isAbsolute(ref.name) ? ref.name : resolve(baseDir, ref.name);
   if (!existsSync(path)) {
     const names = listBuiltinDatasets().map((d) => d.name).join(', ');

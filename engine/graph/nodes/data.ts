@@ -41,7 +41,7 @@ export const InputNode = defineNode({
   build: ({ node }) =>
     stateless((_inputs, { feed }) => {
       const v = feedFor(node.id, feed.inputs) ?? (node.label ? feedFor(node.label, feed.inputs) : undefined) ?? feed.features;
-      if (!v) throw new EngineError(`Input "${node.label ?? node.id}": no features were given for this batch`);
+      if (!v) throw new EngineError('no features were given for this batch');
       return { out: v };
     }),
 });
@@ -71,8 +71,8 @@ export const TargetNode = defineNode({
       const given = feedFor(node.id, feed.inputs) ?? (node.label ? feedFor(node.label, feed.inputs) : undefined);
       if (given) return { out: given };
       const t = feed.targets;
-      if (!t) throw new EngineError(`Target "${node.label ?? node.id}": no targets were given for this batch`);
-      return { out: encodeTargets(t, params, data?.task ?? 'classification', data?.numClasses ?? 0, node.label ?? node.id) };
+      if (!t) throw new EngineError('no targets were given for this batch');
+      return { out: encodeTargets(t, params, data?.task ?? 'classification', data?.numClasses ?? 0) };
     }),
 });
 
@@ -90,7 +90,7 @@ function targetShape(params: ParamValues, data: { task: string; targetShape: rea
 }
 
 /** Dataset targets (class values [B] or regression [B, T]) in the encoding the Target node asks for. */
-export function encodeTargets(t: Tensor, params: ParamValues, task: string, numClasses: number, name: string): Tensor {
+export function encodeTargets(t: Tensor, params: ParamValues, task: string, numClasses: number): Tensor {
   if (task === 'regression') return t;
   const b = t.shape[0]!;
   switch (params['encoding']) {
@@ -102,7 +102,7 @@ export function encodeTargets(t: Tensor, params: ParamValues, task: string, numC
       const out = new Float32Array(b);
       for (let i = 0; i < b; i++) {
         const v = t.data[i]!;
-        if (v !== 0 && v !== 1 && v !== -1) throw new EngineError(`Target "${name}": signed encoding needs two classes, got class ${v}`);
+        if (v !== 0 && v !== 1 && v !== -1) throw new EngineError(`signed encoding needs two classes, got class ${v}`);
         out[i] = v === 1 ? 1 : -1;
       }
       return tensor(out, { shape: [b, 1] });

@@ -1,0 +1,185 @@
+/**
+ * The EngineService protocol: the ONE contract between the UI and the engine, whatever carries
+ * it (Electron IPC through the preload bridge, or the `bpstudio serve` WebSocket). Every
+ * request is validated against its schema before the service sees it; results and events are
+ * plain JSON.
+ *
+ *   request  { id, method, params }
+ *   response { id, result } | { id, error: { message, code, diagnostics? } }
+ *   event    { event, data }
+ */
+import { z } from 'zod';
+import type { Diagnostic } from '../graph/validate';
+import type { GraphDocument } from '../graph/document';
+import type { BuiltinDatasetInfo } from '../data/builtin';
+import type { EpochRecord, EvaluationResult, TrainEvent } from '../train/trainer';
+import type { TrainedModelFile } from '../train/trained-model';
+import type { NodeCategory, ParamSpec, PortDef } from '../graph/node-def';
+
+export const PROTOCOL_VERSION = 1;
+
+const documentValue = z.record(z.string(), z.unknown()); // parsed (and reported on) by parseDocument
+const datasetRef = z.object({ name: z.string().min(1), params: z.record(z.string(), z.union([z.number(), z.string()])).default({}) });
+const backendName = z.enum(['auto', 'ts', 'ort-cpu', 'ort-webgpu', 'ort-cuda', 'ort-dml', 'ort-coreml']);
+const runId = z.string().min(1).max(64);
+
+/** Request params by method. */
+export const requestSchemas = {
+  hello: z.object({ client: z.string().max(100).optional() }),
+  listNodeTypes: z.object({}),
+  listExamples: z.object({}),
+  getExample: z.object({ name: z.string().regex(/^[a-z0-9-]+$/, 'an example name is lowercase letters, digits and dashes') }),
+  validate: z.object({ document: documentValue, dataset: datasetRef.optional() }),
+  listDatasets: z.object({}),
+  datasetPreview: z.object({ dataset: datasetRef, rows: z.number().int().min(0).max(500).default(20), images: z.number().int().min(0).max(200).default(0) }),
+  importCsv: z.object({ name: z.string().min(1).max(200), text: z.string().max(200 * 1024 * 1024), label: z.union([z.string(), z.number()]).optional(), task: z.enum(['auto', 'classification', 'regression']).default('auto') }),
+  importIdx: z.object({ name: z.string().min(1).max(200), images: z.string(), labels: z.string(), classes: z.enum(['digits', 'fashion-mnist']).optional() }),
+  trainStart: z.object({
+    document: documentValue,
+    backend: backendName.default('auto'),
+    resume: z.record(z.string(), z.unknown()).optional(),
+    overrides: z.object({ epochs: z.number().int().positive().optional(), batchSize: z.number().int().positive().optional(), lr: z.number().positive().optional(), seed: z.number().int().optional() }).default({}),
+  }),
+  trainPause: z.object({ runId }),
+  trainResume: z.object({ runId }),
+  trainStop: z.object({ runId }),
+  trainedModel: z.object({ runId }),
+  evaluate: z.object({ runId, split: z.enum(['train', 'test']).default('test') }),
+  predict: z.object({ runId, split: z.enum(['train', 'test']).default('test'), index: z.number().int().min(0) }),
+  decisionBoundary: z.object({ runId, resolution: z.number().int().min(8).max(200).default(60) }),
+  weights: z.object({ runId: runId.optional(), document: documentValue.optional(), nodeId: z.string().min(1) }),
+  exportOnnx: z.object({ source: z.record(z.string(), z.unknown()), softmax: z.boolean().default(false) }),
+  importOnnx: z.object({ name: z.string().max(200), base64: z.string().max(300 * 1024 * 1024) }),
+  listBackends: z.object({}),
+} as const;
+
+export type Method = keyof typeof requestSchemas;
+export type Params<M extends Method> = z.input<(typeof requestSchemas)[M]>;
+export type ParsedParams<M extends Method> = z.output<(typeof requestSchemas)[M]>;
+
+export interface NodeTypeInfo {
+  type: string;
+  category: NodeCategory;
+  label: string;
+  description: string;
+  inputs: PortDef[];
+  outputs: PortDef[];
+  params: Record<string, ParamSpec>;
+  keyParams: string[];
+}
+
+export interface DatasetPreview {
+  name: string;
+  task: 'classification' | 'regression';
+  numSamples: number;
+  featureShape: number[];
+  targetShape: number[];
+  classNames: string[] | null;
+  classCounts: number[] | null;
+  featureNames: string[] | null;
+  /** The first rows: features (flattened) and the label. */
+  rows: { features: number[]; label: number }[];
+  /** For image data: the first images as 0..255 grey values, row-major. */
+  images: { pixels: number[]; label: number }[];
+  /** For 2-D data: all points, for the scatter and decision-boundary plot (capped at 2,000). */
+  points: { x: number; y: number; label: number }[] | null;
+}
+
+export interface ValidateResult {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  /** Edge id → `N×128`. */
+  edgeShapes: Record<string, string>;
+  /** Node id → its parameter count. */
+  parameterCounts: Record<string, number>;
+}
+
+export interface BackendInfo {
+  name: string;
+  available: boolean;
+  detail: string;
+}
+
+/** Result type by method. */
+export interface Results {
+  hello: { protocolVersion: number; appVersion: string; backends: BackendInfo[] };
+  listNodeTypes: NodeTypeInfo[];
+  listExamples: { name: string; title: string; description: string }[];
+  getExample: GraphDocument;
+  validate: ValidateResult;
+  listDatasets: BuiltinDatasetInfo[];
+  datasetPreview: DatasetPreview;
+  importCsv: { dataset: { name: string; params: Record<string, string | number> }; preview: DatasetPreview; warnings: string[] };
+  importIdx: { dataset: { name: string; params: Record<string, string | number> }; preview: DatasetPreview };
+  trainStart: { runId: string; backend: string; provider: string; note: string | null };
+  trainPause: { ok: true };
+  trainResume: { ok: true };
+  trainStop: { ok: true };
+  trainedModel: TrainedModelFile;
+  evaluate: Omit<EvaluationResult, 'predicted' | 'truth'> & { classNames: string[] | null };
+  predict: { features: number[]; featureShape: number[]; label: number; probabilities: number[]; predicted: number; classNames: string[] | null };
+  decisionBoundary: { xs: number[]; ys: number[]; probabilities: number[]; resolution: number };
+  weights: { tensors: { name: string; shape: number[]; data: number[]; min: number; max: number }[] };
+  exportOnnx: { base64: string; size: number; inputs: { name: string; shape: (number | string)[] }[]; outputs: { name: string; shape: (number | string)[] }[] };
+  importOnnx: { document: GraphDocument };
+  listBackends: BackendInfo[];
+}
+
+/** Events pushed by the service. */
+export interface Events {
+  train: { runId: string; event: TrainEvent };
+  log: { level: 'info' | 'warning' | 'error'; message: string };
+}
+export type EventName = keyof Events;
+
+export interface RequestMessage {
+  id: number;
+  method: string;
+  params?: unknown;
+}
+export interface ErrorInfo {
+  message: string;
+  /** `bad-request`, `unknown-method`, `invalid-document`, `not-found`, `engine`. */
+  code: string;
+  diagnostics?: Diagnostic[];
+}
+export type ResponseMessage = { id: number; result: unknown } | { id: number; error: ErrorInfo };
+export type EventMessage = { event: EventName; data: unknown };
+
+const requestEnvelope = z.object({ id: z.number().int().nonnegative(), method: z.string().min(1).max(64), params: z.unknown().optional() });
+
+export type ParsedRequest = { ok: true; id: number; method: Method; params: unknown } | { ok: false; id: number | null; error: ErrorInfo };
+
+/** Check a raw message: JSON, the envelope, a known method, params matching its schema. */
+export function parseRequest(raw: unknown): ParsedRequest {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return { ok: false, id: null, error: { code: 'bad-request', message: 'the message is not valid JSON' } };
+    }
+  }
+  const env = requestEnvelope.safeParse(value);
+  if (!env.success) {
+    return { ok: false, id: null, error: { code: 'bad-request', message: `malformed request: ${env.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; ')}` } };
+  }
+  const { id, method } = env.data;
+  if (!Object.hasOwn(requestSchemas, method)) {
+    return { ok: false, id, error: { code: 'unknown-method', message: `unknown method "${method}"` } };
+  }
+  const schema = requestSchemas[method as Method];
+  const params = schema.safeParse(env.data.params ?? {});
+  if (!params.success) {
+    return { ok: false, id, error: { code: 'bad-request', message: `${method}: ${params.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}` } };
+  }
+  return { ok: true, id, method: method as Method, params: params.data };
+}
+
+/** The UI's view of the engine, whatever the transport. */
+export interface EngineClient {
+  request<M extends Method>(method: M, params: Params<M>): Promise<Results[M]>;
+  on<E extends EventName>(event: E, handler: (data: Events[E]) => void): () => void;
+}
+
+export type { EpochRecord, TrainEvent };

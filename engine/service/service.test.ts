@@ -1,0 +1,149 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { parseRequest } from './protocol';
+import { EngineService } from './service';
+import { startServer, type RunningServer } from './serve';
+import type { TrainEvent } from '../train/trainer';
+
+describe('protocol', () => {
+  it('rejects what is not a request, naming the problem', () => {
+    expect(parseRequest('{nope')).toMatchObject({ ok: false, id: null, error: { code: 'bad-request', message: 'the message is not valid JSON' } });
+    expect(parseRequest({ method: 'hello' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(parseRequest({ id: 1, method: 'rm -rf' })).toMatchObject({ ok: false, id: 1, error: { code: 'unknown-method', message: 'unknown method "rm -rf"' } });
+    expect(parseRequest({ id: 2, method: 'getExample', params: { name: '../../etc/passwd' } })).toMatchObject({
+      ok: false, id: 2, error: { code: 'bad-request', message: 'getExample: name: an example name is lowercase letters, digits and dashes' },
+    });
+    expect(parseRequest({ id: 3, method: 'trainStart', params: { document: {}, backend: 'gpu' } })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(parseRequest({ id: 4, method: '__proto__' })).toMatchObject({ ok: false, error: { code: 'unknown-method' } });
+  });
+  it('accepts a good one and fills defaults', () => {
+    const r = parseRequest({ id: 5, method: 'datasetPreview', params: { dataset: { name: 'xor' } } });
+    expect(r).toMatchObject({ ok: true, id: 5, method: 'datasetPreview', params: { dataset: { name: 'xor', params: {} }, rows: 20, images: 0 } });
+  });
+});
+
+describe('EngineService', () => {
+  const service = new EngineService();
+
+  it('lists node types, examples and datasets', async () => {
+    const types = await service.handle('listNodeTypes', {});
+    expect(types.map((t) => t.type)).toContain('Linear');
+    const linear = types.find((t) => t.type === 'Linear')!;
+    expect(linear.params['inFeatures']).toMatchObject({ kind: 'int', min: 1 });
+    const examples = await service.handle('listExamples', {});
+    expect(examples.map((e) => e.name)).toContain('xor-mlp');
+    expect(examples.every((e) => e.description.length > 0)).toBe(true);
+    expect((await service.handle('listDatasets', {})).map((d) => d.name)).toContain('iris');
+  });
+
+  it('validates a document: diagnostics, edge shapes, parameter counts', async () => {
+    const doc = await service.handle('getExample', { name: 'xor-mlp' });
+    const v = await service.handle('validate', { document: doc as unknown as Record<string, unknown> });
+    expect(v.ok).toBe(true);
+    expect(Object.values(v.edgeShapes)).toContain('N×4');
+    expect(v.parameterCounts['hidden']).toBe(12);
+    const broken = { ...doc, nodes: doc.nodes.map((n) => (n.id === 'out' ? { ...n, params: { ...n.params, inFeatures: 3 } } : n)) };
+    const bad = await service.handle('validate', { document: broken as unknown as Record<string, unknown> });
+    expect(bad.ok).toBe(false);
+    expect(bad.diagnostics.find((d) => d.nodeId === 'out')!.message).toBe('Linear "out": input has 4 features but in_features is 3');
+  });
+
+  it('answers an invalid document with its JSON-path issues', async () => {
+    const reply = await service.dispatch({ id: 9, method: 'validate', params: { document: { formatVersion: 2, nodes: [{ id: 'a' }] } } });
+    expect(reply.error!.code).toBe('invalid-document');
+    expect(reply.error!.message).toMatch(/nodes\[0\]\.type/);
+  });
+
+  it('trains with progress events, then evaluates and predicts', async () => {
+    const doc = await service.handle('getExample', { name: 'xor-mlp' });
+    const events: TrainEvent[] = [];
+    const off = service.onEvent((e, d) => {
+      if (e === 'train') events.push((d as { event: TrainEvent }).event);
+    });
+    const { runId } = await service.handle('trainStart', { document: doc as unknown as Record<string, unknown>, backend: 'auto', overrides: {} });
+    const trained = await service.handle('trainedModel', { runId });
+    off();
+    expect(trained.history.length).toBe(300);
+    expect(events[0]!.type).toBe('start');
+    expect(events.filter((e) => e.type === 'epoch').length).toBe(300);
+    expect(events[events.length - 1]).toMatchObject({ type: 'end', reason: 'completed' });
+    const ev = await service.handle('evaluate', { runId, split: 'train' });
+    expect(ev.accuracy).toBe(1);
+    expect(ev.confusion).toEqual([[2, 0], [0, 2]]);
+    const p = await service.handle('predict', { runId, split: 'train', index: 3 });
+    expect(p.probabilities.length).toBe(2);
+    expect(p.predicted).toBe(p.label);
+    const db = await service.handle('decisionBoundary', { runId, resolution: 10 });
+    expect(db.probabilities.length).toBe(100);
+  });
+
+  it('imports a CSV as a dataset documents can use', async () => {
+    const r = await service.handle('importCsv', { name: 'tiny.csv', text: 'a,b,label\n0,0,no\n1,1,yes\n0,1,yes\n1,0,no\n', task: 'auto' });
+    expect(r.dataset.name).toBe('upload:tiny.csv');
+    expect(r.preview.classNames).toEqual(['no', 'yes']);
+    const again = await service.handle('datasetPreview', { dataset: { name: 'upload:tiny.csv', params: {} }, rows: 2, images: 0 });
+    expect(again.rows).toEqual([{ features: [0, 0], label: 0 }, { features: [1, 1], label: 1 }]);
+  });
+
+  it('reports a bad CSV with its row and column', async () => {
+    const reply = await service.dispatch({ id: 1, method: 'importCsv', params: { name: 'bad.csv', text: 'a,b\n1,2\n3\n' } });
+    expect(reply.error!.code).toBe('data');
+    expect(reply.error!.message).toMatch(/bad\.csv row 3/);
+  });
+});
+
+describe('bpstudio serve', () => {
+  let srv: RunningServer;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpstudio-renderer-'));
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Backprop Studio</title>');
+    srv = await startServer({ rendererDir: dir });
+  });
+  afterAll(async () => {
+    await srv.close();
+  });
+
+  it('binds to 127.0.0.1 and prints a URL with the token', () => {
+    expect(srv.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}$/);
+    expect((srv.server.address() as { address: string }).address).toBe('127.0.0.1');
+  });
+
+  it('serves the page with the CSP, and nothing outside the renderer folder', async () => {
+    const page = await fetch(`http://127.0.0.1:${srv.port}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect((await fetch(`http://127.0.0.1:${srv.port}/../../package.json`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${srv.port}/%2e%2e/package.json`)).status).toBe(404);
+  });
+
+  const connect = (query: string, origin?: string): Promise<WebSocket> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/ws${query}`, origin ? { origin } : {});
+      ws.once('open', () => resolve(ws));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+
+  it('refuses a WebSocket without the token, with a wrong one, or from another origin', async () => {
+    await expect(connect('')).rejects.toThrow('HTTP 403');
+    await expect(connect('?token=0000')).rejects.toThrow('HTTP 403');
+    await expect(connect(`?token=${srv.token}`, 'http://evil.example')).rejects.toThrow('HTTP 403');
+  });
+
+  it('answers requests and rejects bad messages over the WebSocket', async () => {
+    const ws = await connect(`?token=${srv.token}`, `http://127.0.0.1:${srv.port}`);
+    const ask = (msg: string): Promise<{ id: number | null; result?: { protocolVersion: number }; error?: { code: string } }> =>
+      new Promise((resolve) => {
+        ws.once('message', (data) => resolve(JSON.parse(String(data))));
+        ws.send(msg);
+      });
+    expect((await ask(JSON.stringify({ id: 1, method: 'hello', params: {} }))).result!.protocolVersion).toBe(1);
+    expect((await ask('garbage')).error!.code).toBe('bad-request');
+    expect((await ask(JSON.stringify({ id: 2, method: 'nope' }))).error!.code).toBe('unknown-method');
+    ws.close();
+  });
+});

@@ -1,0 +1,402 @@
+/**
+ * EngineService: the one API the UI talks to, transport-agnostic. It owns documents in flight,
+ * imported datasets and training runs; the Electron utility process and `bpstudio serve` both
+ * host one and forward validated requests to `handle`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { noGrad } from '../autograd/grad-mode';
+import { tensor } from '../core/creation';
+import { EngineError } from '../core/errors';
+import type { Tensor } from '../core/tensor';
+import { listBuiltinDatasets } from '../data/builtin';
+import { parseCsv } from '../data/csv';
+import { classCounts, numClasses, type Dataset } from '../data/dataset';
+import { DataError } from '../data/errors';
+import { idxDatasetFromBytes } from '../data/idx';
+import { normalizeFeatures } from '../data/transforms';
+import { compileDocument, GraphCompileError, type CompiledGraph } from '../graph/compile';
+import { parseDocument, type DatasetRef, type GraphDocument } from '../graph/document';
+import { nodeRegistry } from '../graph/node-registry';
+import { formatSymShape } from '../graph/symbolic';
+import { validateDocument } from '../graph/validate';
+import { softmax, sigmoid } from '../ops/functional';
+import { bindingOf, loadDatasetRef, registerUploadedDataset, type PreparedData } from '../train/data-source';
+import { APP_VERSION, effectiveSettings, prepareDocumentData, trainDocument, type TrainDocumentResult, type TrainOverrides } from '../train/session';
+import { isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../train/trained-model';
+import { evaluateModel, type Trainer, type TrainEvent } from '../train/trainer';
+import {
+  PROTOCOL_VERSION, parseRequest, type BackendInfo, type DatasetPreview, type ErrorInfo, type EventName, type Events, type Method,
+  type NodeTypeInfo, type ParsedParams, type Results,
+} from './protocol';
+
+type Listener = <E extends EventName>(event: E, data: Events[E]) => void;
+
+interface Run {
+  id: string;
+  document: GraphDocument;
+  trainer: Trainer | null;
+  done: Promise<TrainDocumentResult>;
+  result: TrainDocumentResult | null;
+  error: string | null;
+  overrides: TrainOverrides;
+  /** The run's data, prepared again (deterministically) for views needed while it trains. */
+  prepared: PreparedData | null;
+}
+
+export class ServiceError extends EngineError {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly diagnostics?: ErrorInfo['diagnostics'],
+  ) {
+    super(message);
+  }
+}
+
+const examplesDir = fileURLToPath(new URL('../../assets/examples/', import.meta.url));
+
+/** The document inside a request: a graph document or a trained-model file; invalid ones are refused with their issues. */
+function documentOf(value: unknown): { document: GraphDocument; trained: TrainedModelFile | null } {
+  if (isTrainedModel(value)) {
+    const trained = parseTrainedModel(value);
+    return { document: trained.document, trained };
+  }
+  const r = parseDocument(value);
+  if (!r.ok) {
+    throw new ServiceError(
+      `the document is not valid: ${r.issues.map((i) => `${i.path || '(document)'}: ${i.message}`).join('; ')}`,
+      'invalid-document',
+      r.issues.map((i) => ({ severity: 'error', code: 'schema', message: `${i.path || '(document)'}: ${i.message}` })),
+    );
+  }
+  return { document: r.document, trained: null };
+}
+
+function toNumbers(t: Tensor): number[] {
+  return Array.from(t.data);
+}
+
+export class EngineService {
+  private readonly listeners = new Set<Listener>();
+  private readonly runs = new Map<string, Run>();
+  private nextRun = 1;
+  /** Minimum milliseconds between forwarded batch events of one run (epoch events always go through). */
+  batchEventInterval = 50;
+
+  onEvent(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit<E extends EventName>(event: E, data: Events[E]): void {
+    for (const l of this.listeners) l(event, data);
+  }
+
+  /** Validate a raw message and answer it: the transports call only this. */
+  async dispatch(raw: unknown): Promise<{ id: number | null; result?: unknown; error?: ErrorInfo }> {
+    const req = parseRequest(raw);
+    if (!req.ok) return { id: req.id, error: req.error };
+    try {
+      return { id: req.id, result: await this.handle(req.method, req.params as ParsedParams<typeof req.method>) };
+    } catch (e) {
+      return { id: req.id, error: errorInfo(e) };
+    }
+  }
+
+  async handle<M extends Method>(method: M, params: ParsedParams<M>): Promise<Results[M]> {
+    const h = (this.handlers as unknown as Record<string, (p: unknown) => unknown>)[method];
+    if (!h) throw new ServiceError(`unknown method "${method}"`, 'unknown-method');
+    return (await h.call(this, params)) as Results[M];
+  }
+
+  private readonly handlers: { [M in Method]: (p: ParsedParams<M>) => Results[M] | Promise<Results[M]> } = {
+    hello: () => ({ protocolVersion: PROTOCOL_VERSION, appVersion: APP_VERSION, backends: this.backends() }),
+    listBackends: () => this.backends(),
+    listNodeTypes: () =>
+      [...nodeRegistry.values()].map(
+        (d): NodeTypeInfo => ({
+          type: d.type, category: d.category, label: d.label, description: d.description,
+          inputs: [...d.inputs], outputs: [...d.outputs], params: { ...d.params }, keyParams: [...(d.keyParams ?? [])],
+        }),
+      ),
+    listExamples: () =>
+      readdirSync(examplesDir)
+        .filter((f) => f.endsWith('.json') && !f.endsWith('.batch.json'))
+        .sort()
+        .map((f) => {
+          const doc = JSON.parse(readFileSync(examplesDir + f, 'utf8')) as { name?: string; description?: string };
+          return { name: f.replace(/\.json$/, ''), title: doc.name ?? f, description: doc.description ?? '' };
+        }),
+    getExample: ({ name }) => {
+      let text: string;
+      try {
+        text = readFileSync(`${examplesDir}${name}.json`, 'utf8');
+      } catch {
+        throw new ServiceError(`there is no example "${name}"`, 'not-found');
+      }
+      return documentOf(JSON.parse(text)).document;
+    },
+    validate: ({ document, dataset }) => {
+      const { document: doc } = documentOf(document);
+      const ref = dataset ?? doc.training?.dataset;
+      let data = null;
+      const extra: Results['validate']['diagnostics'] = [];
+      if (ref) {
+        try {
+          data = bindingOf(loadDatasetRef(ref));
+        } catch (e) {
+          extra.push({ severity: 'warning', code: 'dataset', message: `dataset: ${(e as Error).message}` });
+        }
+      }
+      const v = validateDocument(doc, { data, requireLoss: false });
+      const parameterCounts: Record<string, number> = {};
+      if (v.ok) {
+        try {
+          const model = compileDocument(doc, { data, requireLoss: false });
+          for (const n of doc.nodes) parameterCounts[n.id] = model.parameterCount(n.id);
+        } catch (e) {
+          extra.push({ severity: 'error', code: 'compile', message: (e as Error).message });
+        }
+      }
+      return {
+        ok: v.ok && !extra.some((d) => d.severity === 'error'),
+        diagnostics: [...v.diagnostics, ...extra],
+        edgeShapes: Object.fromEntries([...v.edgeShapes].map(([id, s]) => [id, formatSymShape(s)])),
+        parameterCounts,
+      };
+    },
+    listDatasets: () => listBuiltinDatasets(),
+    datasetPreview: ({ dataset, rows, images }) => preview(loadDatasetRef(dataset), rows, images),
+    importCsv: ({ name, text, label, task }) => {
+      const warnings: string[] = [];
+      const ds = parseCsv(text, {
+        file: name, name: name.replace(/\.[^.]+$/, ''),
+        ...(label !== undefined ? { label } : {}),
+        task,
+        onWarning: (w) => warnings.push(w.message),
+      });
+      const ref = registerUploadedDataset(name, ds);
+      return { dataset: { name: ref, params: {} }, preview: preview(ds, 20, 0), warnings };
+    },
+    importIdx: ({ name, images, labels, classes }) => {
+      const ds = idxDatasetFromBytes(Buffer.from(images, 'base64'), Buffer.from(labels, 'base64'), {
+        imagesFile: `${name} images`, labelsFile: `${name} labels`, name,
+        ...(classes ? { classes } : {}),
+      });
+      const ref = registerUploadedDataset(name, ds);
+      return { dataset: { name: ref, params: {} }, preview: preview(ds, 0, 32) };
+    },
+    trainStart: ({ document, backend, overrides, resume }) => {
+      const { document: doc, trained } = documentOf(document);
+      if (backend !== 'auto' && backend !== 'ts') {
+        throw new ServiceError(`backend "${backend}" is not available in this build: the onnxruntime backend is not built in yet; use auto or ts`, 'engine');
+      }
+      const resumeFile = resume ? parseTrainedModel(resume) : trained;
+      const id = `run-${this.nextRun++}`;
+      let lastBatch = 0;
+      const run: Run = {
+        id, document: doc, trainer: null, result: null, error: null, overrides, prepared: null,
+        done: null as unknown as Promise<TrainDocumentResult>,
+      };
+      run.done = trainDocument(doc, {
+        overrides,
+        ...(resumeFile ? { resume: resumeFile } : {}),
+        onTrainer: (t) => (run.trainer = t),
+        onEvent: (event: TrainEvent) => {
+          if (event.type === 'batch') {
+            const now = Date.now();
+            if (now - lastBatch < this.batchEventInterval && event.batch !== event.batches - 1) return;
+            lastBatch = now;
+          }
+          this.emit('train', { runId: id, event });
+        },
+      });
+      run.done.then(
+        (r) => (run.result = r),
+        (e: unknown) => {
+          run.error = (e as Error).message;
+          this.emit('log', { level: 'error', message: `training ${id} failed: ${(e as Error).message}` });
+        },
+      );
+      this.runs.set(id, run);
+      return { runId: id, backend: 'ts', provider: 'typescript', note: backend === 'auto' ? 'auto chose the ts backend (the onnxruntime backend is not built in yet)' : null };
+    },
+    trainPause: ({ runId }) => {
+      this.trainerOf(runId).pause();
+      return { ok: true };
+    },
+    trainResume: ({ runId }) => {
+      this.trainerOf(runId).resume();
+      return { ok: true };
+    },
+    trainStop: ({ runId }) => {
+      this.trainerOf(runId).stop();
+      return { ok: true };
+    },
+    trainedModel: async ({ runId }) => (await this.finished(runId)).trained,
+    evaluate: async ({ runId, split }) => {
+      const r = await this.finished(runId);
+      const ds = this.splitOf(r.data, split);
+      const e = evaluateModel(r.model, ds, lossFnOf(r.model));
+      return { loss: e.loss, accuracy: e.accuracy, confusion: e.confusion, classNames: ds.classNames ?? null };
+    },
+    predict: ({ runId, split, index }) => {
+      const { model, data } = this.modelOf(runId);
+      const ds = this.splitOf(data, split);
+      if (index >= ds.numSamples) throw new ServiceError(`sample ${index} is out of range: the ${split} split has ${ds.numSamples} samples`, 'bad-request');
+      const fsz = ds.features.length / ds.numSamples;
+      const x = tensor(ds.features.subarray(index * fsz, (index + 1) * fsz), { shape: [1, ...ds.featureShape] });
+      const pred = noGrad(() => model.forward({ features: x }, { training: false }).prediction);
+      if (!pred) throw new ServiceError('the graph has no prediction (connect a Loss or an Output)', 'engine');
+      const probabilities = probabilitiesOf(pred, lossFnOf(model));
+      let predicted = 0;
+      probabilities.forEach((p, k) => (p > probabilities[predicted]! ? (predicted = k) : 0));
+      return {
+        features: Array.from(ds.features.subarray(index * fsz, (index + 1) * fsz)),
+        featureShape: ds.featureShape,
+        label: ds.labels[index]!,
+        probabilities,
+        predicted,
+        classNames: ds.classNames ?? null,
+      };
+    },
+    decisionBoundary: ({ runId, resolution }) => {
+      const { model, data } = this.modelOf(runId);
+      const full = data.full;
+      if (full.featureShape.length !== 1 || full.featureShape[0] !== 2) {
+        throw new ServiceError('a decision boundary needs a dataset with 2 features', 'bad-request');
+      }
+      let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+      for (let i = 0; i < full.numSamples; i++) {
+        const x = full.features[2 * i]!;
+        const y = full.features[2 * i + 1]!;
+        minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+      }
+      const padX = (maxX - minX) * 0.1 || 1;
+      const padY = (maxY - minY) * 0.1 || 1;
+      const xs = Array.from({ length: resolution }, (_, i) => minX - padX + ((maxX - minX + 2 * padX) * i) / (resolution - 1));
+      const ys = Array.from({ length: resolution }, (_, i) => minY - padY + ((maxY - minY + 2 * padY) * i) / (resolution - 1));
+      const grid = new Float32Array(resolution * resolution * 2);
+      ys.forEach((y, r) => xs.forEach((x, c) => grid.set([x, y], 2 * (r * resolution + c))));
+      const normalised = normalizeFeatures(grid, data.normalization, 2);
+      const pred = noGrad(() => model.forward({ features: tensor(normalised, { shape: [resolution * resolution, 2] }) }, { training: false }).prediction);
+      if (!pred) throw new ServiceError('the graph has no prediction (connect a Loss or an Output)', 'engine');
+      const k = pred.size / (resolution * resolution);
+      const lossFn = lossFnOf(model);
+      const probabilities: number[] = [];
+      for (let i = 0; i < resolution * resolution; i++) {
+        const row = tensor(pred.data.subarray(i * k, (i + 1) * k), { shape: [1, k] });
+        const p = probabilitiesOf(row, lossFn);
+        probabilities.push(p.length === 2 ? p[1]! : p.indexOf(Math.max(...p)) / Math.max(p.length - 1, 1));
+      }
+      return { xs, ys, probabilities, resolution };
+    },
+    weights: ({ runId, document, nodeId }) => {
+      let model: CompiledGraph;
+      if (runId) model = this.modelOf(runId).model;
+      else if (document) {
+        const { document: doc, trained } = documentOf(document);
+        model = compileDocument(doc, { requireLoss: false, data: trained?.dataset ? { ...trained.dataset } : null });
+        if (trained) model.loadWeights(trained.weights);
+      } else throw new ServiceError('weights: give a runId or a document', 'bad-request');
+      const params = [...model.parameters(), ...model.buffers()].filter((p) => p.nodeId === nodeId);
+      return {
+        tensors: params.map((p) => {
+          const data = toNumbers(p.tensor);
+          return { name: p.name, shape: [...p.tensor.shape], data, min: Math.min(...data), max: Math.max(...data) };
+        }),
+      };
+    },
+    exportOnnx: () => {
+      throw new ServiceError('ONNX export is not built in yet', 'engine');
+    },
+    importOnnx: () => {
+      throw new ServiceError('ONNX import is not built in yet', 'engine');
+    },
+  };
+
+  private backends(): BackendInfo[] {
+    return [{ name: 'ts', available: true, detail: 'TypeScript reference backend' }];
+  }
+
+  private run(runId: string): Run {
+    const r = this.runs.get(runId);
+    if (!r) throw new ServiceError(`there is no training run "${runId}"`, 'not-found');
+    return r;
+  }
+  private trainerOf(runId: string): Trainer {
+    const t = this.run(runId).trainer;
+    if (!t) throw new ServiceError(`training run "${runId}" has not started`, 'not-found');
+    return t;
+  }
+  private async finished(runId: string): Promise<TrainDocumentResult> {
+    const run = this.run(runId);
+    try {
+      return await run.done;
+    } catch (e) {
+      throw new ServiceError(`training run "${runId}" failed: ${(e as Error).message}`, 'engine');
+    }
+  }
+  /** The model and data of a run, usable while it trains (the ts backend updates the same tensors). */
+  private modelOf(runId: string): { model: CompiledGraph; data: PreparedData } {
+    const run = this.run(runId);
+    if (run.result) return run.result;
+    const t = run.trainer;
+    if (!t) throw new ServiceError(`training run "${runId}" has not started`, 'not-found');
+    run.prepared ??= prepareDocumentData(effectiveSettings(run.document, run.overrides), process.cwd());
+    return { model: t.model, data: run.prepared };
+  }
+  private splitOf(data: PreparedData, split: 'train' | 'test'): Dataset {
+    return split === 'test' && data.test ? data.test : data.train;
+  }
+}
+
+function lossFnOf(model: CompiledGraph): string | null {
+  return model.lossNodeId ? String(model.validation.params.get(model.lossNodeId)!['fn']) : null;
+}
+
+/** Class probabilities of one prediction row: softmax of logits, sigmoid of a single logit; outputs that already sum to 1 are kept. */
+function probabilitiesOf(pred: Tensor, lossFn: string | null): number[] {
+  const row = Array.from(pred.data.subarray(0, pred.size / (pred.shape[0] ?? 1)));
+  if (row.length === 1) {
+    const v = row[0]!;
+    const p = lossFn === 'bce' ? sigmoid(tensor([v])).item() : lossFn === 'perceptron' ? (v > 0 ? 1 : 0) : Math.min(1, Math.max(0, v));
+    return [1 - p, p];
+  }
+  const sum = row.reduce((a, b) => a + b, 0);
+  if (row.every((v) => v >= 0) && Math.abs(sum - 1) < 1e-4) return row;
+  return Array.from(softmax(tensor([row]), 1).data);
+}
+
+function preview(ds: Dataset, rows: number, images: number): DatasetPreview {
+  const fsz = ds.features.length / Math.max(ds.numSamples, 1);
+  const tsz = ds.labels.length / Math.max(ds.numSamples, 1);
+  const classification = ds.task === 'classification';
+  const isImage = ds.featureShape.length === 2;
+  const is2d = ds.featureShape.length === 1 && ds.featureShape[0] === 2;
+  const cap = Math.min(ds.numSamples, 2000);
+  return {
+    name: ds.name,
+    task: ds.task,
+    numSamples: ds.numSamples,
+    featureShape: ds.featureShape,
+    targetShape: ds.targetShape,
+    classNames: ds.classNames ?? null,
+    classCounts: classification ? classCounts(ds) : null,
+    featureNames: ds.featureNames ?? null,
+    rows: Array.from({ length: Math.min(rows, ds.numSamples) }, (_, i) => ({ features: Array.from(ds.features.subarray(i * fsz, (i + 1) * fsz)), label: ds.labels[i * tsz]! })),
+    images: isImage ? Array.from({ length: Math.min(images, ds.numSamples) }, (_, i) => ({ pixels: Array.from(ds.features.subarray(i * fsz, (i + 1) * fsz)), label: ds.labels[i]! })) : [],
+    points: is2d ? Array.from({ length: cap }, (_, i) => ({ x: ds.features[2 * i]!, y: ds.features[2 * i + 1]!, label: ds.labels[i]! })) : null,
+  };
+}
+
+export function errorInfo(e: unknown): ErrorInfo {
+  if (e instanceof ServiceError) return { message: e.message, code: e.code, ...(e.diagnostics ? { diagnostics: [...e.diagnostics] } : {}) };
+  if (e instanceof GraphCompileError) return { message: e.message, code: 'invalid-document', diagnostics: [...e.diagnostics] };
+  if (e instanceof DataError) return { message: e.message, code: 'data' };
+  if (e instanceof EngineError) return { message: e.message, code: 'engine' };
+  return { message: e instanceof Error ? e.message : String(e), code: 'internal' };
+}
+
+export type { DatasetRef, numClasses };
