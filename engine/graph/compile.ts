@@ -9,6 +9,7 @@ import { Generator } from '../core/random';
 import type { GraphDocument, GraphNode, TensorValue } from './document';
 import type { BatchFeed, DataBinding, NodeDef, NodeRuntime } from './node-def';
 import { getNodeDef } from './node-registry';
+import { identity } from '../ops/functional';
 import { formatDiagnostic, nodeTitle, portKey, validateDocument, type Diagnostic, type ValidationResult } from './validate';
 
 export class GraphCompileError extends EngineError {
@@ -38,6 +39,11 @@ export interface ForwardOptions {
   training: boolean;
   /** Keep `.grad` on every port tensor during backward (for `bpstudio grad` and the backprop view). */
   retainGrad?: boolean;
+  /**
+   * Give every edge its own tensor (an identity op), so that each edge has its own gradient —
+   * where an output fans out, each branch's part — in `ForwardResult.edges`.
+   */
+  perEdge?: boolean;
 }
 
 export interface ForwardResult {
@@ -51,6 +57,8 @@ export interface ForwardResult {
   readonly prediction: Tensor | null;
   /** Named model outputs (Output nodes). */
   readonly outputs: Readonly<Record<string, Tensor>>;
+  /** With `perEdge`: the tensor on every edge (edge id → tensor). */
+  readonly edges: ReadonlyMap<string, Tensor>;
 }
 
 /** FNV-1a of a string: a stable 32-bit seed per node id. */
@@ -76,6 +84,8 @@ export class CompiledGraph {
   readonly predictionKey: string | null;
   readonly outputNodes: readonly { nodeId: string; name: string; key: string }[];
   private readonly inputsOf: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** Node id → input port → the edge id feeding it. */
+  readonly inputEdges: ReadonlyMap<string, ReadonlyMap<string, string>>;
 
   constructor(
     readonly document: GraphDocument,
@@ -86,6 +96,7 @@ export class CompiledGraph {
     this.nodes = new Map(document.nodes.map((n) => [n.id, n]));
     this.order = validation.order.map((id) => this.nodes.get(id)!);
     const inputsOf = new Map<string, Map<string, string>>();
+    const inputEdges = new Map<string, Map<string, string>>();
     const edgeSource = new Map<string, string>();
     for (const e of document.edges) {
       const key = portKey(e.source, e.sourcePort);
@@ -93,8 +104,12 @@ export class CompiledGraph {
       const m = inputsOf.get(e.target) ?? new Map<string, string>();
       m.set(e.targetPort, key);
       inputsOf.set(e.target, m);
+      const em = inputEdges.get(e.target) ?? new Map<string, string>();
+      em.set(e.targetPort, e.id);
+      inputEdges.set(e.target, em);
     }
     this.inputsOf = inputsOf;
+    this.inputEdges = inputEdges;
     this.edgeSource = edgeSource;
     const defs = new Map<string, NodeDef>();
     const runtimes = new Map<string, NodeRuntime>();
@@ -147,6 +162,7 @@ export class CompiledGraph {
   /** Run the graph on a batch. */
   forward(feed: BatchFeed, options: ForwardOptions): ForwardResult {
     const values = new Map<string, Tensor>();
+    const edges = new Map<string, Tensor>();
     const ctx = { training: options.training, feed };
     // Without targets (prediction), Target nodes and everything that depends on them are skipped.
     const skipped = new Set<string>();
@@ -159,7 +175,15 @@ export class CompiledGraph {
         continue;
       }
       const inputs: Record<string, Tensor> = {};
-      for (const [p, key] of ins) inputs[p] = values.get(key)!;
+      for (const [p, key] of ins) {
+        let t = values.get(key)!;
+        if (options.perEdge && t.requiresGrad) {
+          t = identity(t);
+          if (options.retainGrad) t.retainGrad();
+        }
+        if (options.perEdge) edges.set(this.inputEdges.get(node.id)!.get(p)!, t);
+        inputs[p] = t;
+      }
       let outs: Record<string, Tensor>;
       try {
         outs = this.runtimes.get(node.id)!.forward(inputs, ctx);
@@ -185,7 +209,7 @@ export class CompiledGraph {
       const v = values.get(this.outputNodes[0]!.key);
       if (v && v.size === 1) objective = v;
     }
-    return { values, loss, objective, prediction, outputs };
+    return { values, loss, objective, prediction, outputs, edges };
   }
 
   /** The tensor carried by a canvas edge in a forward result. */

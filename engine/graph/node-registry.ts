@@ -73,6 +73,7 @@ export function checkParam(name: string, spec: ParamSpec, value: unknown): strin
       if (value === null) return null;
       return Array.isArray(value) && value.every((d) => Number.isInteger(d)) ? null : `${name} must be a list of dimension numbers or null, got ${show}`;
     case 'tensor':
+      if (value === null && spec.default === null) return null;
       return isNumberArray(value) ? null : `${name} must be a number or a nested array of numbers, got ${show}`;
   }
 }

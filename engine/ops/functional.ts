@@ -20,6 +20,7 @@ import { expandOp, permuteOp, reshapeOp } from './shape-ops';
 import { matmulOp } from './matmul';
 import { logSoftmaxOp, softmaxOp } from './softmax';
 import { gatherOp, oneHotOp, scatterAddOp } from './index-ops';
+import { identityOp } from './identity';
 
 export { zeros, ones, full };
 export { zerosLike, onesLike, fullLike } from '../core/creation';
@@ -66,6 +67,9 @@ export const geluGrad = (x: T): T => apply(geluGradOp, [x], NONE);
 export const step = (x: T): T => apply(stepOp, [x], NONE);
 /** sign(x); gradient zero almost everywhere. */
 export const sign = (x: T): T => apply(signOp, [x], NONE);
+
+/** A copy of x with its own node in the graph (its own gradient). */
+export const identity = (x: T): T => apply(identityOp, [x], NONE);
 
 // ----- shape -----
 /** Reshape; one dimension may be -1 (inferred). */

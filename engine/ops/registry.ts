@@ -6,6 +6,7 @@ import { shapeOps } from './shape-ops';
 import { matmulOp } from './matmul';
 import { softmaxOps } from './softmax';
 import { indexOps } from './index-ops';
+import { identityOp } from './identity';
 
 /** The ONE list of ops. Every op the engine can record, lower or check is here, exactly once. */
 const ALL: readonly OpDef[] = [
@@ -16,6 +17,7 @@ const ALL: readonly OpDef[] = [
   matmulOp,
   ...softmaxOps,
   ...indexOps,
+  identityOp,
 ] as unknown as readonly OpDef[];
 
 function buildRegistry(ops: readonly OpDef[]): ReadonlyMap<string, OpDef> {

@@ -23,11 +23,12 @@ export const InputNode = defineNode({
     shape: { kind: 'shape', label: 'Shape', description: 'Shape of one sample; empty means: from the dataset', default: [], allowEmpty: true },
     batched: boolParam('Batched', 'Rows are samples (a leading batch dimension N)', true),
     dataset: { kind: 'string', label: 'Dataset', description: 'The dataset this input reads (empty: the training dataset)', default: '' },
+    value: { kind: 'tensor', label: 'Value', description: 'A fixed value used when no data is fed (scalar lesson graphs); empty for none', default: null },
   },
   keyParams: ['shape'],
   inferShapes: ({ params, data, node }) => {
     const given = params['shape'] as readonly number[];
-    if (!params['batched']) return { out: [...given] };
+    if (!params['batched']) return { out: given.length === 0 && params['value'] !== null ? [...tensor(params['value'] as number).shape] : [...given] };
     let sample: readonly number[];
     if (given.length > 0) {
       if (data && given.join() !== data.featureShape.join()) {
@@ -38,12 +39,14 @@ export const InputNode = defineNode({
     else throw new NodeShapeError(`no dataset is chosen and no shape is given for input "${node.label ?? node.id}"`, 'out');
     return { out: ['N', ...sample] };
   },
-  build: ({ node }) =>
-    stateless((_inputs, { feed }) => {
-      const v = feedFor(node.id, feed.inputs) ?? (node.label ? feedFor(node.label, feed.inputs) : undefined) ?? feed.features;
+  build: ({ node, params }) => {
+    const fixed = params['value'] !== null ? tensor(params['value'] as number) : null;
+    return stateless((_inputs, { feed }) => {
+      const v = feedFor(node.id, feed.inputs) ?? (node.label ? feedFor(node.label, feed.inputs) : undefined) ?? feed.features ?? fixed;
       if (!v) throw new EngineError('no features were given for this batch');
       return { out: v };
-    }),
+    });
+  },
 });
 
 /**

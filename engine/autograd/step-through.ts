@@ -1,0 +1,405 @@
+/**
+ * Step through backpropagation on a compiled graph: forward one node at a time, then backward
+ * one node at a time in reverse topological order. Each backward step gives the lecture's
+ * picture for that node — the upstream gradient ∂L/∂out (with each fan-out branch's part and
+ * their sum), the local gradient (σ(1−σ), 1[x>0], the routing mask of max, the operand that
+ * multiplies for Linear and MatMul, the pass-through of add), and the downstream gradient on
+ * every input edge and parameter.
+ *
+ * Everything is computed once, exactly, with one forward and one backward pass in which every
+ * edge carries its own tensor; the steps are views of that computation, so they can go back as
+ * well as forward, jump, and reset.
+ */
+import type { Tensor } from '../core/tensor';
+import { tensor } from '../core/creation';
+import { EngineError } from '../core/errors';
+import type { CompiledGraph, ForwardResult } from '../graph/compile';
+import type { BatchFeed } from '../graph/node-def';
+import { nodeTitle, portKey } from '../graph/validate';
+import { grad } from './backward';
+import { enableGrad as withGrad, noGrad } from './grad-mode';
+import * as F from '../ops/functional';
+
+/** A tensor as the UI receives it: values plus statistics. */
+export interface TensorSnapshot {
+  shape: number[];
+  data: number[];
+  mean: number;
+  min: number;
+  max: number;
+  absMax: number;
+  norm: number;
+}
+
+export type GradientFlag = 'vanishing' | 'exploding';
+
+/** Thresholds: a gradient is vanishing when every |g| < 1e-6, exploding when some |g| > 1e3. */
+export const VANISHING = 1e-6;
+export const EXPLODING = 1e3;
+/** A local gradient whose every |value| is below this saturates (a sigmoid at ±10 gives 4.5e-5). */
+export const SATURATED_LOCAL = 1e-3;
+
+export function snapshot(t: Tensor): TensorSnapshot {
+  const d = t.data;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let absMax = 0;
+  let sq = 0;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    const a = Math.abs(v);
+    if (a > absMax) absMax = a;
+    sq += v * v;
+  }
+  return { shape: [...t.shape], data: Array.from(d), mean: d.length ? sum / d.length : 0, min, max, absMax, norm: Math.sqrt(sq) };
+}
+
+export function gradientFlags(s: TensorSnapshot): GradientFlag[] {
+  if (s.data.length === 0) return [];
+  if (s.absMax > EXPLODING) return ['exploding'];
+  if (s.absMax < VANISHING) return ['vanishing'];
+  return [];
+}
+
+export interface EdgeValue {
+  edgeId: string;
+  /** `nodeId:port` at the other end. */
+  target: string;
+  value: TensorSnapshot;
+}
+
+export interface ForwardStep {
+  phase: 'forward';
+  /** 1-based position within the phase. */
+  index: number;
+  total: number;
+  nodeId: string;
+  title: string;
+  /** The edges the node reads (already computed). */
+  reads: string[];
+  /** Each output port's value and the edges it flows on. */
+  outputs: { port: string; value: TensorSnapshot; edgeIds: string[] }[];
+}
+
+export interface LocalGradient {
+  /** Which input or parameter it belongs to (`in`, `a`, `weight`, …). */
+  of: string;
+  /** What it is, in the lecture's words: `σ(x)(1−σ(x))`, `1[x>0]`, `Wᵀ`, `pass-through`. */
+  description: string;
+  /** The value: the elementwise derivative, or the operand that multiplies. */
+  value: TensorSnapshot;
+  /** How downstream follows from upstream and this: `elementwise` (g ⊙ local) or `matrix` (a product). */
+  kind: 'elementwise' | 'matrix' | 'reduction' | 'other';
+  /** Flags on the local gradient (a saturated sigmoid). */
+  flags: ('saturated')[];
+}
+
+export interface BackwardStep {
+  phase: 'backward';
+  index: number;
+  total: number;
+  nodeId: string;
+  title: string;
+  /** ∂L/∂out for each output port: the total, and each branch's part where it fans out. */
+  upstream: { port: string; total: TensorSnapshot; branches: EdgeValue[]; flags: GradientFlag[] }[];
+  local: LocalGradient[];
+  /** ∂L/∂in on each input edge (what flows on to the producers). */
+  downstream: { port: string; edgeId: string; value: TensorSnapshot; flags: GradientFlag[] }[];
+  /** ∂L/∂θ for the node's parameters. */
+  parameters: { name: string; grad: TensorSnapshot; flags: GradientFlag[] }[];
+}
+
+export type Step = ForwardStep | BackwardStep;
+
+export interface StepThroughOptions {
+  /** Compute in float64 (exact reference) instead of float32. */
+  dtype?: 'float32' | 'float64';
+  training?: boolean;
+}
+
+/** A step-through session: every step computed up front; a cursor moves over them. */
+export class StepThrough {
+  readonly steps: readonly Step[];
+  readonly forwardSteps: readonly ForwardStep[];
+  readonly backwardSteps: readonly BackwardStep[];
+  /** The scalar backward starts from. */
+  readonly objective: number;
+  /** -1 before the first step. */
+  private cursor = -1;
+  readonly result: ForwardResult;
+
+  constructor(
+    readonly model: CompiledGraph,
+    feed: BatchFeed,
+    options: StepThroughOptions = {},
+  ) {
+    const dtype = options.dtype ?? 'float32';
+    const leafFeed = toLeaves(withFixedInputs(model, feed), dtype);
+    const restore = dtype === 'float64' ? castParameters(model, 'float64') : null;
+    try {
+      const result = model.forward(leafFeed, { training: options.training ?? true, retainGrad: true, perEdge: true });
+      this.result = result;
+      const objective = result.objective;
+      if (!objective) throw new EngineError('nothing to differentiate: the graph needs a Loss node (or a single scalar Output)');
+      for (const p of model.parameters()) p.tensor.grad = null;
+      objective.backward(null, { retainGraph: true });
+      this.objective = objective.item();
+      this.forwardSteps = this.buildForward(result);
+      this.backwardSteps = this.buildBackward(result, objective);
+    } finally {
+      restore?.();
+    }
+    this.steps = [...this.forwardSteps, ...this.backwardSteps];
+  }
+
+  get position(): number {
+    return this.cursor;
+  }
+  get current(): Step | null {
+    return this.cursor >= 0 ? this.steps[this.cursor]! : null;
+  }
+  /** Advance one step; null at the end. */
+  next(): Step | null {
+    if (this.cursor >= this.steps.length - 1) return null;
+    return this.steps[++this.cursor]!;
+  }
+  /** Go back one step; null before the first. */
+  previous(): Step | null {
+    if (this.cursor <= 0) {
+      this.cursor = -1;
+      return null;
+    }
+    return this.steps[--this.cursor]!;
+  }
+  /** Jump to step `i` (0-based over forward then backward). */
+  jump(i: number): Step {
+    if (!Number.isInteger(i) || i < 0 || i >= this.steps.length) throw new EngineError(`step ${i} is out of range (0…${this.steps.length - 1})`);
+    this.cursor = i;
+    return this.steps[i]!;
+  }
+  reset(): void {
+    this.cursor = -1;
+  }
+
+  private buildForward(result: ForwardResult): ForwardStep[] {
+    const doc = this.model.document;
+    const nodes = this.model.order.filter((n) => [...result.values.keys()].some((k) => k.startsWith(`${n.id}:`)) || n.type === 'Output');
+    return nodes.map((node, i) => {
+      const def = this.model.defs.get(node.id)!;
+      return {
+        phase: 'forward' as const,
+        index: i + 1,
+        total: nodes.length,
+        nodeId: node.id,
+        title: nodeTitle(node, def),
+        reads: [...(this.model.inputEdges.get(node.id)?.values() ?? [])],
+        outputs: def.outputs
+          .filter((p) => result.values.has(portKey(node.id, p.name)))
+          .map((p) => ({
+            port: p.name,
+            value: snapshot(result.values.get(portKey(node.id, p.name))!),
+            edgeIds: doc.edges.filter((e) => e.source === node.id && e.sourcePort === p.name).map((e) => e.id),
+          })),
+      };
+    });
+  }
+
+  private buildBackward(result: ForwardResult, objective: Tensor): BackwardStep[] {
+    const doc = this.model.document;
+    const steps: Omit<BackwardStep, 'index' | 'total'>[] = [];
+    for (const node of [...this.model.order].reverse()) {
+      const def = this.model.defs.get(node.id)!;
+      const upstream: BackwardStep['upstream'] = [];
+      for (const p of def.outputs) {
+        const t = result.values.get(portKey(node.id, p.name));
+        if (!t || !t.requiresGrad) continue;
+        const g = t === objective ? F.onesLike(t) : t.grad;
+        if (!g) continue;
+        const branches = doc.edges
+          .filter((e) => e.source === node.id && e.sourcePort === p.name)
+          .map((e) => ({ e, t: result.edges.get(e.id) }))
+          .filter((b) => b.t?.grad)
+          .map((b) => ({ edgeId: b.e.id, target: portKey(b.e.target, b.e.targetPort), value: snapshot(b.t!.grad!) }));
+        const total = snapshot(g);
+        upstream.push({ port: p.name, total, branches, flags: gradientFlags(total) });
+      }
+      if (node.type === 'Output') {
+        const input = result.edges.get(this.model.inputEdges.get(node.id)?.get('in') ?? '');
+        if (input && input === objective) continue;
+        if (input?.grad) {
+          const s = snapshot(input.grad);
+          upstream.push({ port: 'in', total: s, branches: [], flags: gradientFlags(s) });
+        }
+      }
+      const downstream: BackwardStep['downstream'] = [];
+      for (const [port, edgeId] of this.model.inputEdges.get(node.id) ?? []) {
+        const t = result.edges.get(edgeId);
+        if (t?.requiresGrad && t.grad) {
+          const s = snapshot(t.grad);
+          downstream.push({ port, edgeId, value: s, flags: gradientFlags(s) });
+        }
+      }
+      const parameters = this.model
+        .parameters()
+        .filter((p) => p.nodeId === node.id && p.tensor.grad)
+        .map((p) => {
+          const s = snapshot(p.tensor.grad!);
+          return { name: p.name, grad: s, flags: gradientFlags(s) };
+        });
+      if (upstream.length === 0 && downstream.length === 0 && parameters.length === 0) continue;
+      const local = upstream.length > 0 || node.type === 'Loss' ? localGradients(this.model, node.id, result) : [];
+      steps.push({ phase: 'backward', nodeId: node.id, title: nodeTitle(node, def), upstream, local, downstream, parameters });
+    }
+    return steps.map((s, i) => ({ ...s, index: i + 1, total: steps.length }));
+  }
+}
+
+/** Inputs that carry a fixed value (lesson graphs) join the feed, so that they become leaves with gradients. */
+function withFixedInputs(model: CompiledGraph, feed: BatchFeed): BatchFeed {
+  const inputs: Record<string, Tensor> = { ...(feed.inputs ?? {}) };
+  for (const node of model.order) {
+    const value = model.validation.params.get(node.id)?.['value'];
+    if (node.type === 'Input' && value !== null && value !== undefined && !inputs[node.id] && !(node.label && inputs[node.label]) && !feed.features) {
+      inputs[node.id] = tensor(value as number);
+    }
+  }
+  return { ...feed, inputs };
+}
+
+/** Feed tensors as float leaves that require grad (so edges leaving Inputs get gradients); labels stay as they are. */
+function toLeaves(feed: BatchFeed, dtype: 'float32' | 'float64'): BatchFeed {
+  const leaf = (t: Tensor): Tensor => (t.dtype === 'int32' ? t : t.detach().to(dtype).clone().requiresGrad_(true));
+  return {
+    ...(feed.features ? { features: leaf(feed.features) } : {}),
+    ...(feed.targets ? { targets: feed.targets.dtype === 'int32' ? feed.targets : feed.targets.to(dtype) } : {}),
+    ...(feed.inputs ? { inputs: Object.fromEntries(Object.entries(feed.inputs).map(([k, t]) => [k, leaf(t)])) } : {}),
+  };
+}
+
+/** Switch the model's parameter storage to another dtype; returns a function that switches back. */
+function castParameters(model: CompiledGraph, dtype: 'float64'): () => void {
+  const saved = [...model.parameters(), ...model.buffers()].map((p) => ({ t: p.tensor, data: p.tensor.data }));
+  for (const { t, data } of saved) t.data = Float64Array.from(data);
+  return () => {
+    for (const { t, data } of saved) {
+      data.set(t.data);
+      t.data = data;
+    }
+  };
+}
+
+function edgeInput(model: CompiledGraph, result: ForwardResult, nodeId: string, port: string): Tensor | undefined {
+  const e = model.inputEdges.get(nodeId)?.get(port);
+  return e ? result.edges.get(e) : undefined;
+}
+
+/** The elementwise derivative of a one-input node: d out / d in, by the node's own VJP with ones. */
+function elementwiseLocal(model: CompiledGraph, nodeId: string, x: Tensor): Tensor {
+  const runtime = model.runtimes.get(nodeId)!;
+  const copy = x.detach().clone().requiresGrad_(true);
+  const out = runtime.forward({ in: copy }, { training: false, feed: {} })['out']!;
+  return grad(out, copy, { gradOutputs: F.onesLike(out) })[0]!;
+}
+
+const saturated = (s: TensorSnapshot): ('saturated')[] => (s.data.length > 0 && s.absMax < SATURATED_LOCAL ? ['saturated'] : []);
+
+function local(of: string, description: string, t: Tensor, kind: LocalGradient['kind']): LocalGradient {
+  const value = snapshot(t);
+  return { of, description, value, kind, flags: kind === 'elementwise' ? saturated(value) : [] };
+}
+
+const ACTIVATION_LOCAL: Record<string, string> = {
+  relu: '1[x > 0]', leakyRelu: '1 if x > 0 else α', sigmoid: 'σ(x)(1 − σ(x))', tanh: '1 − tanh²(x)', gelu: 'Φ(x) + x·φ(x)',
+  step: '0 (almost everywhere)', sign: '0 (almost everywhere)', identity: '1',
+};
+
+/** The local gradient(s) of a node, in the lecture's terms. */
+function localGradients(model: CompiledGraph, nodeId: string, result: ForwardResult): LocalGradient[] {
+  const node = model.nodes.get(nodeId)!;
+  const params = model.validation.params.get(nodeId)!;
+  const input = (p: string): Tensor | undefined => edgeInput(model, result, nodeId, p);
+  return noGrad(() => {
+    const x = input('in');
+    switch (node.type) {
+      case 'Activation': {
+        const fn = String(params['fn']);
+        if (fn === 'softmax') {
+          const y = result.values.get(portKey(nodeId, 'out'))!;
+          return [local('in', 'diag(y) − y·yᵀ per row (a Jacobian, not elementwise); y shown', y, 'other')];
+        }
+        return [local('in', ACTIVATION_LOCAL[fn] ?? fn, withGrad(() => elementwiseLocal(model, nodeId, x!)), 'elementwise')];
+      }
+      case 'Power':
+        return [local('in', `${params['exponent']}·x^${Number(params['exponent']) - 1}`, withGrad(() => elementwiseLocal(model, nodeId, x!)), 'elementwise')];
+      case 'Exp':
+        return [local('in', 'eˣ', withGrad(() => elementwiseLocal(model, nodeId, x!)), 'elementwise')];
+      case 'Log':
+        return [local('in', '1/x', withGrad(() => elementwiseLocal(model, nodeId, x!)), 'elementwise')];
+      case 'Add': {
+        const a = input('a')!;
+        const b = input('b')!;
+        return [local('a', 'pass-through (1)', F.onesLike(a), 'elementwise'), local('b', 'pass-through (1)', F.onesLike(b), 'elementwise')];
+      }
+      case 'Multiply': {
+        const a = input('a')!;
+        const b = input('b')!;
+        return [local('a', 'the other input, b', b, 'elementwise'), local('b', 'the other input, a', a, 'elementwise')];
+      }
+      case 'Max': {
+        const a = input('a')!;
+        const b = input('b')!;
+        const tie = F.mul(F.eq(a, b), 0.5);
+        return [
+          local('a', 'routing mask 1[a > b]', F.add(F.gt(a, b), tie), 'elementwise'),
+          local('b', 'routing mask 1[b > a]', F.add(F.lt(a, b), tie), 'elementwise'),
+        ];
+      }
+      case 'MatMul':
+        return [local('a', 'bᵀ: ∂L/∂a = ∂L/∂out · bᵀ', input('b')!, 'matrix'), local('b', 'aᵀ: ∂L/∂b = aᵀ · ∂L/∂out', input('a')!, 'matrix')];
+      case 'Linear': {
+        const w = model.parameters().find((p) => p.nodeId === nodeId && p.name === 'weight')!.tensor;
+        const out = [local('in', 'W: ∂L/∂x = ∂L/∂y · W', w, 'matrix'), local('weight', 'xᵀ: ∂L/∂W = (∂L/∂y)ᵀ · x', x!, 'matrix')];
+        if (params['bias']) out.push(local('bias', '1, summed over the batch: ∂L/∂b = Σₙ ∂L/∂yₙ', F.onesLike(model.parameters().find((p) => p.nodeId === nodeId && p.name === 'bias')!.tensor), 'reduction'));
+        return out;
+      }
+      case 'BatchNorm1d': {
+        const mod = model.runtimes.get(nodeId)!;
+        const gamma = mod.parameters.find(([n]) => n === 'weight')?.[1];
+        const xs = x!;
+        const variance = F.mean(F.pow(F.sub(xs, F.mean(xs, 0, true)), 2), 0);
+        const scale = F.div(gamma ?? F.onesLike(variance), F.sqrt(F.add(variance, Number(params['eps']))));
+        return [local('in', 'γ/σ_B per feature (the batch-statistics terms are part of the downstream gradient)', scale, 'other')];
+      }
+      case 'Sum':
+        return [local('in', '1 (a sum passes the gradient to every element)', F.onesLike(x!), 'reduction')];
+      case 'Mean':
+        return [local('in', '1/n (a mean shares the gradient equally)', F.div(F.onesLike(x!), x!.size / result.values.get(portKey(nodeId, 'out'))!.size), 'reduction')];
+      case 'Flatten':
+      case 'Reshape':
+        return [local('in', 'pass-through, reshaped', F.onesLike(x!), 'elementwise')];
+      case 'Dropout':
+        return [local('in', 'the dropout mask ÷ (1 − p)', maskRatio(nodeId, result, x!), 'elementwise')];
+      case 'Loss': {
+        const pred = input('prediction')!;
+        const g = pred.grad ?? F.zerosLike(pred);
+        const fn = String(params['fn']);
+        const what = fn === 'crossEntropy' ? '(softmax(z) − onehot(t)) / N' : fn === 'mse' ? '2(o − y) / (N·k)' : fn === 'mse-half' ? '(o − y) / N' : fn === 'bce' ? '(σ(z) − t) / N' : '−y on misclassified samples';
+        return [local('prediction', `∂L/∂prediction = ${what}`, g, 'other')];
+      }
+      default:
+        return [];
+    }
+  });
+}
+
+/** The dropout mask as it was applied: out / in where the input is nonzero. */
+function maskRatio(nodeId: string, result: ForwardResult, x: Tensor): Tensor {
+  const y = result.values.get(portKey(nodeId, 'out'))!;
+  const out = new Float64Array(x.size);
+  for (let i = 0; i < out.length; i++) out[i] = x.data[i] === 0 ? 0 : y.data[i]! / x.data[i]!;
+  return tensor(out, { shape: x.shape });
+}
