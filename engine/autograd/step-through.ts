@@ -132,16 +132,23 @@ export class StepThrough {
   private cursor = -1;
   readonly result: ForwardResult;
 
+  private readonly feed: BatchFeed;
+  private readonly training: boolean;
+  private readonly dtype: 'float32' | 'float64';
+
   constructor(
     readonly model: CompiledGraph,
     feed: BatchFeed,
     options: StepThroughOptions = {},
   ) {
     const dtype = options.dtype ?? 'float32';
+    this.dtype = dtype;
+    this.training = options.training ?? true;
     const leafFeed = toLeaves(withFixedInputs(model, feed), dtype);
+    this.feed = leafFeed;
     const restore = dtype === 'float64' ? castParameters(model, 'float64') : null;
     try {
-      const result = model.forward(leafFeed, { training: options.training ?? true, retainGrad: true, perEdge: true });
+      const result = preservingBuffers(model, () => model.forward(leafFeed, { training: this.training, retainGrad: true, perEdge: true }));
       this.result = result;
       const objective = result.objective;
       if (!objective) throw new EngineError('nothing to differentiate: the graph needs a Loss node (or a single scalar Output)');
@@ -183,6 +190,39 @@ export class StepThrough {
   }
   reset(): void {
     this.cursor = -1;
+  }
+
+  /**
+   * Finite-difference check of one edge's gradient: along a random direction v, compare
+   * (L(e + h·v) − L(e − h·v)) / 2h with ⟨∂L/∂e, v⟩; returns both and their relative error.
+   */
+  checkEdge(edgeId: string, options: { eps?: number; seed?: number } = {}): { analytic: number; numeric: number; relativeError: number } {
+    const e = this.result.edges.get(edgeId);
+    if (!e || !e.grad) throw new EngineError(`edge "${edgeId}" carries no gradient`);
+    const eps = options.eps ?? (e.dtype === 'float64' ? 1e-6 : 1e-2);
+    let seed = (options.seed ?? 1) >>> 0;
+    const v = new Float64Array(e.size).map(() => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 4294967296 - 0.5;
+    });
+    let analytic = 0;
+    for (let i = 0; i < v.length; i++) analytic += e.grad.data[i]! * v[i]!;
+    const objectiveAt = (sign: number): number => {
+      const shifted = tensor(Float64Array.from(e.data, (x, i) => x + sign * eps * v[i]!), { shape: e.shape, dtype: e.dtype });
+      const r = preservingBuffers(this.model, () =>
+        noGrad(() => this.model.forward(this.feed, { training: this.training, perEdge: true, edgeOverrides: new Map([[edgeId, shifted]]) })),
+      );
+      return r.objective!.item();
+    };
+    const restore = this.dtype === 'float64' ? castParameters(this.model, 'float64') : null;
+    let numeric: number;
+    try {
+      numeric = (objectiveAt(1) - objectiveAt(-1)) / (2 * eps);
+    } finally {
+      restore?.();
+    }
+    const scale = Math.max(Math.abs(analytic), Math.abs(numeric), 1e-12);
+    return { analytic, numeric, relativeError: Math.abs(analytic - numeric) / scale };
   }
 
   private buildForward(result: ForwardResult): ForwardStep[] {
@@ -278,6 +318,16 @@ function toLeaves(feed: BatchFeed, dtype: 'float32' | 'float64'): BatchFeed {
     ...(feed.targets ? { targets: feed.targets.dtype === 'int32' ? feed.targets : feed.targets.to(dtype) } : {}),
     ...(feed.inputs ? { inputs: Object.fromEntries(Object.entries(feed.inputs).map(([k, t]) => [k, leaf(t)])) } : {}),
   };
+}
+
+/** Run fn and put BatchNorm's running statistics back as they were (viewing a step must not train the model). */
+function preservingBuffers<T>(model: CompiledGraph, fn: () => T): T {
+  const saved = model.buffers().map((b) => ({ t: b.tensor, copy: b.tensor.data.slice() }));
+  try {
+    return fn();
+  } finally {
+    for (const { t, copy } of saved) t.data.set(copy);
+  }
 }
 
 /** Switch the model's parameter storage to another dtype; returns a function that switches back. */

@@ -44,6 +44,8 @@ export interface ForwardOptions {
    * where an output fans out, each branch's part — in `ForwardResult.edges`.
    */
   perEdge?: boolean;
+  /** With `perEdge`: replace the tensor on these edges (finite-difference checks perturb one edge). */
+  edgeOverrides?: ReadonlyMap<string, Tensor>;
 }
 
 export interface ForwardResult {
@@ -177,7 +179,9 @@ export class CompiledGraph {
       const inputs: Record<string, Tensor> = {};
       for (const [p, key] of ins) {
         let t = values.get(key)!;
-        if (options.perEdge && t.requiresGrad) {
+        const override = options.edgeOverrides?.get(this.inputEdges.get(node.id)!.get(p)!);
+        if (override) t = override;
+        else if (options.perEdge && t.requiresGrad) {
           t = identity(t);
           if (options.retainGrad) t.retainGrad();
         }

@@ -15,6 +15,7 @@ import type { BuiltinDatasetInfo } from '../data/builtin';
 import type { EpochRecord, EvaluationResult, TrainEvent } from '../train/trainer';
 import type { TrainedModelFile } from '../train/trained-model';
 import type { NodeCategory, ParamSpec, PortDef } from '../graph/node-def';
+import type { Step } from '../autograd/step-through';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -51,6 +52,17 @@ export const requestSchemas = {
   exportOnnx: z.object({ source: z.record(z.string(), z.unknown()), softmax: z.boolean().default(false) }),
   importOnnx: z.object({ name: z.string().max(200), base64: z.string().max(300 * 1024 * 1024) }),
   listBackends: z.object({}),
+  stepThrough: z.object({
+    /** A graph document or trained-model file; or a training run's current model. */
+    document: documentValue.optional(),
+    runId: runId.optional(),
+    /** Which samples form the batch (a single sample by default). */
+    split: z.enum(['train', 'test']).default('train'),
+    samples: z.array(z.number().int().min(0)).min(1).max(256).default([0]),
+    dtype: z.enum(['float32', 'float64']).default('float32'),
+  }),
+  checkEdge: z.object({ sessionId: z.string().min(1).max(64), edgeId: z.string().min(1) }),
+  gradientSummary: z.object({ runId }),
 } as const;
 
 export type Method = keyof typeof requestSchemas;
@@ -123,6 +135,17 @@ export interface Results {
   exportOnnx: { base64: string; size: number; inputs: { name: string; shape: (number | string)[] }[]; outputs: { name: string; shape: (number | string)[] }[] };
   importOnnx: { document: GraphDocument };
   listBackends: BackendInfo[];
+  stepThrough: {
+    sessionId: string;
+    objective: number;
+    /** Forward steps, then backward steps (tensors over 65,536 elements carry statistics only: `data` empty, `truncated`). */
+    steps: Step[];
+    /** Batch rows used and how many the split has. */
+    samples: number[];
+    splitSize: number;
+  };
+  checkEdge: { analytic: number; numeric: number; relativeError: number };
+  gradientSummary: { edges: Record<string, { norm: number; mean: number; absMax: number }>; step: number };
 }
 
 /** Events pushed by the service. */
@@ -182,4 +205,5 @@ export interface EngineClient {
   on<E extends EventName>(event: E, handler: (data: Events[E]) => void): () => void;
 }
 
-export type { EpochRecord, TrainEvent };
+export type { EpochRecord, TrainEvent, Step };
+export type { ForwardStep, BackwardStep, TensorSnapshot, LocalGradient, GradientFlag } from '../autograd/step-through';

@@ -147,3 +147,40 @@ describe('bpstudio serve', () => {
     ws.close();
   });
 });
+
+describe('EngineService: step-through', () => {
+  const service = new EngineService();
+  it('returns every forward and backward step of the 6.75 lesson in order', async () => {
+    const doc = await service.handle('getExample', { name: 'autograd-lesson' });
+    const r = await service.handle('stepThrough', { document: doc as unknown as Record<string, unknown>, split: 'train', samples: [0], dtype: 'float32' });
+    expect(r.objective).toBe(27);
+    expect(r.steps.map((s) => `${s.phase}:${s.nodeId}`)).toEqual([
+      'forward:x', 'forward:two', 'forward:y', 'forward:z', 'forward:out', 'forward:result',
+      'backward:out', 'backward:z', 'backward:y', 'backward:x',
+    ]);
+    const last = r.steps[r.steps.length - 1]!;
+    expect(last.phase === 'backward' && last.upstream[0]!.total.data).toEqual([6.75, 6.75, 6.75, 6.75]);
+    const check = await service.handle('checkEdge', { sessionId: r.sessionId, edgeId: 'x-out->y-a' });
+    expect(check.relativeError).toBeLessThan(1e-3);
+  });
+
+  it('steps through one chosen sample of a dataset graph', async () => {
+    const doc = await service.handle('getExample', { name: 'xor-mlp' });
+    const r = await service.handle('stepThrough', { document: doc as unknown as Record<string, unknown>, split: 'train', samples: [2], dtype: 'float64' });
+    expect(r.samples).toEqual([2]);
+    expect(r.splitSize).toBe(4);
+    const x = r.steps.find((s) => s.phase === 'forward' && s.nodeId === 'x')!;
+    expect(x.phase === 'forward' && x.outputs[0]!.value.shape).toEqual([1, 2]);
+    const bad = await service.dispatch({ id: 1, method: 'stepThrough', params: { document: doc, samples: [9] } });
+    expect(bad.error!.message).toBe('sample 9 is out of range: the train split has 4 samples');
+  });
+
+  it('summarises every edge gradient of a training run', async () => {
+    const doc = await service.handle('getExample', { name: 'xor-mlp' });
+    const { runId } = await service.handle('trainStart', { document: doc as unknown as Record<string, unknown>, backend: 'ts', overrides: { epochs: 5 } });
+    await service.handle('trainedModel', { runId });
+    const s = await service.handle('gradientSummary', { runId });
+    expect(Object.keys(s.edges).length).toBe(4);
+    for (const e of Object.values(s.edges)) expect(e.norm).toBeGreaterThan(0);
+  });
+});

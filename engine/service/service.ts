@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { noGrad } from '../autograd/grad-mode';
+import { snapshot, StepThrough, type Step, type TensorSnapshot } from '../autograd/step-through';
 import { tensor } from '../core/creation';
 import { EngineError } from '../core/errors';
 import type { Tensor } from '../core/tensor';
@@ -80,6 +81,8 @@ function toNumbers(t: Tensor): number[] {
 export class EngineService {
   private readonly listeners = new Set<Listener>();
   private readonly runs = new Map<string, Run>();
+  private readonly stepSessions = new Map<string, StepThrough>();
+  private nextSession = 1;
   private nextRun = 1;
   /** Minimum milliseconds between forwarded batch events of one run (epoch events always go through). */
   batchEventInterval = 50;
@@ -308,6 +311,63 @@ export class EngineService {
         }),
       };
     },
+    stepThrough: ({ document, runId, split, samples, dtype }) => {
+      let model: CompiledGraph;
+      let ds: Dataset | null = null;
+      if (runId) {
+        const m = this.modelOf(runId);
+        model = m.model;
+        ds = this.splitOf(m.data, split);
+      } else if (document) {
+        const { document: doc, trained } = documentOf(document);
+        const ref = doc.training?.dataset;
+        const prepared = ref ? prepareDocumentData(effectiveSettings(doc), process.cwd()) : null;
+        model = compileDocument(doc, { requireLoss: false, data: prepared?.binding ?? null });
+        if (trained) model.loadWeights(trained.weights);
+        ds = prepared ? this.splitOf(prepared, split) : null;
+      } else throw new ServiceError('stepThrough: give a document or a runId', 'bad-request');
+      let feed = {};
+      if (ds) {
+        const bad = samples.find((i) => i >= ds!.numSamples);
+        if (bad !== undefined) throw new ServiceError(`sample ${bad} is out of range: the ${split} split has ${ds.numSamples} samples`, 'bad-request');
+        const fsz = ds.features.length / ds.numSamples;
+        const tsz = ds.labels.length / ds.numSamples;
+        const x = new Float32Array(samples.length * fsz);
+        const y = new Float32Array(samples.length * tsz);
+        samples.forEach((i, k) => {
+          x.set(ds!.features.subarray(i * fsz, (i + 1) * fsz), k * fsz);
+          y.set(ds!.labels.subarray(i * tsz, (i + 1) * tsz), k * tsz);
+        });
+        feed = { features: tensor(x, { shape: [samples.length, ...ds.featureShape] }), targets: tensor(y, { shape: [samples.length, ...ds.targetShape] }) };
+      }
+      const st = new StepThrough(model, feed, { dtype });
+      const sessionId = `steps-${this.nextSession++}`;
+      this.stepSessions.set(sessionId, st);
+      if (this.stepSessions.size > 8) this.stepSessions.delete(this.stepSessions.keys().next().value!);
+      return { sessionId, objective: st.objective, steps: st.steps.map(capStep), samples: ds ? samples : [], splitSize: ds?.numSamples ?? 0 };
+    },
+    checkEdge: ({ sessionId, edgeId }) => {
+      const st = this.stepSessions.get(sessionId);
+      if (!st) throw new ServiceError(`there is no step-through session "${sessionId}"`, 'not-found');
+      return st.checkEdge(edgeId);
+    },
+    gradientSummary: ({ runId }) => {
+      const { model, data } = this.modelOf(runId);
+      const n = Math.min(data.train.numSamples, 32);
+      const fsz = data.train.features.length / data.train.numSamples;
+      const tsz = data.train.labels.length / data.train.numSamples;
+      const st = new StepThrough(model, {
+        features: tensor(data.train.features.subarray(0, n * fsz), { shape: [n, ...data.train.featureShape] }),
+        targets: tensor(data.train.labels.subarray(0, n * tsz), { shape: [n, ...data.train.targetShape] }),
+      });
+      const edges: Record<string, { norm: number; mean: number; absMax: number }> = {};
+      for (const [id, t] of st.result.edges) {
+        if (!t.grad) continue;
+        const s = snapshot(t.grad);
+        edges[id] = { norm: s.norm, mean: s.mean, absMax: s.absMax };
+      }
+      return { edges, step: this.run(runId).trainer?.step ?? 0 };
+    },
     exportOnnx: () => {
       throw new ServiceError('ONNX export is not built in yet', 'engine');
     },
@@ -350,6 +410,21 @@ export class EngineService {
   private splitOf(data: PreparedData, split: 'train' | 'test'): Dataset {
     return split === 'test' && data.test ? data.test : data.train;
   }
+}
+
+const MAX_SNAPSHOT = 65536;
+function capSnapshot(s: TensorSnapshot): TensorSnapshot & { truncated?: boolean } {
+  return s.data.length > MAX_SNAPSHOT ? { ...s, data: [], truncated: true } : s;
+}
+function capStep(step: Step): Step {
+  if (step.phase === 'forward') return { ...step, outputs: step.outputs.map((o) => ({ ...o, value: capSnapshot(o.value) })) };
+  return {
+    ...step,
+    upstream: step.upstream.map((u) => ({ ...u, total: capSnapshot(u.total), branches: u.branches.map((b) => ({ ...b, value: capSnapshot(b.value) })) })),
+    local: step.local.map((l) => ({ ...l, value: capSnapshot(l.value) })),
+    downstream: step.downstream.map((d) => ({ ...d, value: capSnapshot(d.value) })),
+    parameters: step.parameters.map((p) => ({ ...p, grad: capSnapshot(p.grad) })),
+  };
 }
 
 function lossFnOf(model: CompiledGraph): string | null {
