@@ -40,7 +40,7 @@ export type GraphEdge = z.infer<typeof edgeSchema>;
 export const datasetRefSchema = z.object({
   /** A built-in dataset name (`xor`, `iris`, `circle`, …) or a file path (CSV, IDX images). */
   name: z.string().min(1),
-  /** Built-in dataset params (`n`, `noise`, `seed`, `labels`) or file options (`labelColumn`, `labelsFile`). */
+  /** Built-in dataset params (`n`, `noise`, `seed`, `labels`) or file options (CSV: `label`, `task`; IDX: `labels` file, `limit`, `classes`). */
   params: z.record(z.string(), z.union([z.number(), z.string()])).default({}),
 });
 export type DatasetRef = z.infer<typeof datasetRefSchema>;
@@ -122,6 +122,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
 const migrations: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {
   1: (doc) => {
     const edges = Array.isArray(doc['edges']) ? (doc['edges'] as unknown[]) : [];
+    // Edges without an id get `e<index>`, unless another edge already has that id.
+    const taken = new Set(edges.map((e) => (typeof e === 'object' && e !== null ? (e as Record<string, unknown>)['id'] : undefined)));
+    const freshId = (i: number): string => {
+      let id = `e${i}`;
+      while (taken.has(id)) id = `${id}_`;
+      taken.add(id);
+      return id;
+    };
     return {
       ...doc,
       formatVersion: 2,
@@ -130,7 +138,7 @@ const migrations: Record<number, (doc: Record<string, unknown>) => Record<string
         const r = e as Record<string, unknown>;
         const from = (r['from'] ?? {}) as Record<string, unknown>;
         const to = (r['to'] ?? {}) as Record<string, unknown>;
-        return { id: r['id'] ?? `e${i}`, source: from['node'], sourcePort: from['port'] ?? 'out', target: to['node'], targetPort: to['port'] ?? 'in' };
+        return { id: r['id'] ?? freshId(i), source: from['node'], sourcePort: from['port'] ?? 'out', target: to['node'], targetPort: to['port'] ?? 'in' };
       }),
     };
   },

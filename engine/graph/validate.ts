@@ -51,14 +51,27 @@ export const portKey = (nodeId: string, port: string): string => `${nodeId}:${po
 
 export function validateDocument(doc: GraphDocument, options: ValidateOptions = {}): ValidationResult {
   const diagnostics: Diagnostic[] = [];
-  const nodes = new Map(doc.nodes.map((n) => [n.id, n]));
   const defs = new Map<string, NodeDef>();
   const params = new Map<string, ParamValues>();
   const err = (d: Omit<Diagnostic, 'severity'>): void => void diagnostics.push({ severity: 'error', ...d });
   const warn = (d: Omit<Diagnostic, 'severity'>): void => void diagnostics.push({ severity: 'warning', ...d });
 
+  // 0. Unique ids (parseDocument checks them too; a document built in code may not have been parsed).
+  //    Only the first node with an id takes part in the rest of validation.
+  const nodes = new Map<string, GraphNode>();
+  for (const n of doc.nodes) {
+    if (nodes.has(n.id)) err({ code: 'duplicate-id', nodeId: n.id, message: `two nodes have the id "${n.id}"; node ids must be unique` });
+    else nodes.set(n.id, n);
+  }
+  const docNodes = [...nodes.values()];
+  const edgeIds = new Set<string>();
+  for (const e of doc.edges) {
+    if (edgeIds.has(e.id)) err({ code: 'duplicate-id', edgeId: e.id, message: `two edges have the id "${e.id}"; edge ids must be unique` });
+    edgeIds.add(e.id);
+  }
+
   // 1. Node types and params
-  for (const node of doc.nodes) {
+  for (const node of docNodes) {
     const def = getNodeDef(node.type);
     if (!def) {
       err({ code: 'unknown-type', nodeId: node.id, message: `node "${node.label ?? node.id}" has unknown type "${node.type}"` });
@@ -127,24 +140,27 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
     validEdges.push(e);
   }
 
-  // 3. Missing inputs, unused results
-  for (const node of doc.nodes) {
+  // 3. Missing inputs, unused results. A port or node with an edge that was rejected above already
+  //    has an error saying why; it is not also reported as unconnected or unused.
+  const wiredInputs = new Set(doc.edges.map((e) => portKey(e.target, e.targetPort)));
+  const wiredSources = new Set(doc.edges.map((e) => e.source));
+  for (const node of docNodes) {
     const def = defs.get(node.id);
     if (!def) continue;
     for (const p of def.inputs) {
-      if (!p.optional && !incoming.get(node.id)?.has(p.name)) {
+      if (!p.optional && !incoming.get(node.id)?.has(p.name) && !wiredInputs.has(portKey(node.id, p.name))) {
         err({ code: 'missing-input', nodeId: node.id, port: p.name, message: `${nodeTitle(node, def)}: input "${p.name}" is not connected` });
       }
     }
     const sink = def.outputs.length === 0 || def.type === 'Loss';
-    if (!sink && !(outgoing.get(node.id)?.length)) {
+    if (!sink && !(outgoing.get(node.id)?.length) && !wiredSources.has(node.id)) {
       warn({ code: 'unused', nodeId: node.id, message: `${nodeTitle(node, def)}: its output is not used by any node` });
     }
   }
 
   // 4. Cycles (Kahn's algorithm; what is left over lies on or after a cycle)
-  const indeg = new Map(doc.nodes.map((n) => [n.id, incoming.get(n.id)?.size ?? 0]));
-  const queue = doc.nodes.filter((n) => indeg.get(n.id) === 0).map((n) => n.id);
+  const indeg = new Map(docNodes.map((n) => [n.id, incoming.get(n.id)?.size ?? 0]));
+  const queue = docNodes.filter((n) => indeg.get(n.id) === 0).map((n) => n.id);
   const order: string[] = [];
   while (queue.length > 0) {
     const id = queue.shift()!;
@@ -155,8 +171,8 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
       if (left === 0) queue.push(e.target);
     }
   }
-  if (order.length < doc.nodes.length) {
-    const stuck = doc.nodes.filter((n) => !order.includes(n.id));
+  if (order.length < docNodes.length) {
+    const stuck = docNodes.filter((n) => !order.includes(n.id));
     const cycle = findCycle(stuck.map((n) => n.id), outgoing);
     const names = (cycle.length > 0 ? cycle : stuck.map((n) => n.id)).map((id) => nodeTitle(nodes.get(id)!, defs.get(id)));
     err({ code: 'cycle', nodeId: cycle[0] ?? stuck[0]!.id, message: `the graph has a cycle: ${names.join(' → ')}${cycle.length > 0 ? ` → ${names[0]}` : ''}` });
@@ -165,7 +181,7 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
   // 5. Datasets, losses
   const data = options.data ?? null;
   const inputDatasets = new Map<string, string>();
-  for (const node of doc.nodes) {
+  for (const node of docNodes) {
     if (node.type !== 'Input') continue;
     const ds = (params.get(node.id)?.['dataset'] as string | undefined) || doc.training?.dataset?.name || '';
     if (ds) inputDatasets.set(node.id, ds);
@@ -178,7 +194,7 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
       }
     }
   }
-  const losses = doc.nodes.filter((n) => n.type === 'Loss');
+  const losses = docNodes.filter((n) => n.type === 'Loss');
   const requireLoss = options.requireLoss ?? doc.training !== undefined;
   if (requireLoss && losses.length === 0) {
     err({ code: 'no-loss', message: 'training needs a Loss node: connect the prediction and the Target to a Loss' });

@@ -2,7 +2,7 @@ import type { DType } from '../core/dtype';
 import { promoteTypes } from '../core/dtype';
 import { broadcastShapes } from '../core/shape';
 import type { Tensor } from '../core/tensor';
-import { apply, defineOp, type OpDef, type OpSample } from './define-op';
+import { apply, defineOp, type OnnxLowering, type OpDef, type OpSample } from './define-op';
 import { mapBinary } from './kernels/elementwise';
 import { div, eq, gt, lt, mul, neg, reduceTo, scalarLike } from './functional';
 
@@ -15,11 +15,23 @@ const broadcastSamples: OpSample<Record<string, never>>[] = [
   { label: 'scalar', shapes: [[3], []], attrs: {} },
 ];
 
+type Lower = (ctx: OnnxLowering<Record<string, never>>) => string;
+
+/** ONNX's arithmetic ops broadcast as numpy does, like ours; both inputs take the output's dtype. */
+const arithmetic = (opType: string): Lower => (ctx) => ctx.node(opType, [ctx.input(0, ctx.outDType), ctx.input(1, ctx.outDType)]);
+
+/** Comparisons: compare in the promoted dtype, then turn the boolean into 1/0 of the output's dtype. */
+const comparison = (opType: string): Lower => (ctx) => {
+  const t = promoteTypes(...ctx.inputDTypes);
+  return ctx.cast(ctx.node(opType, [ctx.input(0, t), ctx.input(1, t)]), 'bool', ctx.outDType);
+};
+
 function binaryOp(
   name: string,
   doc: string,
   f: Fn2,
   vjp: OpDef<Record<string, never>>['vjp'],
+  toOnnx: Lower,
   samples: readonly OpSample<Record<string, never>>[] = broadcastSamples,
   inferDType?: (dtypes: readonly DType[]) => DType,
 ): OpDef<Record<string, never>> {
@@ -30,6 +42,7 @@ function binaryOp(
     inferShape: ([a, b]) => broadcastShapes(a!, b!, name),
     ...(inferDType ? { inferDType } : {}),
     forward: ([a, b], _attrs, outShape, dtype) => mapBinary(a!.data, a!.shape, b!.data, b!.shape, outShape, dtype, f),
+    toOnnx,
     ...(vjp ? { vjp, samples } : {}),
   });
 }
@@ -40,6 +53,7 @@ export const addOp = binaryOp(
   'Elementwise sum with broadcasting',
   (x, y) => x + y,
   ({ inputs: [a, b], gradOutput: g }) => [reduceTo(g, a!.shape), reduceTo(g, b!.shape)],
+  arithmetic('Add'),
 );
 
 /** a − b. d(a−b) = da − db. */
@@ -51,6 +65,7 @@ export const subOp = binaryOp(
     reduceTo(g, a!.shape),
     needsGrad[1] ? reduceTo(neg(g), b!.shape) : null,
   ],
+  arithmetic('Sub'),
 );
 
 /** a · b. d(ab) = b·da + a·db: each input's gradient is the upstream gradient times the other input. */
@@ -62,6 +77,7 @@ export const mulOp = binaryOp(
     needsGrad[0] ? reduceTo(mul(g, b!), a!.shape) : null,
     needsGrad[1] ? reduceTo(mul(g, a!), b!.shape) : null,
   ],
+  arithmetic('Mul'),
 );
 
 /** a / b. d(a/b) = da/b − a·db/b². */
@@ -73,6 +89,7 @@ export const divOp = binaryOp(
     needsGrad[0] ? reduceTo(div(g, b!), a!.shape) : null,
     needsGrad[1] ? reduceTo(neg(div(mul(g, a!), mul(b!, b!))), b!.shape) : null,
   ],
+  arithmetic('Div'),
   [
     { label: 'same shape', shapes: [[2, 3], [2, 3]], attrs: {}, awayFromZero: 0.5 },
     { label: 'row broadcast', shapes: [[3, 4], [4]], attrs: {}, awayFromZero: 0.5 },
@@ -94,6 +111,7 @@ export const maximumOp = binaryOp(
       needsGrad[1] ? reduceTo(mul(g, lt(a!, b!).add(tie)), b!.shape) : null,
     ];
   },
+  arithmetic('Max'),
   [
     { label: 'same shape', shapes: [[2, 3], [2, 3]], attrs: {}, secondOrder: true },
     { label: 'row broadcast', shapes: [[3, 4], [4]], attrs: {} },
@@ -106,11 +124,11 @@ const floatResult = (dtypes: readonly DType[]): DType => {
 };
 
 /** Comparisons return 1 where true and 0 where false. Not differentiable: they never join the tape. */
-export const gtOp = binaryOp('gt', 'a > b as 1/0', (x, y) => (x > y ? 1 : 0), undefined, [], floatResult);
-export const ltOp = binaryOp('lt', 'a < b as 1/0', (x, y) => (x < y ? 1 : 0), undefined, [], floatResult);
-export const geOp = binaryOp('ge', 'a ≥ b as 1/0', (x, y) => (x >= y ? 1 : 0), undefined, [], floatResult);
-export const leOp = binaryOp('le', 'a ≤ b as 1/0', (x, y) => (x <= y ? 1 : 0), undefined, [], floatResult);
-export const eqOp = binaryOp('eq', 'a = b as 1/0', (x, y) => (x === y ? 1 : 0), undefined, [], floatResult);
+export const gtOp = binaryOp('gt', 'a > b as 1/0', (x, y) => (x > y ? 1 : 0), undefined, comparison('Greater'), [], floatResult);
+export const ltOp = binaryOp('lt', 'a < b as 1/0', (x, y) => (x < y ? 1 : 0), undefined, comparison('Less'), [], floatResult);
+export const geOp = binaryOp('ge', 'a ≥ b as 1/0', (x, y) => (x >= y ? 1 : 0), undefined, comparison('GreaterOrEqual'), [], floatResult);
+export const leOp = binaryOp('le', 'a ≤ b as 1/0', (x, y) => (x <= y ? 1 : 0), undefined, comparison('LessOrEqual'), [], floatResult);
+export const eqOp = binaryOp('eq', 'a = b as 1/0', (x, y) => (x === y ? 1 : 0), undefined, comparison('Equal'), [], floatResult);
 
 export const binaryOps = [addOp, subOp, mulOp, divOp, maximumOp, gtOp, ltOp, geOp, leOp, eqOp] as const;
 

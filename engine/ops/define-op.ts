@@ -66,10 +66,58 @@ export interface OpDef<A extends Attrs = Attrs> {
   vjp?(ctx: VjpContext<A>): readonly (Tensor | null)[];
   /** Sample calls used by the gradient-check and conformance tests (required for differentiable ops). */
   readonly samples?: readonly OpSample<A>[];
+  /**
+   * The ONNX lowering (opset 17): add the nodes that compute this op from `ctx.inputs` and
+   * return the name of the value holding the output, of dtype `ctx.outDType`. The ort backend
+   * lowers the forward pass and the VJPs (they are ops too) through these rules. Every op of the
+   * registry has one (a test checks); an op defined elsewhere without it runs on the ts backend only.
+   */
+  toOnnx?(ctx: OnnxLowering<A>): string;
+}
+
+/** An ONNX attribute value, tagged so that ints and floats are written with the right type. */
+export type OnnxAttr =
+  | { readonly kind: 'int'; readonly value: number }
+  | { readonly kind: 'float'; readonly value: number }
+  | { readonly kind: 'ints'; readonly value: readonly number[] }
+  | { readonly kind: 'floats'; readonly value: readonly number[] }
+  | { readonly kind: 'string'; readonly value: string };
+
+/** What an op's ONNX lowering receives: its inputs as ONNX value names, shapes, dtypes and attrs, and node helpers. */
+export interface OnnxLowering<A extends Attrs = Attrs> {
+  readonly attrs: A;
+  /** ONNX value names of the op's tensor inputs (in their own dtypes). */
+  readonly inputs: readonly string[];
+  readonly inputShapes: readonly Shape[];
+  readonly inputDTypes: readonly DType[];
+  readonly outShape: Shape;
+  readonly outDType: DType;
+  /** Input i, converted to `dtype` when it has another one (a Cast node). */
+  input(i: number, dtype?: DType): string;
+  /** Add a node with one output; returns the output's name. */
+  node(opType: string, inputs: readonly string[], attrs?: Readonly<Record<string, OnnxAttr>>): string;
+  /** Convert a value of dtype `from` (or `'bool'`, a comparison's result) to `to`. */
+  cast(value: string, from: DType | 'bool', to: DType): string;
+  /** A 0-d constant. */
+  scalar(value: number, dtype: DType): string;
+  /** A constant tensor. */
+  constant(dtype: DType, shape: Shape, values: ArrayLike<number>): string;
+  /** A 1-D int64 constant (shapes, axes). */
+  int64s(values: readonly number[]): string;
+  /** A tensor of zeros of `shape` (ConstantOfShape). */
+  zeros(shape: Shape, dtype: DType): string;
 }
 
 /** Options to `defineOp`; `gradFnName` defaults to PyTorch's `<Name>Backward0`. */
 export type OpSpec<A extends Attrs> = Omit<OpDef<A>, 'gradFnName'> & { gradFnName?: string };
+
+/** Attribute helpers for `toOnnx` rules. */
+export const onnxAttr = {
+  int: (value: number | boolean): OnnxAttr => ({ kind: 'int', value: Number(value) }),
+  float: (value: number): OnnxAttr => ({ kind: 'float', value }),
+  ints: (value: readonly number[]): OnnxAttr => ({ kind: 'ints', value }),
+  string: (value: string): OnnxAttr => ({ kind: 'string', value }),
+};
 
 export function defineOp<A extends Attrs = Record<string, never>>(spec: OpSpec<A>): OpDef<A> {
   const pascal = spec.name.charAt(0).toUpperCase() + spec.name.slice(1);

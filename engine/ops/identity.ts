@@ -11,6 +11,7 @@ export const identityOp = defineOp<Record<string, never>>({
   doc: 'The identity: a copy of its input with its own place in the graph',
   inferShape: ([s]) => s!,
   forward: ([x]) => x!.data.slice(),
+  toOnnx: (ctx) => ctx.node('Identity', [ctx.inputs[0]!]),
   vjp: ({ gradOutput: g }) => [g],
   samples: [{ shapes: [[2, 3]], attrs: {} }],
 });

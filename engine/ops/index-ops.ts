@@ -3,7 +3,7 @@ import type { DType, TypedArray } from '../core/dtype';
 import { EngineError, ShapeError } from '../core/errors';
 import { formatShape, sizeOf, stridesOf } from '../core/shape';
 import type { Shape } from '../core/shape';
-import { defineOp } from './define-op';
+import { defineOp, onnxAttr } from './define-op';
 import { gather, scatterAdd } from './functional';
 
 /** Visit every element of `indexShape`, giving its flat position and the flat position in a tensor of `target` shape with `dim` replaced by the index value. */
@@ -56,6 +56,7 @@ export const gatherOp = defineOp<{ dim: number }>({
     forEachIndexed(index!.data, index!.shape, x!.shape, dim, 'gather', (i, t) => (out[i] = src[t]!));
     return out;
   },
+  toOnnx: (ctx) => ctx.node('GatherElements', [ctx.inputs[0]!, ctx.inputs[1]!], { axis: onnxAttr.int(ctx.attrs.dim) }),
   vjp: ({ gradOutput: g, inputs: [x, index], attrs: { dim } }) => [scatterAdd(g, index!, dim, x!.shape), null],
   samples: [{ shapes: [[3, 4], [3, 2]], values: [undefined, [0, 3, 2, 2, 1, 0]], intInputs: [1], attrs: { dim: 1 } }],
 });
@@ -77,6 +78,12 @@ export const scatterAddOp = defineOp<{ dim: number; shape: readonly number[] }>(
     forEachIndexed(index!.data, index!.shape, outShape, dim, 'scatterAdd', (i, t) => (out[t] = out[t]! + s[i]!));
     return out;
   },
+  // ScatterElements with reduction 'add' (opset 16+) into zeros: repeated indices accumulate.
+  toOnnx: (ctx) =>
+    ctx.node('ScatterElements', [ctx.zeros(ctx.outShape, ctx.outDType), ctx.inputs[1]!, ctx.input(0, ctx.outDType)], {
+      axis: onnxAttr.int(ctx.attrs.dim),
+      reduction: onnxAttr.string('add'),
+    }),
   vjp: ({ gradOutput: g, inputs: [, index], attrs: { dim } }) => [gather(g, index!, dim), null],
   samples: [{ shapes: [[3, 2], [3, 2]], values: [undefined, [0, 3, 2, 2, 1, 0]], intInputs: [1], attrs: { dim: 1, shape: [3, 4] } }],
 });
@@ -100,6 +107,13 @@ export const oneHotOp = defineOp<{ numClasses: number }>({
     }
     return out;
   },
+  // OneHot(int64 indices, depth, [off, on]) along the last axis.
+  toOnnx: (ctx) =>
+    ctx.node(
+      'OneHot',
+      [ctx.node('Cast', [ctx.inputs[0]!], { to: onnxAttr.int(7) }), ctx.int64s([ctx.attrs.numClasses]), ctx.constant(ctx.outDType, [2], [0, 1])],
+      { axis: onnxAttr.int(-1) },
+    ),
 });
 
 export const indexOps = [gatherOp, scatterAddOp, oneHotOp] as const;

@@ -2,7 +2,7 @@ import { allocate } from '../core/dtype';
 import { ShapeError } from '../core/errors';
 import { broadcastShapes, formatShape, sizeOf } from '../core/shape';
 import type { Shape } from '../core/shape';
-import { defineOp } from './define-op';
+import { defineOp, onnxAttr, type OnnxLowering } from './define-op';
 import { broadcastStrides } from './kernels/elementwise';
 import { gemm } from './kernels/matmul';
 import { matmulT, reduceTo } from './functional';
@@ -68,6 +68,7 @@ export const matmulOp = defineOp<MatmulAttrs>({
     }
     return out;
   },
+  toOnnx: lowerMatmul,
   vjp: ({ gradOutput: g, inputs: [a, b], attrs: { transA, transB }, needsGrad }) => {
     // C = op(A)·op(B). Each case writes ∂L/∂A and ∂L/∂B as products with the stored layouts.
     let ga = null;
@@ -97,3 +98,24 @@ export const matmulOp = defineOp<MatmulAttrs>({
     { label: 'odd tile sizes', shapes: [[5, 7], [7, 6]], attrs: { transA: false, transB: false } },
   ],
 });
+
+/**
+ * Two float matrices: Gemm with transA/transB (one node, no copies). Otherwise (batched, or
+ * int32, which Gemm does not take): MatMul, after a Transpose of the last two dims where asked.
+ */
+function lowerMatmul(ctx: OnnxLowering<MatmulAttrs>): string {
+  const t = ctx.outDType;
+  const a = ctx.input(0, t);
+  const b = ctx.input(1, t);
+  const { transA, transB } = ctx.attrs;
+  if (ctx.inputShapes[0]!.length === 2 && ctx.inputShapes[1]!.length === 2 && t !== 'int32') {
+    return ctx.node('Gemm', [a, b], { transA: onnxAttr.int(transA), transB: onnxAttr.int(transB) });
+  }
+  const swapLast = (v: string, rank: number): string => {
+    const perm = Array.from({ length: rank }, (_, i) => i);
+    perm[rank - 2] = rank - 1;
+    perm[rank - 1] = rank - 2;
+    return ctx.node('Transpose', [v], { perm: onnxAttr.ints(perm) });
+  };
+  return ctx.node('MatMul', [transA ? swapLast(a, ctx.inputShapes[0]!.length) : a, transB ? swapLast(b, ctx.inputShapes[1]!.length) : b]);
+}

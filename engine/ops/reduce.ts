@@ -2,7 +2,7 @@ import type { DType } from '../core/dtype';
 import { reducedShape, sizeOf } from '../core/shape';
 import type { Shape } from '../core/shape';
 import type { Tensor } from '../core/tensor';
-import { defineOp } from './define-op';
+import { defineOp, onnxAttr, type OnnxLowering } from './define-op';
 import { argmaxAlong, reduce } from './kernels/reduce';
 import { div, eq, expand, mul, reshape, sum } from './functional';
 
@@ -29,6 +29,11 @@ export const sumOp = defineOp<ReduceAttrs>({
   doc: 'Sum over the given dimensions',
   inferShape: ([s], { dims, keepDim }) => reducedShape(s!, dims, keepDim),
   forward: ([x], { dims }, _s, dtype) => reduce(x!.data, x!.shape, dims, dtype, 0, (a, v) => a + v),
+  // NOTE: from opset 13 ReduceSum takes its axes as an input (ReduceMean/ReduceMax still as an attribute at 17).
+  toOnnx: (ctx) =>
+    ctx.attrs.dims.length === 0
+      ? ctx.node('Identity', [ctx.inputs[0]!])
+      : ctx.node('ReduceSum', [ctx.input(0, ctx.outDType), ctx.int64s(ctx.attrs.dims)], { keepdims: onnxAttr.int(ctx.attrs.keepDim) }),
   vjp: ({ gradOutput: g, inputs: [x], attrs }) => [expand(keepDimGrad(g, x!.shape, attrs), x!.shape)],
   samples: reduceSamples,
 });
@@ -46,6 +51,7 @@ export const meanOp = defineOp<ReduceAttrs>({
     for (let i = 0; i < out.length; i++) out[i] = out[i]! / count;
     return out;
   },
+  toOnnx: (ctx) => attrReduce(ctx, 'ReduceMean'),
   vjp: ({ gradOutput: g, inputs: [x], attrs }) => [
     div(expand(keepDimGrad(g, x!.shape, attrs), x!.shape), countOf(x!.shape, attrs.dims)),
   ],
@@ -62,6 +68,7 @@ export const maxOp = defineOp<ReduceAttrs>({
   doc: 'Maximum over the given dimensions; the gradient routes to the largest element',
   inferShape: ([s], { dims, keepDim }) => reducedShape(s!, dims, keepDim),
   forward: ([x], { dims }, _s, dtype) => reduce(x!.data, x!.shape, dims, dtype, -Infinity, (a, v) => (v > a || Number.isNaN(v) ? v : a)),
+  toOnnx: (ctx) => attrReduce(ctx, 'ReduceMax'),
   vjp: ({ gradOutput: g, inputs: [x], output: y, attrs }) => {
     const mask = eq(x!, keepDimGrad(y, x!.shape, attrs));
     const count = sum(mask, attrs.dims, true);
@@ -78,9 +85,19 @@ export const argmaxOp = defineOp<{ dim: number; keepDim: boolean }>({
   inferShape: ([s], { dim, keepDim }) => reducedShape(s!, [dim], keepDim),
   inferDType: (): DType => 'int32',
   forward: ([x], { dim }) => argmaxAlong(x!.data, x!.shape, dim),
+  // ArgMax gives int64 (the first maximum, as the kernel); ours are int32.
+  toOnnx: (ctx) =>
+    ctx.node('Cast', [ctx.node('ArgMax', [ctx.inputs[0]!], { axis: onnxAttr.int(ctx.attrs.dim), keepdims: onnxAttr.int(ctx.attrs.keepDim), select_last_index: onnxAttr.int(0) })], { to: onnxAttr.int(6) }),
 });
 
 export const reduceOps = [sumOp, meanOp, maxOp, argmaxOp] as const;
+
+/** ReduceMean / ReduceMax: axes as an attribute at opset 17. */
+function attrReduce(ctx: OnnxLowering<ReduceAttrs>, opType: string): string {
+  const x = ctx.input(0, ctx.outDType);
+  if (ctx.attrs.dims.length === 0) return ctx.node('Identity', [x]);
+  return ctx.node(opType, [x], { axes: onnxAttr.ints(ctx.attrs.dims), keepdims: onnxAttr.int(ctx.attrs.keepDim) });
+}
 
 function countOf(shape: Shape, dims: readonly number[]): number {
   return sizeOf(dims.map((d) => shape[d]!));

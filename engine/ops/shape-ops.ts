@@ -1,7 +1,7 @@
 import { allocate } from '../core/dtype';
 import { formatShape, sizeOf, stridesOf } from '../core/shape';
 import { ShapeError } from '../core/errors';
-import { defineOp } from './define-op';
+import { defineOp, onnxAttr } from './define-op';
 import { broadcastStrides } from './kernels/elementwise';
 import { expand, permute, reduceTo, reshape } from './functional';
 
@@ -18,6 +18,8 @@ export const reshapeOp = defineOp<{ shape: readonly number[] }>({
     return shape;
   },
   forward: ([x]) => x!.data.slice(),
+  // allowzero: a 0 in the shape means an empty dimension, not "copy the input's".
+  toOnnx: (ctx) => ctx.node('Reshape', [ctx.inputs[0]!, ctx.int64s(ctx.attrs.shape)], ctx.attrs.shape.includes(0) ? { allowzero: onnxAttr.int(1) } : {}),
   vjp: ({ gradOutput: g, inputs: [x] }) => [reshape(g, x!.shape)],
   samples: [
     { shapes: [[2, 6]], attrs: { shape: [3, 4] } },
@@ -64,6 +66,7 @@ export const permuteOp = defineOp<{ perm: readonly number[] }>({
     }
     return out;
   },
+  toOnnx: (ctx) => ctx.node('Transpose', [ctx.inputs[0]!], { perm: onnxAttr.ints(ctx.attrs.perm) }),
   vjp: ({ gradOutput: g, attrs: { perm } }) => {
     const inverse = new Array<number>(perm.length);
     perm.forEach((d, i) => (inverse[d] = i));
@@ -107,6 +110,7 @@ export const expandOp = defineOp<{ shape: readonly number[] }>({
     }
     return out;
   },
+  toOnnx: (ctx) => ctx.node('Expand', [ctx.inputs[0]!, ctx.int64s(ctx.attrs.shape)]),
   vjp: ({ gradOutput: g, inputs: [x] }) => [reduceTo(g, x!.shape)],
   samples: [
     { label: 'row to matrix', shapes: [[1, 4]], attrs: { shape: [3, 4] } },

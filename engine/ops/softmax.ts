@@ -2,7 +2,7 @@ import { allocate } from '../core/dtype';
 import { stridesOf } from '../core/shape';
 import type { Shape } from '../core/shape';
 import type { TypedArray, DType } from '../core/dtype';
-import { defineOp } from './define-op';
+import { defineOp, onnxAttr } from './define-op';
 import { exp, mul, sub, sum } from './functional';
 
 /** Apply `rowFn` to every 1-D slice along `dim` (gathered, transformed, scattered back). */
@@ -53,6 +53,7 @@ export const softmaxOp = defineOp<{ dim: number }>({
       const lse = logSumExp(src);
       for (let k = 0; k < src.length; k++) dst[k] = Math.exp(src[k]! - lse);
     }),
+  toOnnx: (ctx) => ctx.node('Softmax', [ctx.input(0, ctx.outDType)], { axis: onnxAttr.int(ctx.attrs.dim) }),
   vjp: ({ gradOutput: g, output: y, attrs: { dim } }) => [mul(y, sub(g, sum(mul(g, y), [dim], true)))],
   samples: [
     { label: 'rows', shapes: [[3, 4]], attrs: { dim: 1 } },
@@ -73,6 +74,7 @@ export const logSoftmaxOp = defineOp<{ dim: number }>({
       const lse = logSumExp(src);
       for (let k = 0; k < src.length; k++) dst[k] = src[k]! - lse;
     }),
+  toOnnx: (ctx) => ctx.node('LogSoftmax', [ctx.input(0, ctx.outDType)], { axis: onnxAttr.int(ctx.attrs.dim) }),
   vjp: ({ gradOutput: g, output: y, attrs: { dim } }) => [sub(g, mul(exp(y), sum(g, [dim], true)))],
   samples: [
     { label: 'rows', shapes: [[3, 4]], attrs: { dim: 1 } },

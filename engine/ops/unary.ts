@@ -1,6 +1,6 @@
 import type { DType } from '../core/dtype';
 import type { Tensor } from '../core/tensor';
-import { defineOp, type OpDef, type OpSample, type VjpContext } from './define-op';
+import { defineOp, onnxAttr, type OnnxLowering, type OpDef, type OpSample, type VjpContext } from './define-op';
 import { mapUnary } from './kernels/elementwise';
 import { add, div, exp, geluGrad, gt, mul, neg, pow, sign, sub, zerosLike } from './functional';
 
@@ -13,6 +13,7 @@ function unaryOp<A extends Record<string, unknown> = NoAttrs>(spec: {
   vjp?: (ctx: VjpContext<A>) => readonly (Tensor | null)[];
   samples?: readonly OpSample<A>[];
   inferDType?: (dtypes: readonly DType[], attrs: A) => DType;
+  toOnnx: (ctx: OnnxLowering<A>) => string;
 }): OpDef<A> {
   const { f } = spec;
   return defineOp<A>({
@@ -22,14 +23,25 @@ function unaryOp<A extends Record<string, unknown> = NoAttrs>(spec: {
     inferShape: ([s]) => s!,
     ...(spec.inferDType ? { inferDType: spec.inferDType } : {}),
     forward: ([x], attrs, _shape, dtype) => mapUnary(x!.data, dtype, (v) => f(v, attrs)),
+    toOnnx: spec.toOnnx,
     ...(spec.vjp ? { vjp: spec.vjp, samples: spec.samples ?? [{ shapes: [[3, 4]], attrs: {} as A }] } : {}),
   });
 }
 
 const FLOAT = (dtypes: readonly DType[]): DType => (dtypes[0] === 'int32' ? 'float32' : dtypes[0]!);
 
+/** The ONNX op of the same meaning, applied to the input in the output's dtype. */
+const same = <A extends Record<string, unknown>>(opType: string) => (ctx: OnnxLowering<A>): string => ctx.node(opType, [ctx.input(0, ctx.outDType)]);
+const SQRT1_2_ = Math.SQRT1_2;
+/** Φ(x) = ½(1 + erf(x/√2)) in ONNX. */
+function onnxPhi<A extends Record<string, unknown>>(ctx: OnnxLowering<A>, x: string): string {
+  const t = ctx.outDType;
+  const erf = ctx.node('Erf', [ctx.node('Mul', [x, ctx.scalar(SQRT1_2_, t)])]);
+  return ctx.node('Mul', [ctx.node('Add', [erf, ctx.scalar(1, t)]), ctx.scalar(0.5, t)]);
+}
+
 /** −x. d(−x) = −dx. */
-export const negOp = unaryOp({ name: 'neg', doc: 'Negation', f: (x) => -x, vjp: ({ gradOutput: g }) => [neg(g)] });
+export const negOp = unaryOp({ name: 'neg', doc: 'Negation', f: (x) => -x, vjp: ({ gradOutput: g }) => [neg(g)], toOnnx: same('Neg') });
 
 /** eˣ. d(eˣ) = eˣ·dx — the saved output is the local gradient. */
 export const expOp = unaryOp({
@@ -37,6 +49,7 @@ export const expOp = unaryOp({
   doc: 'Exponential eˣ',
   f: Math.exp,
   inferDType: FLOAT,
+  toOnnx: same('Exp'),
   vjp: ({ gradOutput: g, output: y }) => [mul(g, y)],
 });
 
@@ -46,6 +59,7 @@ export const logOp = unaryOp({
   doc: 'Natural logarithm',
   f: Math.log,
   inferDType: FLOAT,
+  toOnnx: same('Log'),
   vjp: ({ gradOutput: g, inputs: [x] }) => [div(g, x!)],
   samples: [{ shapes: [[3, 4]], attrs: {}, positive: true }],
 });
@@ -56,6 +70,7 @@ export const sqrtOp = unaryOp({
   doc: 'Square root',
   f: Math.sqrt,
   inferDType: FLOAT,
+  toOnnx: same('Sqrt'),
   vjp: ({ gradOutput: g, output: y }) => [div(g, mul(y, 2))],
   samples: [{ shapes: [[3, 4]], attrs: {}, positive: true }],
 });
@@ -65,6 +80,7 @@ export const absOp = unaryOp({
   name: 'abs',
   doc: 'Absolute value',
   f: Math.abs,
+  toOnnx: same('Abs'),
   vjp: ({ gradOutput: g, inputs: [x] }) => [mul(g, sign(x!))],
   samples: [{ shapes: [[3, 4]], attrs: {}, awayFromZero: 0.1 }],
 });
@@ -75,6 +91,14 @@ export const powOp = unaryOp<{ exponent: number }>({
   doc: 'Power with a scalar exponent',
   f: (x, { exponent }) => (exponent === 2 ? x * x : exponent === 3 ? x * x * x : Math.pow(x, exponent)),
   inferDType: FLOAT,
+  // x² and x³ as products (what the kernel computes); other exponents through Pow.
+  toOnnx: (ctx) => {
+    const x = ctx.input(0, ctx.outDType);
+    const e = ctx.attrs.exponent;
+    if (e === 2) return ctx.node('Mul', [x, x]);
+    if (e === 3) return ctx.node('Mul', [ctx.node('Mul', [x, x]), x]);
+    return ctx.node('Pow', [x, ctx.scalar(e, ctx.outDType)]);
+  },
   vjp: ({ gradOutput: g, inputs: [x], attrs: { exponent } }) =>
     exponent === 0 ? [zerosLike(x!)] : [mul(g, mul(pow(x!, exponent - 1), exponent))],
   samples: [
@@ -90,6 +114,7 @@ export const reluOp = unaryOp({
   name: 'relu',
   doc: 'Rectified linear unit max(x, 0)',
   f: (x) => (x > 0 ? x : 0),
+  toOnnx: same('Relu'),
   vjp: ({ gradOutput: g, inputs: [x] }) => [mul(g, gt(x!, 0))],
   samples: [{ shapes: [[3, 4]], attrs: {}, awayFromZero: 0.1 }],
 });
@@ -99,6 +124,7 @@ export const leakyReluOp = unaryOp<{ negativeSlope: number }>({
   name: 'leakyRelu',
   doc: 'Leaky ReLU: x if x > 0 else negativeSlope·x',
   f: (x, { negativeSlope }) => (x > 0 ? x : negativeSlope * x),
+  toOnnx: (ctx) => ctx.node('LeakyRelu', [ctx.input(0, ctx.outDType)], { alpha: onnxAttr.float(ctx.attrs.negativeSlope) }),
   vjp: ({ gradOutput: g, inputs: [x], attrs: { negativeSlope } }) => [
     mul(g, add(mul(gt(x!, 0), 1 - negativeSlope), negativeSlope)),
   ],
@@ -111,6 +137,7 @@ export const sigmoidOp = unaryOp({
   doc: 'Logistic sigmoid 1/(1+e⁻ˣ)',
   f: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   inferDType: FLOAT,
+  toOnnx: same('Sigmoid'),
   vjp: ({ gradOutput: g, output: y }) => [mul(g, mul(y, sub(1, y)))],
 });
 
@@ -120,6 +147,7 @@ export const tanhOp = unaryOp({
   doc: 'Hyperbolic tangent',
   f: Math.tanh,
   inferDType: FLOAT,
+  toOnnx: same('Tanh'),
   vjp: ({ gradOutput: g, output: y }) => [mul(g, sub(1, mul(y, y)))],
 });
 
@@ -132,6 +160,11 @@ export const geluOp = unaryOp({
   doc: 'Gaussian error linear unit x·Φ(x)',
   f: (x) => 0.5 * x * (1 + erf(x * SQRT1_2)),
   inferDType: FLOAT,
+  // x·Φ(x) with Erf (opset 17 has no Gelu; onnxruntime fuses the pattern).
+  toOnnx: (ctx) => {
+    const x = ctx.input(0, ctx.outDType);
+    return ctx.node('Mul', [x, onnxPhi(ctx, x)]);
+  },
   vjp: ({ gradOutput: g, inputs: [x] }) => [mul(g, geluGrad(x!))],
 });
 
@@ -141,6 +174,13 @@ export const geluGradOp = unaryOp({
   doc: "Derivative of GELU, Φ(x) + x·φ(x) (GELU's local gradient)",
   f: (x) => 0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x),
   inferDType: FLOAT,
+  // Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π)
+  toOnnx: (ctx) => {
+    const t = ctx.outDType;
+    const x = ctx.input(0, t);
+    const density = ctx.node('Mul', [ctx.node('Exp', [ctx.node('Mul', [ctx.node('Mul', [x, x]), ctx.scalar(-0.5, t)])]), ctx.scalar(INV_SQRT_2PI, t)]);
+    return ctx.node('Add', [onnxPhi(ctx, x), ctx.node('Mul', [x, density])]);
+  },
   vjp: ({ gradOutput: g, inputs: [x] }) => [
     mul(g, mul(mul(exp(mul(mul(x!, x!), -0.5)), INV_SQRT_2PI), sub(2, mul(x!, x!)))),
   ],
@@ -155,6 +195,7 @@ export const stepOp = unaryOp({
   name: 'step',
   doc: 'Step function 1[x > 0]; gradient zero almost everywhere',
   f: (x) => (x > 0 ? 1 : 0),
+  toOnnx: (ctx) => ctx.cast(ctx.node('Greater', [ctx.inputs[0]!, ctx.scalar(0, ctx.inputDTypes[0]!)]), 'bool', ctx.outDType),
   vjp: ({ inputs: [x] }) => [zerosLike(x!)],
   samples: [{ shapes: [[3, 4]], attrs: {}, awayFromZero: 0.1 }],
 });
@@ -164,6 +205,7 @@ export const signOp = unaryOp({
   name: 'sign',
   doc: 'Sign function; gradient zero almost everywhere',
   f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+  toOnnx: same('Sign'),
   vjp: ({ inputs: [x] }) => [zerosLike(x!)],
   samples: [{ shapes: [[3, 4]], attrs: {}, awayFromZero: 0.1 }],
 });

@@ -12,6 +12,7 @@ import { loadDatasetRef, prepareData, type PreparedData } from './data-source';
 import type { TrainedModelFile } from './trained-model';
 import { TRAINED_MODEL_FORMAT } from './trained-model';
 import { Trainer, type EpochRecord, type NonFiniteDiagnostic, type TrainEvent } from './trainer';
+import { executorFactory, type BackendName, type BackendReport } from '../backends/index';
 
 export const APP_VERSION = '0.1.0';
 
@@ -62,6 +63,13 @@ export interface TrainDocumentOptions {
   resume?: TrainedModelFile;
   /** Called once the trainer exists (to pause or stop it). */
   onTrainer?: (t: Trainer) => void;
+  /**
+   * What runs the steps: `ts` (default), `auto`, or `ort-cpu|ort-webgpu|ort-cuda|ort-dml|ort-coreml`.
+   * The start event and the result say which backend and execution provider ran, and why.
+   */
+  backend?: BackendName;
+  /** ort backend: edge ids or `nodeId:port` keys whose values and gradients each step returns. */
+  extras?: readonly string[];
 }
 
 export interface TrainDocumentResult {
@@ -72,6 +80,8 @@ export interface TrainDocumentResult {
   history: EpochRecord[];
   diagnostic?: NonFiniteDiagnostic;
   trained: TrainedModelFile;
+  /** The backend and execution provider that ran, and why (auto's choice or fallback). */
+  backend: BackendReport;
 }
 
 export async function trainDocument(doc: GraphDocument, options: TrainDocumentOptions = {}): Promise<TrainDocumentResult> {
@@ -81,6 +91,7 @@ export async function trainDocument(doc: GraphDocument, options: TrainDocumentOp
   const trainer = new Trainer(model, data.train, data.test, settings, {
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.resume ? { startEpoch: options.resume.history.length, history: options.resume.history } : {}),
+    executor: executorFactory(options.backend ?? 'ts', options.extras ? { extras: options.extras } : {}),
   });
   if (options.resume) {
     model.loadWeights(options.resume.weights);
@@ -92,6 +103,7 @@ export async function trainDocument(doc: GraphDocument, options: TrainDocumentOp
   return {
     model, data, trainer, ...result,
     trained: trainedModelFile(trainedDoc, model, settings.seed, data, trainer),
+    backend: trainer.backend!,
   };
 }
 

@@ -5,9 +5,7 @@
  * stop with a diagnostic naming the node where a NaN or Inf first appeared.
  */
 import type { Tensor } from '../core/tensor';
-import { noGrad } from '../autograd/grad-mode';
 import type { Dataset } from '../data/dataset';
-import { numClasses as classCount } from '../data/dataset';
 import { DataLoader } from '../data/loader';
 import type { OptimizerSettings, TrainingSettings } from '../graph/document';
 import type { CompiledGraph } from '../graph/compile';
@@ -15,8 +13,12 @@ import { nodeTitle } from '../graph/validate';
 import { Adam } from '../optim/adam';
 import type { Optimizer } from '../optim/optimizer';
 import { SGD } from '../optim/sgd';
-import { feedOf } from './data-source';
-import { confusionMatrix, decisionThreshold, predictClasses, trueClasses } from './metrics';
+import type { EvaluationResult } from '../backends/evaluate';
+import type { BackendReport, StepExecutor, StepExecutorFactory } from '../backends/executor';
+import { evaluateModelTs, TsStepExecutor } from '../backends/ts/executor';
+import { decisionThreshold, predictClasses, trueClasses } from './metrics';
+
+export type { EvaluationResult };
 
 export interface EpochRecord {
   epoch: number;
@@ -36,21 +38,16 @@ export interface NonFiniteDiagnostic {
 }
 
 export type TrainEvent =
-  | { type: 'start'; epochs: number; batchesPerEpoch: number; trainSamples: number; testSamples: number; startEpoch: number }
+  | {
+      type: 'start'; epochs: number; batchesPerEpoch: number; trainSamples: number; testSamples: number; startEpoch: number;
+      /** The backend that runs the steps (`ts`, `ort-cpu`, …), its execution provider, and why (auto's choice or fallback). */
+      backend?: string; provider?: string; backendNote?: string | null;
+    }
   | { type: 'batch'; epoch: number; batch: number; batches: number; step: number; loss: number; samplesPerSecond: number }
   | ({ type: 'epoch' } & EpochRecord)
   | { type: 'paused' }
   | { type: 'resumed' }
   | { type: 'end'; reason: 'completed' | 'cancelled' | 'non-finite'; history: EpochRecord[]; diagnostic?: NonFiniteDiagnostic };
-
-export interface EvaluationResult {
-  loss: number | null;
-  accuracy: number | null;
-  /** Predicted class per sample (classification). */
-  predicted: Int32Array | null;
-  truth: Int32Array | null;
-  confusion: number[][] | null;
-}
 
 export function makeOptimizer(params: Tensor[], s: OptimizerSettings): Optimizer {
   return s.type === 'sgd'
@@ -66,6 +63,8 @@ export interface TrainerOptions {
   startEpoch?: number;
   history?: EpochRecord[];
   optimizer?: Optimizer;
+  /** What runs each training step (default: the ts backend). Built when `run()` starts. */
+  executor?: StepExecutorFactory;
 }
 
 export class Trainer {
@@ -75,6 +74,7 @@ export class Trainer {
   private cancelled = false;
   private pausedWaiters: (() => void)[] | null = null;
   private readonly lossFn: string | null;
+  private executor: StepExecutor | null = null;
 
   constructor(
     readonly model: CompiledGraph,
@@ -120,68 +120,79 @@ export class Trainer {
     while (this.pausedWaiters) await new Promise<void>((r) => this.pausedWaiters!.push(r));
   }
 
+  /** The step executor while `run()` runs (the ort one returns requested edge values and gradients). */
+  get stepExecutor(): StepExecutor | null {
+    return this.executor;
+  }
+
+  /** The backend that ran (or runs) the steps; null before `run()` has started it. */
+  get backend(): BackendReport | null {
+    return this.executor?.report ?? null;
+  }
+
   async run(): Promise<{ reason: 'completed' | 'cancelled' | 'non-finite'; history: EpochRecord[]; diagnostic?: NonFiniteDiagnostic }> {
     const s = this.settings;
     const loader = new DataLoader(this.train, { batchSize: s.batchSize, shuffle: s.shuffle, seed: s.seed, dropLast: s.dropLast });
     const start = this.options.startEpoch ?? 0;
     const yieldEvery = this.options.yieldEvery ?? 16;
-    this.emit({
-      type: 'start', epochs: s.epochs, batchesPerEpoch: loader.numBatches, trainSamples: this.train.numSamples,
-      testSamples: this.test?.numSamples ?? 0, startEpoch: start,
-    });
-    for (let epoch = start; epoch < s.epochs; epoch++) {
-      const t0 = performance.now();
-      let lossSum = 0;
-      let seen = 0;
-      let correct = 0;
-      let b = 0;
-      for (const batch of loader.batches(epoch)) {
-        if (this.cancelled) return this.finish('cancelled');
-        const feed = feedOf(batch.x, batch.xShape, batch.y, batch.yShape);
-        this.optimizer.zeroGrad();
-        const result = this.model.forward(feed, { training: true });
-        const loss = result.loss!;
-        const lv = loss.item();
-        if (!Number.isFinite(lv)) return this.finish('non-finite', this.nonFinite(result, epoch, b));
-        loss.backward();
-        const badGrad = this.model.parameters().find((p) => p.tensor.grad && p.tensor.grad.data.some((v) => !Number.isFinite(v)));
-        if (badGrad) return this.finish('non-finite', this.diagnose(badGrad.nodeId, badGrad.name, epoch, b, 'gradient of'));
-        this.optimizer.step();
-        this.step++;
-        const n = batch.xShape[0]!;
-        lossSum += lv * n;
-        seen += n;
-        if (this.train.task === 'classification' && result.prediction) correct += this.countCorrect(result.prediction, batch.y, 0, n);
-        const elapsed = (performance.now() - t0) / 1000;
-        this.emit({ type: 'batch', epoch, batch: b, batches: loader.numBatches, step: this.step, loss: lv, samplesPerSecond: elapsed > 0 ? seen / elapsed : 0 });
-        b++;
-        if (b % yieldEvery === 0) await this.checkpoint();
+    const factory = this.options.executor ?? ((c) => new TsStepExecutor(c.model, c.optimizer));
+    const made = factory({ model: this.model, optimizer: this.optimizer, settings: s, train: this.train });
+    const executor = made instanceof Promise ? await made : made;
+    this.executor = executor;
+    try {
+      this.emit({
+        type: 'start', epochs: s.epochs, batchesPerEpoch: loader.numBatches, trainSamples: this.train.numSamples,
+        testSamples: this.test?.numSamples ?? 0, startEpoch: start,
+        backend: executor.report.backend, provider: executor.report.provider, backendNote: executor.report.note,
+      });
+      for (let epoch = start; epoch < s.epochs; epoch++) {
+        const t0 = performance.now();
+        let lossSum = 0;
+        let seen = 0;
+        let correct = 0;
+        let b = 0;
+        for (const batch of loader.batches(epoch)) {
+          if (this.cancelled) return this.finish('cancelled');
+          const stepped = executor.step(batch);
+          const out = stepped instanceof Promise ? await stepped : stepped;
+          if (!out.ok) return this.finish('non-finite', this.diagnose(out.at.nodeId, out.at.port, epoch, b, out.at.what));
+          const lv = out.loss;
+          this.step++;
+          const n = batch.xShape[0]!;
+          lossSum += lv * n;
+          seen += n;
+          if (this.train.task === 'classification' && out.prediction) correct += this.countCorrect(out.prediction, batch.y, 0, n);
+          const elapsed = (performance.now() - t0) / 1000;
+          this.emit({ type: 'batch', epoch, batch: b, batches: loader.numBatches, step: this.step, loss: lv, samplesPerSecond: elapsed > 0 ? seen / elapsed : 0 });
+          b++;
+          if (b % yieldEvery === 0) await this.checkpoint();
+        }
+        executor.sync();
+        const evaluated = this.test ? executor.evaluate(this.test, this.lossFn) : null;
+        const testEval = evaluated instanceof Promise ? await evaluated : evaluated;
+        const record: EpochRecord = {
+          epoch: epoch + 1,
+          loss: seen > 0 ? lossSum / seen : NaN,
+          accuracy: this.train.task === 'classification' && seen > 0 ? correct / seen : null,
+          testLoss: testEval?.loss ?? null,
+          testAccuracy: testEval?.accuracy ?? null,
+          seconds: (performance.now() - t0) / 1000,
+        };
+        this.history.push(record);
+        this.emit({ type: 'epoch', ...record });
+        await this.checkpoint();
       }
-      const testEval = this.test ? this.evaluate(this.test) : null;
-      const record: EpochRecord = {
-        epoch: epoch + 1,
-        loss: seen > 0 ? lossSum / seen : NaN,
-        accuracy: this.train.task === 'classification' && seen > 0 ? correct / seen : null,
-        testLoss: testEval?.loss ?? null,
-        testAccuracy: testEval?.accuracy ?? null,
-        seconds: (performance.now() - t0) / 1000,
-      };
-      this.history.push(record);
-      this.emit({ type: 'epoch', ...record });
-      await this.checkpoint();
+      return this.finish('completed');
+    } finally {
+      executor.dispose();
     }
-    return this.finish('completed');
   }
 
   private finish(reason: 'completed' | 'cancelled' | 'non-finite', diagnostic?: NonFiniteDiagnostic) {
+    this.executor?.sync();
     const out = { reason, history: this.history, ...(diagnostic ? { diagnostic } : {}) };
     this.emit({ type: 'end', ...out });
     return out;
-  }
-
-  private nonFinite(result: Parameters<CompiledGraph['firstNonFinite']>[0], epoch: number, batch: number): NonFiniteDiagnostic {
-    const at = this.model.firstNonFinite(result) ?? { nodeId: this.model.lossNodeId!, port: 'loss' };
-    return this.diagnose(at.nodeId, at.port, epoch, batch, 'output');
   }
 
   private diagnose(nodeId: string, port: string, epoch: number, batch: number, what: string): NonFiniteDiagnostic {
@@ -206,42 +217,7 @@ export class Trainer {
   }
 }
 
-/** Evaluate a compiled model on a dataset in evaluation mode, without recording gradients. */
+/** Evaluate a compiled model on a dataset in evaluation mode, without recording gradients (ts backend). */
 export function evaluateModel(model: CompiledGraph, ds: Dataset, lossFn: string | null, batchSize = 1024): EvaluationResult {
-  return noGrad(() => {
-    const classification = ds.task === 'classification';
-    const predicted = classification ? new Int32Array(ds.numSamples) : null;
-    const truth = classification ? trueClasses(ds.labels, 0, ds.numSamples, ds.labelEncoding === 'signed') : null;
-    const fsz = ds.features.length / Math.max(ds.numSamples, 1);
-    const tsz = ds.labels.length / Math.max(ds.numSamples, 1);
-    let lossSum = 0;
-    let hasLoss = false;
-    for (let start = 0; start < ds.numSamples; start += batchSize) {
-      const n = Math.min(batchSize, ds.numSamples - start);
-      const feed = feedOf(
-        ds.features.subarray(start * fsz, (start + n) * fsz), [n, ...ds.featureShape],
-        ds.labels.subarray(start * tsz, (start + n) * tsz), [n, ...ds.targetShape],
-      );
-      const r = model.forward(feed, { training: false });
-      if (r.loss) {
-        hasLoss = true;
-        lossSum += r.loss.item() * n;
-      }
-      if (predicted && r.prediction) predicted.set(predictClasses(r.prediction, decisionThreshold(lossFn, ds)), start);
-    }
-    let accuracy: number | null = null;
-    if (predicted && truth && ds.numSamples > 0) {
-      let c = 0;
-      for (let i = 0; i < ds.numSamples; i++) if (predicted[i] === truth[i]) c++;
-      accuracy = c / ds.numSamples;
-    }
-    const k = classification ? Math.max(classCount(ds), 2) : 0;
-    return {
-      loss: hasLoss && ds.numSamples > 0 ? lossSum / ds.numSamples : null,
-      accuracy,
-      predicted,
-      truth,
-      confusion: predicted && truth ? confusionMatrix(truth, predicted, k) : null,
-    };
-  });
+  return evaluateModelTs(model, ds, lossFn, batchSize);
 }

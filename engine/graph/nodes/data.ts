@@ -4,7 +4,7 @@ import { EngineError } from '../../core/errors';
 import { kaimingUniform_, normal_, uniform_ } from '../../nn/init';
 import { oneHot } from '../../ops/functional';
 import { defineNode, NodeShapeError, type ParamValues } from '../node-def';
-import type { Dim, SymShape } from '../symbolic';
+import type { SymShape } from '../symbolic';
 import { boolParam, enumParam, port, stateless, storedTensor } from './common';
 
 function feedFor(id: string, given: Readonly<Record<string, Tensor>> | undefined): Tensor | undefined {
@@ -83,7 +83,9 @@ function targetShape(params: ParamValues, data: { task: string; targetShape: rea
   if (data && data.task === 'regression') return ['N', ...data.targetShape];
   switch (params['encoding']) {
     case 'onehot':
-      return ['N', data ? data.numClasses : 'N'] as Dim[];
+      // The number of classes comes from the dataset; 'N' here would claim it equals the batch size.
+      if (!data) throw new NodeShapeError('one-hot targets need a dataset to know the number of classes', 'out');
+      return ['N', data.numClasses];
     case 'column':
     case 'signed':
       return ['N', 1];

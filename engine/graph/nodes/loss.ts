@@ -25,12 +25,16 @@ export const LossNode = defineNode({
     ]),
   },
   keyParams: ['fn'],
-  inferShapes: ({ inputs, params }) => {
+  inferShapes: ({ inputs, params, data }) => {
     const p = inShape(inputs, 'prediction');
     const t = inShape(inputs, 'target');
     switch (params['fn'] as LossFn) {
       case 'crossEntropy':
         if (p.length !== 2) throw new NodeShapeError(`cross-entropy needs logits N×classes, got ${shapeText(p)}`, 'prediction');
+        // Fewer logits than the dataset has classes would only fail in the middle of training.
+        if (data?.task === 'classification' && typeof p[1] === 'number' && p[1] < data.numClasses) {
+          throw new NodeShapeError(`cross-entropy needs one logit per class: the prediction ${shapeText(p)} has ${p[1]}, the dataset has ${data.numClasses} classes`, 'prediction');
+        }
         if (t.length !== 1 || t[0] !== p[0]) {
           throw new NodeShapeError(`cross-entropy needs class indices of shape ${shapeText([p[0]!])}, got ${shapeText(t)} (set the Target's encoding to "index")`, 'target');
         }

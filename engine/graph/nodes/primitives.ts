@@ -85,6 +85,12 @@ export const LogNode = defineNode({
   build: () => stateless(({ in: x }) => ({ out: F.log(x!) })),
 });
 
+/** The dims to reduce: null (or an empty list, as the param's description promises) means all. */
+function reduceDims(value: unknown): number[] | null {
+  const dims = value as number[] | null;
+  return dims === null || dims.length === 0 ? null : dims;
+}
+
 function reductionShape(s: SymShape, dims: readonly number[] | null, keepDim: boolean): SymShape {
   if (dims === null) return keepDim ? s.map(() => 1) : [];
   const norm = dims.map((d) => {
@@ -114,9 +120,9 @@ function reductionNode(type: string, description: string, f: (x: Tensor, dims: n
       keepDim: boolParam('Keep dims', 'Keep reduced dimensions with size 1', false),
     },
     keyParams: ['dims'],
-    inferShapes: ({ inputs, params }) => ({ out: reductionShape(inShape(inputs), params['dims'] as number[] | null, params['keepDim'] as boolean) }),
+    inferShapes: ({ inputs, params }) => ({ out: reductionShape(inShape(inputs), reduceDims(params['dims']), params['keepDim'] as boolean) }),
     build: ({ params }) => {
-      const dims = params['dims'] as number[] | null;
+      const dims = reduceDims(params['dims']);
       return stateless(({ in: x }) => ({ out: f(x!, dims ?? undefined, params['keepDim'] as boolean) }));
     },
   });

@@ -1,0 +1,511 @@
+/**
+ * The `ort` step executor: each training step is ONE `session.run` of the step graph
+ * (engine/backends/ort/step-graph.ts). The state — parameters, optimizer state, BatchNorm
+ * running statistics — stays in flat float32 buffers between steps, ping-ponged: the outputs of
+ * step k are written into pre-allocated tensors that are the inputs of step k+1, so a step
+ * allocates nothing but the batch's own arrays. `sync()` writes the state back into the model's
+ * tensors and the optimizer (at epoch ends and at the end of training).
+ *
+ * Batch sizes: the graph has static shapes (reshape/expand attributes, BatchNorm's n/(n−1), the
+ * mean's 1/n are all constants), so each batch size gets its own graph — in practice two, the
+ * full batch and the last partial one — compiled on first use and cached by the hash of its bytes.
+ *
+ * Dropout: the masks are drawn in JS from each Dropout node's seeded generator, in the same
+ * order as on the ts backend, and fed as inputs: the same seed gives the same masks (and the
+ * same numbers) on both backends.
+ */
+import { availableParallelism } from 'node:os';
+import { EngineError } from '../../core/errors';
+import type { Generator } from '../../core/random';
+import { Tensor } from '../../core/tensor';
+import type { Dataset } from '../../data/dataset';
+import type { CompiledGraph } from '../../graph/compile';
+import type { BatchFeed } from '../../graph/node-def';
+import type { Optimizer, OptimizerState } from '../../optim/optimizer';
+import { Adam } from '../../optim/adam';
+import { feedOf } from '../../train/data-source';
+import { decisionThreshold, predictClasses, trueClasses } from '../../train/metrics';
+import { evalBatches, finishEvaluation, type EvaluationResult } from '../evaluate';
+import type { BackendName, BackendReport, ExecutorContext, StepBatch, StepExecutor, StepOutcome } from '../executor';
+import { TsStepExecutor } from '../ts/executor';
+import {
+  BACKEND_OF, listProviders, openSession, ort, ortTensor, PROVIDER_OF, ProviderError, type OrtProvider, type OrtSession,
+} from './runtime';
+import { buildEvalGraph, buildTrainGraph, stateLayout, type StateLayout, type StateMode, type StepGraph } from './step-graph';
+import { dropoutGenerator, traceStep, type MaskRef } from './trace';
+import type { Dropout } from '../../nn/layers';
+
+export interface OrtExecutorOptions {
+  /** `auto` or one of the `ort-*` backends. */
+  readonly backend: BackendName;
+  /** Edge ids or `nodeId:port` keys whose value and gradient each step also returns (the backprop view). */
+  readonly extras?: readonly string[];
+  /** Intra-op threads; default: 1 for small steps, 2 for large ones. */
+  readonly threads?: number;
+  /** How the state travels (see StateMode); default: packed below 64k state values, one tensor each above. */
+  readonly packing?: 'auto' | StateMode;
+}
+
+/**
+ * Below this many FLOPs per step (matrix products) one intra-op thread is used: the Iris step
+ * (0.3 MFLOP, ~200 nodes of a few µs each) was 1.5–2× slower with two (the threads' hand-offs
+ * cost more than the work). Above it the executor measures one against two (`tuneThreads`).
+ */
+export const TUNE_ABOVE_FLOPS = 2e6;
+const PACKED_BELOW = 65536;
+
+interface GraphRun {
+  readonly graph: StepGraph;
+  readonly session: OrtSession;
+  readonly feeds: Record<string, ort.Tensor>;
+  readonly fetches: Record<string, ort.Tensor | null>;
+  readonly data: { input: StepGraph['data'][number]; tensor: ort.Tensor }[];
+  readonly masks: { tensor: ort.Tensor; data: Float32Array; mask: MaskRef }[];
+  readonly step: Float64Array | null;
+  readonly stats: Float32Array;
+  readonly extras: { key: string; value: ort.Tensor | null; grad: ort.Tensor | null; valueShape: readonly number[]; gradShape: readonly number[] }[];
+}
+
+/** Two identical sets of state buffers; `cur` holds the state, the step writes `nxt`, then they swap. */
+interface PingPong {
+  cur: Float32Array[];
+  nxt: Float32Array[];
+  curT: ort.Tensor[];
+  nxtT: ort.Tensor[];
+}
+
+export class OrtStepExecutor implements StepExecutor {
+  readonly report: BackendReport;
+  private readonly trains = new Map<number, GraphRun>();
+  private readonly evals = new Map<number, GraphRun>();
+  private stepCount: number;
+  /** Parameters the optimizer has updated in this executor's steps (they had a gradient). */
+  private readonly updatedParams: boolean[];
+  private last: GraphRun | null = null;
+  /** The measured intra-op thread count for large step graphs (null: not measured). */
+  private tuned: number | null = null;
+  /** What the measurement found (ms per step with one and with two threads). */
+  tuning: { oneThreadMs: number; twoThreadsMs: number } | null = null;
+  private readonly ts: TsStepExecutor;
+
+  private constructor(
+    readonly model: CompiledGraph,
+    readonly optimizer: Optimizer,
+    private readonly train: Dataset,
+    readonly layout: StateLayout,
+    private readonly state: PingPong,
+    readonly provider: OrtProvider,
+    private readonly threads: number | null,
+    private readonly extrasWanted: readonly string[],
+    note: string | null,
+  ) {
+    this.report = { backend: BACKEND_OF[provider], provider, note };
+    this.stepCount = optimizer.stepCount;
+    this.updatedParams = layout.params.map(() => false);
+    this.ts = new TsStepExecutor(model, optimizer);
+  }
+
+  /**
+   * Build an executor: lay out the state, compile the step graph for `batchSize` and start a
+   * session on the requested provider (`auto`: the first that starts, saying why others did not).
+   */
+  static async create(
+    model: CompiledGraph,
+    optimizer: Optimizer,
+    train: Dataset,
+    batchSize: number,
+    options: OrtExecutorOptions,
+  ): Promise<OrtStepExecutor> {
+    if (model.lossNodeId === null) throw new EngineError('the graph has no Loss node: nothing to train');
+    const packing = options.packing ?? 'auto';
+    const probe = stateLayout(model, optimizer, 'packed');
+    const mode: StateMode = packing !== 'auto' ? packing : probe.bufferSizes[0]! < PACKED_BELOW ? 'packed' : 'tensors';
+    const layout = mode === 'packed' ? probe : stateLayout(model, optimizer, mode);
+    const state = newState(layout);
+    loadState(layout, state.cur, model, optimizer);
+    const size = Math.min(batchSize, train.numSamples);
+    const graph = compileTrain(model, optimizer, layout, syntheticFeeds(train, size), options.extras ?? []);
+    const threads = options.threads ?? null;
+    const { provider, session, note } = await startSession(graph, options.backend, threads ?? 1);
+    const ex = new OrtStepExecutor(model, optimizer, train, layout, state, provider, threads, options.extras ?? [], note);
+    let run = ex.bind(graph, session);
+    if (threads === null && provider === 'cpu' && graph.flops > TUNE_ABOVE_FLOPS && availableParallelism() > 1) run = await ex.tuneThreads(run);
+    ex.trains.set(size, run);
+    return ex;
+  }
+
+  /** Run one training step. */
+  step(batch: StepBatch): StepOutcome | Promise<StepOutcome> {
+    const n = batch.xShape[0]!;
+    const run = this.trains.get(n);
+    if (!run) return this.addTrain(n).then(() => this.step(batch));
+    this.prepare(run, feedOf(batch.x, batch.xShape, batch.y, batch.yShape), true);
+    const r = run.session.run(run.feeds, run.fetches);
+    if (r instanceof Promise) return r.then(() => this.finishStep(run, batch));
+    return this.finishStep(run, batch);
+  }
+
+  /** Values and gradients of the requested edges/ports in the last step (copies). */
+  extras(): Map<string, { value: Tensor | null; grad: Tensor | null }> {
+    const out = new Map<string, { value: Tensor | null; grad: Tensor | null }>();
+    for (const e of this.last?.extras ?? []) {
+      const copy = (t: ort.Tensor | null, shape: readonly number[]) =>
+        t ? Tensor.fromData((t.data as Float32Array | Float64Array | Int32Array).slice(), shape) : null;
+      out.set(e.key, { value: copy(e.value, e.valueShape), grad: copy(e.grad, e.gradShape) });
+    }
+    return out;
+  }
+
+  private async addTrain(n: number): Promise<void> {
+    const graph = compileTrain(this.model, this.optimizer, this.layout, syntheticFeeds(this.train, n), this.extrasWanted);
+    this.trains.set(n, this.bind(graph, await openSession(graph.bytes, { provider: this.provider, threads: this.threadsFor(graph) })));
+  }
+
+  private finishStep(run: GraphRun, batch: StepBatch): StepOutcome {
+    const loss = run.stats[0]!;
+    if (!Number.isFinite(loss) || !Number.isFinite(run.stats[1]!)) return this.nonFinite(batch);
+    this.stepped(run);
+    return { ok: true, loss, prediction: this.prediction(run, 2) };
+  }
+
+  /**
+   * The step gave NaN/Inf (in the loss, or in the update: a gradient). The state is still the
+   * one before the step (the outputs went to the other buffers): put it into the model and let
+   * the ts backend find the node where it first appeared, as it would have.
+   */
+  private nonFinite(batch: StepBatch): StepOutcome {
+    this.sync();
+    const at = this.ts.diagnose(batch) ?? { nodeId: this.model.lossNodeId!, port: 'loss', what: 'output' as const };
+    return { ok: false, at };
+  }
+
+  private prediction(run: GraphRun, offset: number): Tensor | null {
+    const shape = run.graph.predictionShape;
+    if (!shape) return null;
+    return Tensor.fromData(run.stats.subarray(offset, offset + run.graph.statsSize - offset), shape);
+  }
+
+  private stepped(run: GraphRun): void {
+    this.swap();
+    this.stepCount++;
+    this.last = run;
+    run.graph.paramHasGrad.forEach((h, k) => (this.updatedParams[k] ||= h));
+  }
+
+  private swap(): void {
+    const s = this.state;
+    [s.cur, s.nxt] = [s.nxt, s.cur];
+    [s.curT, s.nxtT] = [s.nxtT, s.curT];
+  }
+
+  /** Fill the run's inputs for this feed and point its state inputs/outputs at the current buffers. */
+  private prepare(run: GraphRun, feed: BatchFeed, training: boolean): void {
+    for (const d of run.data) {
+      const t = this.dataValue(d.input.nodeId, d.input.port, feed, training);
+      if (t.size !== d.tensor.size) {
+        throw new EngineError(`the ort backend expected ${d.tensor.size} values from "${d.input.nodeId}" (shape [${d.input.shape.join(', ')}]), got ${t.size}`);
+      }
+      (d.tensor.data as Float32Array | Int32Array | Float64Array).set(t.data);
+    }
+    for (const m of run.masks) drawMask(m.data, m.mask.p, m.mask.generator);
+    if (run.step) run.step[0] = this.stepCount + 1;
+    for (const i of run.graph.stateInputs) {
+      run.feeds[`state_${i}`] = this.state.curT[i]!;
+      if (run.graph.training) run.fetches[`state_${i}_out`] = this.state.nxtT[i]!;
+    }
+  }
+
+  private dataValue(nodeId: string, port: string, feed: BatchFeed, training: boolean): Tensor {
+    const rt = this.model.runtimes.get(nodeId)!;
+    return rt.forward({}, { training, feed })[port]!;
+  }
+
+  /** Wire a compiled graph and its session to pre-allocated tensors. */
+  private bind(graph: StepGraph, session: OrtSession): GraphRun {
+    const feeds: Record<string, ort.Tensor> = {};
+    const fetches: Record<string, ort.Tensor | null> = {};
+    const data = graph.data.map((input) => {
+      const arr = input.dtype === 'int32' ? new Int32Array(sizeOfShape(input.shape)) : input.dtype === 'float64' ? new Float64Array(sizeOfShape(input.shape)) : new Float32Array(sizeOfShape(input.shape));
+      const tensor = ortTensor(arr, input.shape);
+      feeds[input.name] = tensor;
+      return { input, tensor };
+    });
+    const masks = graph.masks.map((m) => {
+      const arr = new Float32Array(sizeOfShape(m.shape));
+      const tensor = ortTensor(arr, m.shape);
+      feeds[m.name] = tensor;
+      const ref = this.maskRef(m.nodeId);
+      return { tensor, data: arr, mask: ref };
+    });
+    let step: Float64Array | null = null;
+    if (graph.stepInput) {
+      step = new Float64Array(1);
+      feeds[graph.stepInput] = ortTensor(step, []);
+    }
+    for (const i of graph.stateInputs) {
+      feeds[`state_${i}`] = this.state.curT[i]!;
+      if (graph.training) fetches[`state_${i}_out`] = this.state.nxtT[i]!;
+    }
+    const stats = new Float32Array(graph.statsSize);
+    if (graph.statsSize > 0) fetches['stats'] = ortTensor(stats, [graph.statsSize]);
+    const extras = graph.extras.map((e) => {
+      const mk = (o: { name: string; shape: readonly number[]; dtype: string } | null) => {
+        if (!o) return null;
+        const n = sizeOfShape(o.shape);
+        const t = ortTensor(o.dtype === 'int32' ? new Int32Array(n) : o.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n), o.shape);
+        fetches[o.name] = t;
+        return t;
+      };
+      return { key: e.key, value: mk(e.value), grad: mk(e.grad), valueShape: e.value?.shape ?? [], gradShape: e.grad?.shape ?? [] };
+    });
+    return { graph, session, feeds, fetches, data, masks, step, stats, extras };
+  }
+
+  private maskRef(nodeId: string): MaskRef {
+    const d = this.model.runtimes.get(nodeId)!.module as Dropout;
+    return { nodeId, p: d.p, generator: dropoutGenerator(d) };
+  }
+
+  private threadsFor(graph: StepGraph): number {
+    if (this.threads !== null) return this.threads;
+    if (this.tuned !== null && graph.flops > TUNE_ABOVE_FLOPS) return this.tuned;
+    return 1;
+  }
+
+  /**
+   * One or two intra-op threads? Two win for large steps on an idle machine, one wins for small
+   * steps and on a busy one — so measure: time the step graph with each (on scratch outputs,
+   * the state is not touched) and keep the faster.
+   */
+  async tuneThreads(one: GraphRun): Promise<GraphRun> {
+    const two = this.bind(one.graph, await openSession(one.graph.bytes, { provider: this.provider, threads: 2 }));
+    for (const r of [one, two]) this.prepareScratch(r);
+    const best = [Infinity, Infinity];
+    for (let round = 0; round < 4; round++) {
+      [one, two].forEach((r, i) => {
+        r.session.run(r.feeds, r.fetches);
+        const t0 = performance.now();
+        for (let k = 0; k < 3; k++) r.session.run(r.feeds, r.fetches);
+        best[i] = Math.min(best[i]!, performance.now() - t0);
+      });
+    }
+    this.tuned = best[1]! < best[0]! * 0.9 ? 2 : 1;
+    this.tuning = { oneThreadMs: best[0]! / 3, twoThreadsMs: best[1]! / 3 };
+    return this.tuned === 2 ? two : one;
+  }
+
+  /** Inputs for timing runs: the current state in, outputs into the other buffers (not swapped afterwards). */
+  private prepareScratch(run: GraphRun): void {
+    if (run.step) run.step[0] = this.stepCount + 1;
+    for (const i of run.graph.stateInputs) {
+      run.feeds[`state_${i}`] = this.state.curT[i]!;
+      run.fetches[`state_${i}_out`] = this.state.nxtT[i]!;
+    }
+  }
+
+  /** Loss, accuracy and confusion matrix on a dataset, with the current state, in evaluation mode. */
+  async evaluate(ds: Dataset, lossFn: string | null, batchSize = 1024): Promise<EvaluationResult> {
+    const classification = ds.task === 'classification';
+    const predicted = classification ? new Int32Array(ds.numSamples) : null;
+    const truth = classification ? trueClasses(ds.labels, 0, ds.numSamples, ds.labelEncoding === 'signed') : null;
+    let lossSum = 0;
+    let hasLoss = false;
+    for (const b of evalBatches(ds, batchSize)) {
+      const feed = feedOf(b.x as Float32Array, b.xShape, b.y as Float32Array, b.yShape);
+      let run = this.evals.get(b.n);
+      if (!run) {
+        const graph = buildEvalGraph(this.model, traceStep(this.model, feed, false), this.layout);
+        run = this.bind(graph, await openSession(graph.bytes, { provider: this.provider, threads: this.threadsFor(graph) }));
+        this.evals.set(b.n, run);
+      }
+      this.prepare(run, feed, false);
+      const r = run.session.run(run.feeds, run.fetches);
+      if (r instanceof Promise) await r;
+      let offset = 0;
+      if (run.graph.hasLoss) {
+        hasLoss = true;
+        lossSum += run.stats[0]! * b.n;
+        offset = 1;
+      }
+      const pred = this.prediction(run, offset);
+      if (predicted && pred) predicted.set(predictClasses(pred, decisionThreshold(lossFn, ds)), b.start);
+    }
+    return finishEvaluation(ds, predicted, truth, hasLoss ? lossSum : null);
+  }
+
+  /** Write parameters, buffers and optimizer state into the model's tensors and the optimizer. */
+  sync(): void {
+    const { layout } = this;
+    const cur = this.state.cur;
+    const read = (at: { buffer: number; offset: number }, size: number) => cur[at.buffer]!.subarray(at.offset, at.offset + size);
+    this.model.parameterTensors().forEach((t, k) => t.data.set(read(layout.paramAt[k]!, layout.params[k]!.size)));
+    this.model.buffers().forEach((b, k) => b.tensor.data.set(read(layout.bufferAt[k]!, layout.buffers[k]!.size)));
+    const before = this.optimizer.stateDict();
+    const slotNames = this.optimizer instanceof Adam ? ['expAvg', 'expAvgSq'] : ['momentum'];
+    const buffers: OptimizerState['buffers'] = {};
+    slotNames.forEach((name, s) => {
+      const prev = before.buffers[name];
+      if (s >= layout.slots) {
+        if (prev) buffers[name] = prev;
+        return;
+      }
+      // A parameter the optimizer never updated keeps a null state (as on the ts backend).
+      buffers[name] = layout.params.map((p, k) =>
+        prev?.[k] === null && !this.updatedParams[k] ? null : Array.from(read(layout.slotAt[s]![k]!, p.size)),
+      );
+    });
+    this.optimizer.loadStateDict({ type: before.type, step: this.stepCount, buffers });
+  }
+
+  dispose(): void {
+    // Sessions stay in the process-wide cache (the next run of the same graph reuses them).
+    this.trains.clear();
+    this.evals.clear();
+  }
+}
+
+function sizeOfShape(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Inverted dropout's mask, exactly as F.dropout draws it (same generator, same order). */
+function drawMask(out: Float32Array, p: number, g: Generator): void {
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < out.length; i++) out[i] = g.random() < p ? 0 : keep;
+}
+
+function newState(layout: StateLayout): PingPong {
+  const mk = () => layout.bufferSizes.map((n) => new Float32Array(n));
+  const cur = mk();
+  const nxt = mk();
+  const tensors = (list: Float32Array[]) => list.map((a, i) => ortTensor(a, layout.bufferShapes[i]!));
+  return { cur, nxt, curT: tensors(cur), nxtT: tensors(nxt) };
+}
+
+/** Copy the model's parameters and buffers and the optimizer's state into the state buffers. */
+function loadState(layout: StateLayout, cur: Float32Array[], model: CompiledGraph, optimizer: Optimizer): void {
+  const write = (at: { buffer: number; offset: number }, values: ArrayLike<number>) => cur[at.buffer]!.set(values, at.offset);
+  model.parameterTensors().forEach((t, k) => write(layout.paramAt[k]!, t.data));
+  model.buffers().forEach((b, k) => write(layout.bufferAt[k]!, b.tensor.data));
+  const st = optimizer.stateDict();
+  const slotNames = optimizer instanceof Adam ? ['expAvg', 'expAvgSq'] : ['momentum'];
+  for (let s = 0; s < layout.slots; s++) {
+    const saved = st.buffers[slotNames[s]!];
+    layout.params.forEach((_, k) => {
+      const v = saved?.[k];
+      if (v) write(layout.slotAt[s]![k]!, v);
+    });
+  }
+}
+
+/**
+ * Two batches to trace the step with (the second checks that nothing computed outside the ops
+ * depends on the batch): random rows of the training data, so their values are valid.
+ */
+function syntheticFeeds(ds: Dataset, n: number): BatchFeed[] {
+  const fsz = ds.features.length / Math.max(ds.numSamples, 1);
+  const tsz = ds.labels.length / Math.max(ds.numSamples, 1);
+  return [1, 2].map((seed) => {
+    const x = new Float32Array(n * fsz);
+    const y = new Float32Array(n * tsz);
+    let s = seed * 2654435761;
+    for (let i = 0; i < n; i++) {
+      s = (Math.imul(s ^ (s >>> 15), 2246822519) + 0x9e3779b9) >>> 0;
+      const row = s % ds.numSamples;
+      x.set(ds.features.subarray(row * fsz, (row + 1) * fsz), i * fsz);
+      y.set(ds.labels.subarray(row * tsz, (row + 1) * tsz), i * tsz);
+    }
+    return feedOf(x, [n, ...ds.featureShape], y, [n, ...ds.targetShape]);
+  });
+}
+
+/** Trace the step (twice when two feeds are given, to check the trace does not depend on the batch) and lower it. */
+function compileTrain(model: CompiledGraph, optimizer: Optimizer, layout: StateLayout, feeds: readonly BatchFeed[], extras: readonly string[]): StepGraph {
+  const a = traceStep(model, feeds[0]!, true, { extras });
+  if (feeds.length > 1) checkSameTrace(model, a, traceStep(model, feeds[1]!, true, { extras }));
+  return buildTrainGraph(model, a, { optimizer, layout });
+}
+
+/**
+ * Two traces on different batches must apply the same ops to the same kinds of inputs, and
+ * their constants must be equal: a constant that changed with the batch was computed outside
+ * the ops (in JS) from the data, and would be frozen into the graph.
+ */
+function checkSameTrace(model: CompiledGraph, a: ReturnType<typeof traceStep>, b: ReturnType<typeof traceStep>): void {
+  const where = (nodeId: string | null) => {
+    if (!nodeId) return 'the backward pass';
+    const node = model.nodes.get(nodeId)!;
+    return `node "${node.label ?? node.id}"`;
+  };
+  if (a.records.length !== b.records.length) {
+    throw new EngineError(`the ort backend cannot compile this graph: its ops depend on the batch (${a.records.length} ops on one batch, ${b.records.length} on another)`);
+  }
+  const kind = (t: Tensor, tr: typeof a): string => {
+    const i = tr.producer.get(t);
+    if (i !== undefined) return `op${i}`;
+    const p = tr.params.indexOf(t);
+    if (p >= 0) return `param${p}`;
+    const k = tr.buffers.indexOf(t);
+    if (k >= 0) return `buffer${k}`;
+    const d = tr.data.get(t);
+    if (d) return `data:${d.nodeId}:${d.port}`;
+    const m = tr.masks.get(t);
+    if (m) return `mask:${m.nodeId}`;
+    return 'const';
+  };
+  for (let i = 0; i < a.records.length; i++) {
+    const ra = a.records[i]!;
+    const rb = b.records[i]!;
+    if (ra.op !== rb.op || JSON.stringify(ra.attrs) !== JSON.stringify(rb.attrs)) {
+      throw new EngineError(`the ort backend cannot compile this graph: op ${i} (${ra.op.name} in ${where(ra.nodeId)}) depends on the batch`);
+    }
+    ra.inputs.forEach((ta, j) => {
+      const tb = rb.inputs[j]!;
+      const ka = kind(ta, a);
+      if (ka !== kind(tb, b) || (ka === 'const' && !sameValues(ta, tb))) {
+        throw new EngineError(
+          `the ort backend cannot compile this graph: input ${j} of op "${ra.op.name}" in ${where(ra.nodeId)} is computed outside the ops from the batch; use --backend ts`,
+        );
+      }
+    });
+  }
+}
+
+function sameValues(a: Tensor, b: Tensor): boolean {
+  if (a.dtype !== b.dtype || a.size !== b.size || a.shape.join() !== b.shape.join()) return false;
+  for (let i = 0; i < a.size; i++) if (!Object.is(a.data[i], b.data[i])) return false;
+  return true;
+}
+
+/** Start a session for `graph` on the requested backend; `auto` tries the providers in order and says why it fell back. */
+async function startSession(graph: StepGraph, backend: BackendName, t: number): Promise<{ provider: OrtProvider; session: OrtSession; note: string | null }> {
+  if (backend !== 'auto') {
+    if (backend === 'ts') throw new EngineError('internal: the ort executor was asked for the ts backend');
+    const provider = PROVIDER_OF[backend];
+    const info = listProviders().find((p) => p.provider === provider)!;
+    if (!info.available) throw new ProviderError(provider, info.detail);
+    return { provider, session: await openSession(graph.bytes, { provider, threads: t }), note: null };
+  }
+  const failures: string[] = [];
+  for (const info of listProviders()) {
+    if (!info.available) continue;
+    try {
+      const session = await openSession(graph.bytes, { provider: info.provider, threads: t });
+      const note = failures.length > 0
+        ? `auto: ${failures.join('; ')}; running on ${info.backend}`
+        : `auto chose ${info.backend}${info.provider === 'cpu' ? ' (no GPU execution provider is installed)' : ''}`;
+      return { provider: info.provider, session, note };
+    } catch (e) {
+      if (!(e instanceof ProviderError)) throw e;
+      failures.push(`${info.backend} did not start (${e.reason})`);
+    }
+  }
+  throw new EngineError(`auto: no onnxruntime execution provider started (${failures.join('; ')})`);
+}
+
+/** The step-executor factory for the trainer. */
+export function ortExecutorFactory(options: OrtExecutorOptions): (ctx: ExecutorContext) => Promise<StepExecutor> {
+  return (ctx) => OrtStepExecutor.create(ctx.model, ctx.optimizer, ctx.train, ctx.settings.batchSize, options);
+}

@@ -1,0 +1,92 @@
+/**
+ * Execution providers: a provider that cannot start gives an error naming it and why; `auto`
+ * falls back to the next and says so. These machines have no GPU, so WebGPU reports no adapter
+ * (on a machine with a GPU the same tests check that it ran there instead).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseDocument, type GraphDocument } from '../../graph/document';
+import { trainDocument } from '../../train/session';
+import { listBackends } from '../index';
+import { cachedSessionCount, listProviders, openSession, probeProvider } from './runtime';
+import { OnnxGraphBuilder } from '../../onnx/builder';
+
+function xor(): GraphDocument {
+  const r = parseDocument(readFileSync(new URL('../../../assets/examples/xor-mlp.json', import.meta.url), 'utf8'));
+  if (!r.ok) throw new Error('xor-mlp');
+  return r.document;
+}
+
+function tinyGraph(): Uint8Array {
+  const b = new OnnxGraphBuilder();
+  b.addInput('x', 'float32', [2]);
+  b.node('Relu', ['x'], { outputs: ['y'] });
+  b.addOutput('y', 'float32', [2]);
+  return b.build({ graphName: 'probe', producerVersion: '0' });
+}
+
+const webgpuListed = listProviders().find((p) => p.provider === 'webgpu')!.available;
+const webgpuError = webgpuListed ? await probeProvider('webgpu', tinyGraph()) : null;
+
+describe('backends on this machine', () => {
+  it('lists ts and every onnxruntime provider with what it needs', async () => {
+    const list = await listBackends();
+    expect(list.map((b) => b.name)).toEqual(['ts', 'ort-cuda', 'ort-webgpu', 'ort-dml', 'ort-coreml', 'ort-cpu']);
+    expect(list.find((b) => b.name === 'ts')!.available).toBe(true);
+    expect(list.find((b) => b.name === 'ort-cpu')!.available).toBe(true);
+    if (process.platform !== 'win32') expect(list.find((b) => b.name === 'ort-dml')).toMatchObject({ available: false, detail: 'Windows only' });
+  });
+
+  it('caches sessions by the hash of the graph bytes', async () => {
+    const bytes = tinyGraph();
+    const a = await openSession(bytes, { provider: 'cpu', threads: 1 });
+    const n = cachedSessionCount();
+    const b = await openSession(Uint8Array.from(bytes), { provider: 'cpu', threads: 1 });
+    expect(b).toBe(a);
+    expect(cachedSessionCount()).toBe(n);
+  });
+});
+
+describe.runIf(webgpuListed && webgpuError !== null)('without a GPU', () => {
+  it('ort-webgpu fails with a clear error naming the provider and the reason', async () => {
+    expect(webgpuError!.message).toMatch(/^ort-webgpu: the WebGPU execution provider failed to start: .*adapter/i);
+    await expect(trainDocument(xor(), { backend: 'ort-webgpu', overrides: { epochs: 1 } })).rejects.toThrow(
+      /^ort-webgpu: the WebGPU execution provider failed to start: .*adapter/i,
+    );
+  });
+
+  it('auto falls back to ort-cpu and says why', async () => {
+    const events: { type: string; backendNote?: string | null }[] = [];
+    const r = await trainDocument(xor(), { backend: 'auto', overrides: { epochs: 2 }, onEvent: (e) => events.push(e) });
+    expect(r.backend.backend).toBe('ort-cpu');
+    expect(r.backend.provider).toBe('cpu');
+    expect(r.backend.note).toMatch(/^auto: ort-webgpu did not start \(.*adapter.*\); running on ort-cpu$/i);
+    expect(events[0]).toMatchObject({ type: 'start', backend: 'ort-cpu', backendNote: r.backend.note });
+  });
+});
+
+describe.runIf(webgpuListed && webgpuError === null)('with a GPU', () => {
+  it('ort-webgpu trains XOR on the GPU', async () => {
+    const r = await trainDocument(xor(), { backend: 'ort-webgpu' });
+    expect(r.backend).toMatchObject({ backend: 'ort-webgpu', provider: 'webgpu' });
+    expect(r.history[r.history.length - 1]!.accuracy).toBe(1);
+  });
+});
+
+describe('providers that are not installed', () => {
+  const cuda = listProviders().find((p) => p.provider === 'cuda')!;
+  it.runIf(!cuda.available)('ort-cuda says how to install it', async () => {
+    await expect(trainDocument(xor(), { backend: 'ort-cuda', overrides: { epochs: 1 } })).rejects.toThrow(
+      /^ort-cuda: the CUDA execution provider failed to start: (not installed: npm install --onnxruntime-node-install=cuda12|not in this onnxruntime-node build)$/,
+    );
+  });
+  it.runIf(process.platform !== 'win32')('ort-dml is Windows only', async () => {
+    await expect(trainDocument(xor(), { backend: 'ort-dml', overrides: { epochs: 1 } })).rejects.toThrow(
+      'ort-dml: the DirectML execution provider failed to start: Windows only',
+    );
+  });
+  it('ts stays the default, and says so', async () => {
+    const r = await trainDocument(xor(), { overrides: { epochs: 1 } });
+    expect(r.backend).toEqual({ backend: 'ts', provider: 'typescript', note: null });
+  });
+});

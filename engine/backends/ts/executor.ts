@@ -1,0 +1,82 @@
+/**
+ * The `ts` step executor: the reference interpreter. Forward and backward run on the engine's
+ * own tensors (the autograd tape), the optimizer updates the parameters in place.
+ */
+import { noGrad } from '../../autograd/grad-mode';
+import type { Dataset } from '../../data/dataset';
+import type { CompiledGraph } from '../../graph/compile';
+import type { Optimizer } from '../../optim/optimizer';
+import { feedOf } from '../../train/data-source';
+import { evaluateBatches, type EvaluationResult } from '../evaluate';
+import type { BackendReport, NonFiniteAt, StepBatch, StepExecutor, StepOutcome } from '../executor';
+
+export const TS_REPORT: BackendReport = { backend: 'ts', provider: 'typescript', note: null };
+
+export class TsStepExecutor implements StepExecutor {
+  readonly report: BackendReport;
+
+  constructor(
+    readonly model: CompiledGraph,
+    readonly optimizer: Optimizer,
+    note: string | null = null,
+  ) {
+    this.report = { ...TS_REPORT, note };
+  }
+
+  step(batch: StepBatch): StepOutcome {
+    const feed = feedOf(batch.x, batch.xShape, batch.y, batch.yShape);
+    this.optimizer.zeroGrad();
+    const result = this.model.forward(feed, { training: true });
+    const loss = result.loss!;
+    const lv = loss.item();
+    if (!Number.isFinite(lv)) return { ok: false, at: this.firstNonFiniteOutput(result) };
+    loss.backward();
+    const bad = this.firstNonFiniteGradient();
+    if (bad) return { ok: false, at: bad };
+    this.optimizer.step();
+    return { ok: true, loss: lv, prediction: result.prediction };
+  }
+
+  /**
+   * Where a batch first gives NaN/Inf, without updating anything (forward and backward only):
+   * the ort backend asks this after its step reported a non-finite loss or update.
+   */
+  diagnose(batch: StepBatch): NonFiniteAt | null {
+    const feed = feedOf(batch.x, batch.xShape, batch.y, batch.yShape);
+    this.optimizer.zeroGrad();
+    const result = this.model.forward(feed, { training: true });
+    const loss = result.loss!;
+    if (!Number.isFinite(loss.item())) return this.firstNonFiniteOutput(result);
+    loss.backward();
+    const bad = this.firstNonFiniteGradient();
+    this.optimizer.zeroGrad();
+    return bad;
+  }
+
+  evaluate(ds: Dataset, lossFn: string | null, batchSize = 1024): EvaluationResult {
+    return evaluateModelTs(this.model, ds, lossFn, batchSize);
+  }
+
+  sync(): void {}
+  dispose(): void {}
+
+  private firstNonFiniteOutput(result: Parameters<CompiledGraph['firstNonFinite']>[0]): NonFiniteAt {
+    const at = this.model.firstNonFinite(result) ?? { nodeId: this.model.lossNodeId!, port: 'loss' };
+    return { ...at, what: 'output' };
+  }
+
+  private firstNonFiniteGradient(): NonFiniteAt | null {
+    const bad = this.model.parameters().find((p) => p.tensor.grad && p.tensor.grad.data.some((v) => !Number.isFinite(v)));
+    return bad ? { nodeId: bad.nodeId, port: bad.name, what: 'gradient of' } : null;
+  }
+}
+
+/** Evaluate a compiled model on a dataset in evaluation mode, without recording gradients (ts backend). */
+export function evaluateModelTs(model: CompiledGraph, ds: Dataset, lossFn: string | null, batchSize = 1024): EvaluationResult {
+  return noGrad(() =>
+    evaluateBatches(ds, lossFn, batchSize, (b) => {
+      const r = model.forward(feedOf(b.x as Float32Array, b.xShape, b.y as Float32Array, b.yShape), { training: false });
+      return { loss: r.loss ? r.loss.item() : null, prediction: r.prediction };
+    }),
+  );
+}

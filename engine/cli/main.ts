@@ -1,0 +1,197 @@
+/**
+ * The `bpstudio` command line (docs/cli.md): train, eval, predict, info, grad, serve.
+ *
+ * `runCli(argv, io)` runs one command with injectable output and returns the exit code; it
+ * never throws and never prints a stack trace unless BPSTUDIO_DEBUG=1. `main()` is what
+ * bin/bpstudio.mjs calls, wired to the real process.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BACKENDS, isBackendName, type BackendName } from './backend';
+import { evalCommand } from './eval';
+import { gradCommand } from './grad';
+import { infoCommand } from './info';
+import { CliError, EXIT, line, type CliIo } from './io';
+import { predictCommand } from './predict';
+import { serveCommand } from './serve';
+import { trainCommand } from './train';
+
+export { CliError, EXIT, type CliIo } from './io';
+
+/** The version in package.json. */
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const positiveInt = (what: string) => (value: string): number => {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive integer.`);
+  return n;
+};
+const anyInt = (what: string) => (value: string): number => {
+  const n = Number(value);
+  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${what} must be an integer.`);
+  return n;
+};
+const positiveNumber = (what: string) => (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number.`);
+  return n;
+};
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n > 65535) throw new InvalidArgumentError('the port must be an integer 0–65535.');
+  return n;
+};
+const backend = (value: string): BackendName => {
+  if (!isBackendName(value)) throw new InvalidArgumentError(`the backend must be one of ${BACKENDS.join(', ')}.`);
+  return value;
+};
+
+function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
+  const program = new Command('bpstudio');
+  program
+    .description('Backprop Studio from the command line: train, evaluate and inspect graph documents, and print every edge\'s gradient.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s), outputError: (s, write) => write(s) })
+    .showSuggestionAfterError(true)
+    .addHelpText('after', '\nExit codes: 0 ok, 1 error (bad file, invalid document, graph errors), 2 bad command line, 3 training stopped on NaN/Inf, 130 interrupted.\nDocumentation: docs/cli.md');
+
+  const datasetOption = (): Option => new Option('--dataset <name|file>', 'a built-in dataset (xor, iris, circle, …) or a CSV file');
+
+  program
+    .command('train')
+    .description('train a graph document (or continue a trained-model file)')
+    .argument('<graph>', 'graph document or trained-model file (.json)')
+    .addOption(datasetOption())
+    .option('--epochs <n>', 'number of epochs (when resuming: epochs to add)', positiveInt('--epochs'))
+    .option('--batch <n>', 'batch size', positiveInt('--batch'))
+    .option('--lr <x>', 'learning rate', positiveNumber('--lr'))
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']))
+    .option('--seed <s>', 'seed for initialisation, split and shuffling', anyInt('--seed'))
+    .option('--backend <name>', `executor: ${BACKENDS.join(', ')}`, backend, 'auto')
+    .option('--out <file>', 'write the trained-model file (atomically)')
+    .option('--resume <file>', 'continue from this trained-model file (weights, optimizer state, history)')
+    .option('--json', 'one JSON line per epoch on stdout and nothing else there')
+    .action(async (graph: string, opts) => setCode(await trainCommand(graph, opts, io)));
+
+  program
+    .command('eval')
+    .description('loss, accuracy and confusion matrix on the test split or a given dataset')
+    .argument('<trained>', 'trained-model file (a graph document evaluates its initial or fixed weights)')
+    .addOption(datasetOption())
+    .option('--json', 'print one JSON object')
+    .action((file: string, opts) => setCode(evalCommand(file, opts, io)));
+
+  program
+    .command('predict')
+    .description('run the model on samples from a JSON or CSV file')
+    .argument('<model>', 'trained-model file or graph document')
+    .requiredOption('--input <file>', 'samples: .json (an array of samples, or { "inputs": [...] }) or .csv (numeric rows, every column a feature)')
+    .addOption(datasetOption())
+    .option('--json', 'print one JSON object')
+    .option('--csv', 'print CSV')
+    .action((file: string, opts) => setCode(predictCommand(file, opts, io)));
+
+  program
+    .command('info')
+    .description('a layer table with output shapes and parameter counts, and the diagnostics')
+    .argument('<graph>', 'graph document or trained-model file')
+    .addOption(datasetOption())
+    .option('--json', 'print one JSON object')
+    .action((file: string, opts) => setCode(infoCommand(file, opts, io)));
+
+  program
+    .command('grad')
+    .description('one forward and backward pass on a batch: every edge\'s value and gradient, every parameter\'s gradient')
+    .argument('<graph>', 'graph document or trained-model file')
+    .requiredOption('--batch <file>', 'BATCH.json: { "inputs": { "<Input id or label>": [...] }, "targets": [...] } or { "features": [...], "targets": [...] }')
+    .addOption(datasetOption())
+    .option('--json', 'print one JSON object (full precision)')
+    .action((file: string, opts) => setCode(gradCommand(file, opts, io)));
+
+  program
+    .command('serve')
+    .description('web mode: serve the app and its engine on 127.0.0.1 (a token protects the engine)')
+    .option('--port <n>', 'port (default: any free port)', port)
+    .option('--renderer <dir>', 'folder of the built app (default: dist/renderer)')
+    .action(async (opts) => setCode(await serveCommand(opts, io)));
+
+  return program;
+}
+
+/** Print an error: the first line after `error: `, further lines (diagnostics) as they are. */
+function reportError(e: unknown, io: CliIo): number {
+  const debug = (io.env ?? process.env)['BPSTUDIO_DEBUG'];
+  const showStack = debug !== undefined && debug !== '' && debug !== '0';
+  if (e instanceof CliError) {
+    line(io.stderr, `error: ${e.message}`);
+    for (const d of e.details) line(io.stderr, d);
+    if (showStack && e.stack) line(io.stderr, e.stack);
+    return e.exitCode;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  const [first, ...rest] = (err.message || err.name).split('\n');
+  line(io.stderr, `error: ${first}`);
+  for (const l of rest) line(io.stderr, `  ${l}`);
+  if (showStack && err.stack) line(io.stderr, err.stack);
+  return EXIT.error;
+}
+
+/** Run the CLI on `argv` (without `node` and the script); returns the exit code. Never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  try {
+    const program = buildProgram(io, (c) => (code = c));
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; everything commander rejects is a usage error.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(e, io);
+  }
+}
+
+/** The real process: stdout/stderr, the terminal, Ctrl+C. */
+export function processIo(): CliIo {
+  return {
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+    stderrStream: process.stderr,
+    stderrIsTTY: process.stderr.isTTY === true,
+    cwd: process.cwd(),
+    env: process.env,
+    onInterrupt(handler) {
+      const on = (): void => {
+        // A second Ctrl+C ends the process at once.
+        process.off('SIGINT', on);
+        process.off('SIGTERM', on);
+        handler();
+      };
+      process.on('SIGINT', on);
+      process.on('SIGTERM', on);
+      return () => {
+        process.off('SIGINT', on);
+        process.off('SIGTERM', on);
+      };
+    },
+  };
+}
+
+/** Entry point of bin/bpstudio.mjs. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  // `bpstudio … | head` closes stdout early: stop quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
+  return runCli(argv, processIo());
+}

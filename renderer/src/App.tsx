@@ -1,0 +1,100 @@
+/**
+ * The app frame: menu bar (web mode), palette left, canvas centre, inspector right, the dock
+ * below, the status bar; the start screen while no document is open; dialogs and toasts.
+ */
+import { useEffect } from 'react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { ExportDialog } from './panels';
+import { FlowCanvas, onPaletteDragOver, onPaletteDrop } from './canvas/FlowCanvas';
+import { Palette } from './palette/Palette';
+import { Inspector } from './inspector/Inspector';
+import { MenuBar } from './ui/MenuBar';
+import { StatusBar } from './ui/StatusBar';
+import { Dock } from './ui/Dock';
+import { AboutDialog, ConfirmDialog, ExamplesDialog, ExamplesGallery, ShortcutsDialog, Toasts } from './ui/Dialogs';
+import { useDocumentStore } from './store/document-store';
+import { useUi, uiStore } from './store/ui-store';
+import { runCommand } from './commands';
+
+function Welcome() {
+  return (
+    <div className="bp-welcome" role="region" aria-label="Start">
+      <div className="bp-welcome-card" onDragOver={onPaletteDragOver} onDrop={onPaletteDrop}>
+        <h1>Backprop Studio</h1>
+        <p className="bp-muted">Wire a network, train it, and watch the gradients flow back edge by edge.</p>
+        <div className="bp-welcome-actions">
+          <button type="button" className="bp-btn bp-btn-primary" onClick={() => void runCommand('new')}>
+            New graph
+          </button>
+          <button type="button" className="bp-btn" onClick={() => void runCommand('open')}>
+            Open…
+          </button>
+        </div>
+        <h2>Examples</h2>
+        <ExamplesGallery compact />
+        <p className="bp-muted bp-small">Or drag a node from the palette onto the canvas to start.</p>
+      </div>
+    </div>
+  );
+}
+
+function useTheme(): void {
+  const theme = useUi((s) => s.theme);
+  useEffect(() => {
+    const root = document.documentElement;
+    if (theme === 'system') root.removeAttribute('data-theme');
+    else root.setAttribute('data-theme', theme);
+  }, [theme]);
+}
+
+function useWindowTitle(): void {
+  const dirty = useDocumentStore((s) => s.dirty);
+  const opened = useDocumentStore((s) => s.opened);
+  const fileName = useDocumentStore((s) => s.fileName);
+  const name = useDocumentStore((s) => s.document.name);
+  const filePath = useDocumentStore((s) => s.filePath);
+  useEffect(() => {
+    document.title = opened ? `${dirty ? '• ' : ''}${fileName ?? name ?? 'Untitled'} — Backprop Studio` : 'Backprop Studio';
+    const b = window.bpstudio as unknown as { setDocumentState?(s: { dirty: boolean; path: string | null }): void } | undefined;
+    b?.setDocumentState?.({ dirty: opened && dirty, path: filePath && !filePath.startsWith('fs-handle:') ? filePath : null });
+  }, [dirty, opened, fileName, name, filePath]);
+}
+
+export function App() {
+  const opened = useDocumentStore((s) => s.opened);
+  const panelsHidden = useUi((s) => s.panelsHidden);
+  const exportOpen = useUi((s) => s.dialog === 'export');
+  const busy = useUi((s) => s.busy);
+  const web = !window.bpstudio;
+  useTheme();
+  useWindowTitle();
+
+  return (
+    <ReactFlowProvider>
+      <div className={`bp-app${panelsHidden ? ' is-focus' : ''}${web ? ' is-web' : ' is-desktop'}`}>
+        {web && <MenuBar />}
+        <div className="bp-workspace">
+          {!panelsHidden && <Palette />}
+          <main className="bp-centre" aria-label="Canvas">
+            <FlowCanvas />
+            {!opened && <Welcome />}
+            <Toasts />
+            {busy && (
+              <div className="bp-busy" role="status">
+                {busy}
+              </div>
+            )}
+          </main>
+          {!panelsHidden && <Inspector />}
+          {!panelsHidden && <Dock />}
+        </div>
+        <StatusBar />
+        <ShortcutsDialog />
+        <AboutDialog />
+        <ExamplesDialog />
+        <ConfirmDialog />
+        <ExportDialog open={exportOpen} onClose={() => uiStore.getState().closeDialog()} />
+      </div>
+    </ReactFlowProvider>
+  );
+}

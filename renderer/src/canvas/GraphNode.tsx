@@ -1,0 +1,109 @@
+/**
+ * A node on the canvas, generated from its type's definition: title (label or type), key params
+ * inline, typed input and output handles (port name on hover, colour by kind), the parameter
+ * count, and the engine's diagnostics (red outline for errors, amber for warnings, the message
+ * on hover).
+ */
+import { memo } from 'react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { formatNumber, fullNumber } from '../panels/format';
+import { keyParamRows, nodeTitle, type PortDef } from '../lib/node-types';
+import type { FlowNode } from './flow-types';
+
+const KIND_TEXT = { tensor: 'tensor', labels: 'labels', loss: 'loss' } as const;
+
+/** Port rows are drawn when a node has more than one port on a side or a port with a telling name. */
+function needsPortRows(inputs: readonly PortDef[], outputs: readonly PortDef[]): boolean {
+  return inputs.length > 1 || outputs.length > 1 || inputs.some((p) => p.name !== 'in') || outputs.some((p) => p.name !== 'out');
+}
+
+function portTitle(p: PortDef, side: 'input' | 'output', problem?: string): string {
+  const accepts = p.accepts?.length ? ` (or ${p.accepts.join(', ')})` : '';
+  return `${side} “${p.label ?? p.name}”: ${KIND_TEXT[p.kind]}${accepts}${p.optional ? ', optional' : ''}${problem ? ` — ${problem}` : ''}`;
+}
+
+function GraphNodeView({ data, selected }: NodeProps<FlowNode>) {
+  const { node, info, diag, paramCount } = data;
+  const inputs = info?.inputs ?? [];
+  const outputs = info?.outputs ?? [];
+  const rows = keyParamRows(node, info);
+  const title = nodeTitle(node, info);
+  const typeLabel = info?.label ?? node.type;
+  const portRows = needsPortRows(inputs, outputs);
+  const nRows = Math.max(inputs.length, outputs.length);
+  const severity = diag?.severity;
+  const hover = diag ? diag.messages.join('\n') : (info?.description ?? `unknown node type "${node.type}"`);
+  const category = (info?.category ?? 'Unknown').toLowerCase();
+
+  return (
+    <div
+      className={`bp-node bp-cat-${category}${selected ? ' is-selected' : ''}${severity === 'error' ? ' has-error' : severity === 'warning' ? ' has-warning' : ''}${!info ? ' is-unknown' : ''}`}
+      title={hover}
+      aria-label={`${typeLabel} node ${title}${severity ? ` (${severity}: ${diag!.messages[0]})` : ''}`}
+    >
+      <div className="bp-node-head">
+        <span className="bp-node-title">{title}</span>
+        {title !== typeLabel && <span className="bp-node-type">{typeLabel}</span>}
+        {paramCount !== undefined && paramCount > 0 && (
+          <span className="bp-node-badge" title={`${fullNumber(paramCount)} trainable parameters`}>
+            {formatNumber(paramCount)}
+          </span>
+        )}
+        {severity && severity !== 'info' && (
+          <span className={`bp-node-flag is-${severity}`} aria-hidden="true">
+            {severity === 'error' ? '!' : '?'}
+          </span>
+        )}
+      </div>
+      {portRows && (
+        <div className="bp-node-ports">
+          {Array.from({ length: nRows }, (_, i) => (
+            <div className="bp-node-port-row" key={i}>
+              <span className="bp-port-name is-in">{inputs[i] ? (inputs[i]!.label ?? inputs[i]!.name) : ''}</span>
+              <span className="bp-port-name is-out">{outputs[i] ? (outputs[i]!.label ?? outputs[i]!.name) : ''}</span>
+            </div>
+          ))}
+        </div>
+      )}
+      {rows.length > 0 && (
+        <dl className="bp-node-params">
+          {rows.map((r) => (
+            <div key={r.name} className="bp-node-param">
+              <dt>{r.label}</dt>
+              <dd title={r.value}>{r.value}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {inputs.map((p, i) => {
+        const problem = diag?.ports[p.name];
+        return (
+          <Handle
+            key={`in-${p.name}`}
+            id={p.name}
+            type="target"
+            position={Position.Left}
+            className={`bp-handle is-${p.kind}${problem ? ` is-${problem}` : ''}`}
+            style={portRows ? { top: `calc(var(--bp-node-head) + ${i + 0.5} * var(--bp-port-row))` } : undefined}
+            title={portTitle(p, 'input', problem ? diag!.messages.find((m) => m.includes(`"${p.name}"`)) : undefined)}
+            aria-label={`input ${p.name} of ${title}`}
+          />
+        );
+      })}
+      {outputs.map((p, i) => (
+        <Handle
+          key={`out-${p.name}`}
+          id={p.name}
+          type="source"
+          position={Position.Right}
+          className={`bp-handle is-${p.kind}`}
+          style={portRows ? { top: `calc(var(--bp-node-head) + ${i + 0.5} * var(--bp-port-row))` } : undefined}
+          title={portTitle(p, 'output')}
+          aria-label={`output ${p.name} of ${title}`}
+        />
+      ))}
+    </div>
+  );
+}
+
+export const GraphNode = memo(GraphNodeView);

@@ -1,0 +1,35 @@
+/**
+ * An edge labelled with the shape the engine inferred for it (`N×128`). The label is a stable
+ * element whose text changes in place when a new validation arrives.
+ */
+import { memo } from 'react';
+import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react';
+import type { FlowEdge } from './flow-types';
+import { documentStore } from '../store/document-store';
+
+function ShapeEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd }: EdgeProps<FlowEdge>) {
+  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  const severity = data?.diag?.severity;
+  const cls = `bp-edge is-${data?.kind ?? 'tensor'}${selected ? ' is-selected' : ''}${severity ? ` is-${severity}` : ''}`;
+  const shape = data?.shape;
+  const title = data?.diag ? data.diag.messages.join('\n') : shape ? `shape ${shape}` : 'shape not known yet';
+  return (
+    <>
+      <BaseEdge id={id} path={path} className={cls} {...(markerEnd ? { markerEnd } : {})} interactionWidth={18} />
+      {(shape || severity === 'error') && (
+        <EdgeLabelRenderer>
+          <div
+            className={`bp-edge-label nodrag nopan${selected ? ' is-selected' : ''}${severity ? ` is-${severity}` : ''}`}
+            style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+            title={title}
+            onClick={() => documentStore.getState().select({ nodes: [], edges: [id] })}
+          >
+            {shape ?? '!'}
+          </div>
+        </EdgeLabelRenderer>
+      )}
+    </>
+  );
+}
+
+export const ShapeEdge = memo(ShapeEdgeView);

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { comboOf, keyLabel } from './keys';
+
+const ev = (key: string, mods: Partial<Record<'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey', boolean>> = {}) => ({ key, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
+
+describe('keyboard shortcuts', () => {
+  it('names key events the way the command table does', () => {
+    expect(comboOf(ev('z', { ctrlKey: true }), false)).toBe('Mod+Z');
+    expect(comboOf(ev('Z', { ctrlKey: true, shiftKey: true }), false)).toBe('Mod+Shift+Z');
+    expect(comboOf(ev('z', { metaKey: true }), true)).toBe('Mod+Z');
+    expect(comboOf(ev('z', { ctrlKey: true }), true)).toBe('Z'); // Ctrl is not Mod on a Mac
+    expect(comboOf(ev('+', { ctrlKey: true, shiftKey: true }), false)).toBe('Mod+=');
+    expect(comboOf(ev('f'), false)).toBe('F');
+    expect(comboOf(ev('L', { shiftKey: true }), false)).toBe('Shift+L');
+    expect(comboOf(ev('Delete'), false)).toBe('Delete');
+  });
+  it('shows shortcuts per platform', () => {
+    expect(keyLabel('Mod+Shift+S', false)).toBe('Ctrl+Shift+S');
+    expect(keyLabel('Mod+Shift+S', true)).toBe('⌘⇧S');
+  });
+});

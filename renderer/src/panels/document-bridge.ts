@@ -1,0 +1,33 @@
+/**
+ * The panels' only contact with the editor's document store: the training settings (defaults
+ * filled in), `setTraining` (undoable), and the current document for training and export.
+ */
+import { useMemo } from 'react';
+import { useDocumentStore } from '../store/document-store';
+import type { GraphDocument } from '../../../engine/graph/document';
+import { resolveTraining, type TrainingSettings } from './settings';
+
+/** The document's training settings with defaults (stable while the document's `training` is). */
+export function useTrainingSettings(): TrainingSettings {
+  const training = useDocumentStore((s) => s.document?.training);
+  return useMemo(() => resolveTraining(training), [training]);
+}
+
+/** Whether the document says anything about training yet. */
+export function useHasTraining(): boolean {
+  return useDocumentStore((s) => !!s.document?.training);
+}
+
+/** Write training settings into the document (one undo step per call). */
+export function useSetTraining(): (partial: Partial<TrainingSettings>) => void {
+  return useDocumentStore((s) => s.setTraining) as (partial: Partial<TrainingSettings>) => void;
+}
+
+export function useDocumentName(): string {
+  return useDocumentStore((s) => s.document?.name ?? 'Untitled');
+}
+
+/** The current document, outside React. */
+export function currentDocument(): GraphDocument | null {
+  return (useDocumentStore.getState().document as GraphDocument | undefined) ?? null;
+}
