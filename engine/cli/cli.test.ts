@@ -409,3 +409,25 @@ describe('number formatting', () => {
     ]);
   });
 });
+
+describe('bpstudio export / import', () => {
+  it('exports an example to ONNX and imports it back', async () => {
+    const { mkdtempSync, existsSync, readFileSync: rf } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { runCli } = await import('./main');
+    const dir = mkdtempSync(join(tmpdir(), 'bpstudio-onnx-'));
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s), cwd: dir };
+    const example = new URL('../../assets/examples/xor-mlp.json', import.meta.url).pathname;
+    expect(await runCli(['export', example, '-o', 'xor.onnx'], io)).toBe(0);
+    expect(out.join('')).toMatch(/^wrote xor\.onnx \(\d+ bytes, ONNX opset 17\): inputs x \[N×2\]/);
+    expect(await runCli(['import', 'xor.onnx', '-o', 'xor.graph.json'], io)).toBe(0);
+    expect(existsSync(join(dir, 'xor.graph.json'))).toBe(true);
+    expect(JSON.parse(rf(join(dir, 'xor.graph.json'), 'utf8')).formatVersion).toBe(2);
+    err.length = 0;
+    expect(await runCli(['import', example, '-o', 'bad.json'], io)).toBe(1);
+    expect(err.join('')).toMatch(/^error: .*not .*ONNX/i);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * The `bpstudio` command line (docs/cli.md): train, eval, predict, info, grad, serve.
+ * The `bpstudio` command line (docs/cli.md): train, eval, predict, info, grad, export, import, serve.
  *
  * `runCli(argv, io)` runs one command with injectable output and returns the exit code; it
  * never throws and never prints a stack trace unless BPSTUDIO_DEBUG=1. `main()` is what
@@ -14,6 +14,7 @@ import { infoCommand } from './info';
 import { CliError, EXIT, line, type CliIo } from './io';
 import { predictCommand } from './predict';
 import { serveCommand } from './serve';
+import { exportCommand, importCommand } from './onnx';
 import { trainCommand } from './train';
 
 export { CliError, EXIT, type CliIo } from './io';
@@ -116,6 +117,21 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .addOption(datasetOption())
     .option('--json', 'print one JSON object (full precision)')
     .action((file: string, opts) => setCode(gradCommand(file, opts, io)));
+
+  program
+    .command('export')
+    .description('export a graph document or trained model as an ONNX inference model (opset 17)')
+    .argument('<graph>', 'graph document or trained-model file')
+    .requiredOption('-o, --out <file>', 'the .onnx file to write')
+    .option('--softmax', 'append a softmax to logit outputs')
+    .action((file: string, opts) => setCode(exportCommand(file, opts, io)));
+
+  program
+    .command('import')
+    .description('import an ONNX model (MLP family) as a graph document with its weights')
+    .argument('<model>', 'the .onnx file')
+    .requiredOption('-o, --out <file>', 'the graph document to write')
+    .action((file: string, opts) => setCode(importCommand(file, opts, io)));
 
   program
     .command('serve')

@@ -184,3 +184,28 @@ describe('EngineService: step-through', () => {
     for (const e of Object.values(s.edges)) expect(e.norm).toBeGreaterThan(0);
   });
 });
+
+describe('EngineService: ONNX', () => {
+  const service = new EngineService();
+  it('exports a document that onnxruntime loads, and imports it back as a graph', async () => {
+    const ort = await import('onnxruntime-node');
+    const doc = await service.handle('getExample', { name: 'iris-mlp' });
+    const r = await service.handle('exportOnnx', { source: doc as unknown as Record<string, unknown>, softmax: true });
+    expect(r.inputs[0]!.shape).toEqual(['N', 4]);
+    const bytes = Buffer.from(r.base64, 'base64');
+    expect(bytes.length).toBe(r.size);
+    const session = await ort.InferenceSession.create(bytes);
+    const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(8).fill(1), [2, 4]) });
+    const probs = Array.from(out[session.outputNames[0]!]!.data as Float32Array);
+    expect(probs.length).toBe(6);
+    expect(probs.slice(0, 3).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    const imported = await service.handle('importOnnx', { name: 'iris.onnx', base64: r.base64 });
+    expect(imported.document.nodes.filter((n) => n.type === 'Linear').length).toBe(5);
+    expect(imported.document.nodes.filter((n) => n.type === 'BatchNorm1d').length).toBe(3);
+  });
+  it('refuses bytes that are not ONNX with a clear message', async () => {
+    const reply = await service.dispatch({ id: 1, method: 'importOnnx', params: { name: 'x.onnx', base64: Buffer.from('hello').toString('base64') } });
+    expect(reply.error!.code).toBe('engine');
+    expect(reply.error!.message).toMatch(/x\.onnx/);
+  });
+});

@@ -25,6 +25,8 @@ import { softmax, sigmoid } from '../ops/functional';
 import { bindingOf, loadDatasetRef, registerUploadedDataset, type PreparedData } from '../train/data-source';
 import { APP_VERSION, effectiveSettings, prepareDocumentData, trainDocument, type TrainDocumentResult, type TrainOverrides } from '../train/session';
 import { isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../train/trained-model';
+import { exportOnnx } from '../onnx/export';
+import { importOnnx } from '../onnx/import';
 import { evaluateModel, type Trainer, type TrainEvent } from '../train/trainer';
 import {
   PROTOCOL_VERSION, parseRequest, type BackendInfo, type DatasetPreview, type ErrorInfo, type EventName, type Events, type Method,
@@ -368,12 +370,26 @@ export class EngineService {
       }
       return { edges, step: this.run(runId).trainer?.step ?? 0 };
     },
-    exportOnnx: () => {
-      throw new ServiceError('ONNX export is not built in yet', 'engine');
+    exportOnnx: ({ source, softmax }) => {
+      const { document: doc, trained } = documentOf(source);
+      const ref = !trained ? doc.training?.dataset : undefined;
+      let data = null;
+      if (ref) {
+        try {
+          data = bindingOf(loadDatasetRef(ref));
+        } catch {
+          data = null;
+        }
+      }
+      const r = exportOnnx(trained ?? doc, { softmax, data });
+      return {
+        base64: Buffer.from(r.bytes).toString('base64'),
+        size: r.size,
+        inputs: r.inputs.map((i) => ({ name: i.name, shape: i.shape })),
+        outputs: r.outputs.map((o) => ({ name: o.name, shape: o.shape })),
+      };
     },
-    importOnnx: () => {
-      throw new ServiceError('ONNX import is not built in yet', 'engine');
-    },
+    importOnnx: ({ name, base64 }) => ({ document: importOnnx(Buffer.from(base64, 'base64'), { file: name }) }),
   };
 
   private backends(): BackendInfo[] {

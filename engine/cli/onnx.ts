@@ -1,0 +1,21 @@
+/** `bpstudio export` and `bpstudio import`: ONNX out of and into graph documents (docs/onnx.md). */
+import { resolve } from 'node:path';
+import { exportOnnxFile } from '../onnx/export';
+import { importOnnxFile } from '../onnx/import';
+import { EXIT, line, type CliIo } from './io';
+
+export function exportCommand(file: string, opts: { out: string; softmax?: boolean }, io: CliIo): number {
+  const cwd = io.cwd ?? process.cwd();
+  const r = exportOnnxFile(resolve(cwd, file), resolve(cwd, opts.out), { softmax: opts.softmax === true });
+  for (const w of r.warnings) line(io.stderr, `warning: ${w}`);
+  const io2 = (xs: typeof r.inputs): string => xs.map((x) => `${x.name} [${x.shape.join('×')}]`).join(', ');
+  line(io.stdout, `wrote ${opts.out} (${r.size} bytes, ONNX opset 17): inputs ${io2(r.inputs)}; outputs ${io2(r.outputs)}`);
+  return EXIT.ok;
+}
+
+export function importCommand(file: string, opts: { out: string }, io: CliIo): number {
+  const cwd = io.cwd ?? process.cwd();
+  const doc = importOnnxFile(resolve(cwd, file), resolve(cwd, opts.out));
+  line(io.stdout, `wrote ${opts.out}: ${doc.nodes.length} nodes, ${doc.edges.length} edges`);
+  return EXIT.ok;
+}
