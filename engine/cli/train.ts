@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { effectiveSettings, trainDocument, type TrainOverrides } from '../train/session';
 import { saveTrainedModel } from '../train/trained-model';
 import type { EpochRecord, Trainer, TrainEvent } from '../train/trainer';
-import { resolveBackend, type BackendName } from './backend';
+import type { BackendName } from './backend';
 import { fmt, fmtFixed, fmtSeconds } from './format';
 import { CliError, EXIT, line, type CliIo } from './io';
 import { datasetArg, loadGraphSource } from './load';
@@ -62,7 +62,7 @@ async function makeBar(stream: Writable): Promise<Bar> {
 
 export async function trainCommand(graph: string, opts: TrainCommandOptions, io: CliIo): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
-  const backend = resolveBackend(opts.backend);
+  const backend = opts.backend;
   const src = loadGraphSource(graph, cwd);
   let resume = src.trained;
   if (opts.resume) {
@@ -102,7 +102,8 @@ export async function trainCommand(graph: string, opts: TrainCommandOptions, io:
         line(info,
           `training "${doc.name}" on ${settings.dataset?.name ?? '?'}: ${e.trainSamples} training / ${e.testSamples} test samples; ` +
             `${e.startEpoch > 0 ? `epochs ${e.startEpoch + 1}–${e.epochs}` : `${e.epochs} epochs`} × ${e.batchesPerEpoch} batch${e.batchesPerEpoch === 1 ? '' : 'es'} of ${settings.batchSize}; ` +
-            `${opt.type} lr ${fmt(opt.lr)}; seed ${settings.seed}; backend ${backend}`);
+            `${opt.type} lr ${fmt(opt.lr)}; seed ${settings.seed}; backend ${e.backend ?? backend}${e.provider ? ` (${e.provider})` : ''}`);
+        if (e.backendNote) line(io.stderr, e.backendNote);
         bar?.start(Math.max(1, (e.epochs - e.startEpoch) * e.batchesPerEpoch), 0, { epoch: e.startEpoch + 1, epochs: e.epochs, ...last });
         break;
       }
@@ -137,6 +138,7 @@ export async function trainCommand(graph: string, opts: TrainCommandOptions, io:
       overrides,
       onEvent,
       onTrainer: (t) => (trainer = t),
+      backend,
       ...(resume ? { resume } : {}),
     });
   } finally {

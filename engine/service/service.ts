@@ -26,10 +26,11 @@ import { bindingOf, loadDatasetRef, registerUploadedDataset, type PreparedData }
 import { APP_VERSION, effectiveSettings, prepareDocumentData, trainDocument, type TrainDocumentResult, type TrainOverrides } from '../train/session';
 import { isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../train/trained-model';
 import { exportOnnx } from '../onnx/export';
+import { listBackends } from '../backends/index';
 import { importOnnx } from '../onnx/import';
 import { evaluateModel, type Trainer, type TrainEvent } from '../train/trainer';
 import {
-  PROTOCOL_VERSION, parseRequest, type BackendInfo, type DatasetPreview, type ErrorInfo, type EventName, type Events, type Method,
+  PROTOCOL_VERSION, parseRequest, type DatasetPreview, type ErrorInfo, type EventName, type Events, type Method,
   type NodeTypeInfo, type ParsedParams, type Results,
 } from './protocol';
 
@@ -116,8 +117,8 @@ export class EngineService {
   }
 
   private readonly handlers: { [M in Method]: (p: ParsedParams<M>) => Results[M] | Promise<Results[M]> } = {
-    hello: () => ({ protocolVersion: PROTOCOL_VERSION, appVersion: APP_VERSION, backends: this.backends() }),
-    listBackends: () => this.backends(),
+    hello: async () => ({ protocolVersion: PROTOCOL_VERSION, appVersion: APP_VERSION, backends: await listBackends() }),
+    listBackends: () => listBackends(),
     listNodeTypes: () =>
       [...nodeRegistry.values()].map(
         (d): NodeTypeInfo => ({
@@ -194,9 +195,6 @@ export class EngineService {
     },
     trainStart: ({ document, backend, overrides, resume }) => {
       const { document: doc, trained } = documentOf(document);
-      if (backend !== 'auto' && backend !== 'ts') {
-        throw new ServiceError(`backend "${backend}" is not available in this build: the onnxruntime backend is not built in yet; use auto or ts`, 'engine');
-      }
       const resumeFile = resume ? parseTrainedModel(resume) : trained;
       const id = `run-${this.nextRun++}`;
       let lastBatch = 0;
@@ -206,6 +204,7 @@ export class EngineService {
       };
       run.done = trainDocument(doc, {
         overrides,
+        backend,
         ...(resumeFile ? { resume: resumeFile } : {}),
         onTrainer: (t) => (run.trainer = t),
         onEvent: (event: TrainEvent) => {
@@ -225,7 +224,8 @@ export class EngineService {
         },
       );
       this.runs.set(id, run);
-      return { runId: id, backend: 'ts', provider: 'typescript', note: backend === 'auto' ? 'auto chose the ts backend (the onnxruntime backend is not built in yet)' : null };
+      // The executor (and for auto, its choice) is settled when training starts: the `start` event says which ran and why.
+      return { runId: id, backend, provider: backend === 'ts' ? 'typescript' : 'chosen when training starts', note: null };
     },
     trainPause: ({ runId }) => {
       this.trainerOf(runId).pause();
@@ -391,10 +391,6 @@ export class EngineService {
     },
     importOnnx: ({ name, base64 }) => ({ document: importOnnx(Buffer.from(base64, 'base64'), { file: name }) }),
   };
-
-  private backends(): BackendInfo[] {
-    return [{ name: 'ts', available: true, detail: 'TypeScript reference backend' }];
-  }
 
   private run(runId: string): Run {
     const r = this.runs.get(runId);

@@ -15,6 +15,7 @@ import { AboutDialog, ConfirmDialog, ExamplesDialog, ExamplesGallery, ShortcutsD
 import { useDocumentStore } from './store/document-store';
 import { useUi, uiStore } from './store/ui-store';
 import { runCommand } from './commands';
+import { BackpropControls, BackpropModeToggle, useBackpropEffects } from './backprop/BackpropControls';
 
 function Welcome() {
   return (
@@ -68,6 +69,7 @@ export function App() {
   const web = !window.bpstudio;
   useTheme();
   useWindowTitle();
+  useBackpropEffects();
 
   return (
     <ReactFlowProvider>
@@ -77,6 +79,8 @@ export function App() {
           {!panelsHidden && <Palette />}
           <main className="bp-centre" aria-label="Canvas">
             <FlowCanvas />
+            {opened && <BackpropModeToggle />}
+            {opened && <BackpropControls />}
             {!opened && <Welcome />}
             <Toasts />
             {busy && (

@@ -9,6 +9,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { formatNumber, fullNumber } from '../panels/format';
 import { keyParamRows, nodeTitle, type PortDef } from '../lib/node-types';
 import type { FlowNode } from './flow-types';
+import { useNodeStepState } from '../backprop/node-overlay';
 
 const KIND_TEXT = { tensor: 'tensor', labels: 'labels', loss: 'loss' } as const;
 
@@ -22,7 +23,8 @@ function portTitle(p: PortDef, side: 'input' | 'output', problem?: string): stri
   return `${side} “${p.label ?? p.name}”: ${KIND_TEXT[p.kind]}${accepts}${p.optional ? ', optional' : ''}${problem ? ` — ${problem}` : ''}`;
 }
 
-function GraphNodeView({ data, selected }: NodeProps<FlowNode>) {
+function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
+  const step = useNodeStepState(id);
   const { node, info, diag, paramCount } = data;
   const inputs = info?.inputs ?? [];
   const outputs = info?.outputs ?? [];
@@ -37,7 +39,7 @@ function GraphNodeView({ data, selected }: NodeProps<FlowNode>) {
 
   return (
     <div
-      className={`bp-node bp-cat-${category}${selected ? ' is-selected' : ''}${severity === 'error' ? ' has-error' : severity === 'warning' ? ' has-warning' : ''}${!info ? ' is-unknown' : ''}`}
+      className={`bp-node bp-cat-${category}${selected ? ' is-selected' : ''}${severity === 'error' ? ' has-error' : severity === 'warning' ? ' has-warning' : ''}${!info ? ' is-unknown' : ''}${step}`}
       title={hover}
       aria-label={`${typeLabel} node ${title}${severity ? ` (${severity}: ${diag!.messages[0]})` : ''}`}
     >

@@ -6,6 +6,7 @@ import { memo } from 'react';
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react';
 import type { FlowEdge } from './flow-types';
 import { documentStore } from '../store/document-store';
+import { BackpropEdgeLabel, edgePathStyle, useEdgeOverlay } from '../backprop/edge-overlay';
 
 function ShapeEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd }: EdgeProps<FlowEdge>) {
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
@@ -13,10 +14,18 @@ function ShapeEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition,
   const cls = `bp-edge is-${data?.kind ?? 'tensor'}${selected ? ' is-selected' : ''}${severity ? ` is-${severity}` : ''}`;
   const shape = data?.shape;
   const title = data?.diag ? data.diag.messages.join('\n') : shape ? `shape ${shape}` : 'shape not known yet';
+  // Backprop mode: the edge's value or gradient; during training: its gradient norm
+  const overlay = useEdgeOverlay(id);
+  const extra = edgePathStyle(overlay);
   return (
     <>
-      <BaseEdge id={id} path={path} className={cls} {...(markerEnd ? { markerEnd } : {})} interactionWidth={18} />
-      {(shape || severity === 'error') && (
+      <BaseEdge id={id} path={path} className={cls + extra.cls} {...(extra.style ? { style: extra.style } : {})} {...(markerEnd ? { markerEnd } : {})} interactionWidth={18} />
+      {overlay.backprop && (
+        <EdgeLabelRenderer>
+          <BackpropEdgeLabel id={id} view={overlay.view} x={labelX} y={labelY} selected={!!selected} />
+        </EdgeLabelRenderer>
+      )}
+      {!overlay.backprop && (shape || severity === 'error') && (
         <EdgeLabelRenderer>
           <div
             className={`bp-edge-label nodrag nopan${selected ? ' is-selected' : ''}${severity ? ` is-${severity}` : ''}`}

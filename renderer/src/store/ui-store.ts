@@ -7,7 +7,7 @@ import { useStore } from 'zustand';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
 export type DialogName = 'shortcuts' | 'about' | 'examples' | 'export' | null;
-export type DockTab = 'data' | 'training' | 'inference' | 'problems';
+export type DockTab = 'data' | 'training' | 'inference' | 'problems' | 'backprop';
 
 export interface Toast {
   id: number;

@@ -9,12 +9,14 @@ import { useUi, uiStore, type DockTab } from '../store/ui-store';
 import { useAllDiagnostics } from '../store/use-diagnostics';
 import { countBySeverity } from '../store/diagnostics';
 import { ProblemsPanel } from './ProblemsPanel';
+import { BackpropPanel } from '../backprop/BackpropPanel';
 
 const TABS: { id: DockTab; label: string }[] = [
   { id: 'data', label: 'Data' },
   { id: 'training', label: 'Training' },
   { id: 'inference', label: 'Inference' },
   { id: 'problems', label: 'Problems' },
+  { id: 'backprop', label: 'Backprop' },
 ];
 
 const HEIGHT_KEY = 'bpstudio.dockHeight';
@@ -128,6 +130,7 @@ export function Dock() {
           {tab === 'training' && <TrainingPanel />}
           {tab === 'inference' && <InferencePanel />}
           {tab === 'problems' && <ProblemsPanel />}
+          {tab === 'backprop' && <BackpropPanel />}
         </div>
       )}
     </section>

@@ -1,0 +1,187 @@
+/**
+ * Backprop mode's controls: the Edit / Backprop switch over the canvas, and while in backprop
+ * mode the step bar (start, back, play/pause with speed, forward, end, reset, the sample picker,
+ * dtype, log scale) with the step counter. ← and → step while the mode is on. Also the hooks
+ * that reload the session when the document changes and poll gradient norms while a run trains.
+ */
+import { useEffect } from 'react';
+import { useBackprop, backpropStore } from './backprop-store';
+import { stepCounter } from './backprop-model';
+import { useDocumentStore } from '../store/document-store';
+import { useTrainingStore } from '../panels/training-store';
+import { engine } from '../engine-client';
+import { formatNumber } from '../panels/format';
+
+function isEditable(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  if (!el || !el.tagName) return false;
+  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName);
+}
+
+/** The Edit / Backprop switch (a toggle button named "Backprop mode"). */
+export function BackpropModeToggle() {
+  const mode = useBackprop((s) => s.mode);
+  const on = mode === 'backprop';
+  return (
+    <div className="bp-mode-switch" role="group" aria-label="Canvas mode">
+      <button type="button" className={`bp-mode-btn${on ? '' : ' is-active'}`} aria-pressed={!on} onClick={() => backpropStore.getState().setMode('edit')} title="Edit the graph">
+        Edit
+      </button>
+      <button
+        type="button"
+        className={`bp-mode-btn${on ? ' is-active' : ''}`}
+        aria-pressed={on}
+        aria-label="Backprop mode"
+        onClick={() => backpropStore.getState().toggleMode()}
+        title="Step through forward and backward, edge by edge (← →)"
+      >
+        Backprop
+      </button>
+    </div>
+  );
+}
+
+const SPEEDS = [0.5, 1, 2, 4, 8];
+
+export function BackpropControls() {
+  const mode = useBackprop((s) => s.mode);
+  const steps = useBackprop((s) => s.steps);
+  const cursor = useBackprop((s) => s.cursor);
+  const playing = useBackprop((s) => s.playing);
+  const speed = useBackprop((s) => s.speed);
+  const loading = useBackprop((s) => s.loading);
+  const error = useBackprop((s) => s.error);
+  const split = useBackprop((s) => s.split);
+  const sample = useBackprop((s) => s.sample);
+  const splitSize = useBackprop((s) => s.splitSize);
+  const dtype = useBackprop((s) => s.dtype);
+  const logScale = useBackprop((s) => s.logScale);
+  const objective = useBackprop((s) => s.objective);
+  const fromRun = useBackprop((s) => s.fromRun);
+  if (mode !== 'backprop') return null;
+  const st = backpropStore.getState();
+  const n = steps.length;
+  const atStart = cursor < 0;
+  const atEnd = cursor >= n - 1;
+  const phase = cursor >= 0 ? steps[cursor]?.phase : undefined;
+  return (
+    <div className="bp-bp-bar" role="toolbar" aria-label="Backprop controls">
+      <div className="bp-bp-buttons">
+        <button type="button" className="bp-icon-btn" aria-label="Jump to start" title="Jump to start (Home)" disabled={atStart || !n} onClick={() => st.toStart()}>
+          ⏮
+        </button>
+        <button type="button" className="bp-icon-btn" aria-label="Step back" title="Step back (←)" disabled={atStart || !n} onClick={() => st.stepBy(-1)}>
+          ◀
+        </button>
+        <button type="button" className="bp-icon-btn bp-bp-play" aria-label={playing ? 'Pause' : 'Play'} title={playing ? 'Pause (space)' : 'Play (space)'} disabled={!n} onClick={() => st.togglePlay()}>
+          {playing ? '⏸' : '▶'}
+        </button>
+        <button type="button" className="bp-icon-btn" aria-label="Step forward" title="Step forward (→)" disabled={atEnd || !n} onClick={() => st.stepBy(1)}>
+          ▶|
+        </button>
+        <button type="button" className="bp-icon-btn" aria-label="Jump to end" title="Jump to end (End)" disabled={atEnd || !n} onClick={() => st.toEnd()}>
+          ⏭
+        </button>
+        <button type="button" className="bp-icon-btn" aria-label="Reset" title="Reset to the start" disabled={!n} onClick={() => st.reset()}>
+          ↺
+        </button>
+        <select aria-label="Playback speed" value={speed} onChange={(e) => st.setSpeed(Number(e.target.value))} title="Steps per second">
+          {SPEEDS.map((v) => (
+            <option key={v} value={v}>
+              {v}×/s
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className={`bp-bp-counter${phase ? ` is-${phase}` : ''}`} role="status" aria-live="polite" aria-label="Step">
+        {loading ? 'computing…' : error ? <span className="bp-bp-error">{error}</span> : stepCounter(steps, cursor)}
+        {objective !== null && !loading && !error && (
+          <span className="bp-bp-objective" title={`the objective backward starts from: ${objective}`}>
+            L = {formatNumber(objective)}
+          </span>
+        )}
+      </div>
+      <div className="bp-bp-options">
+        <label className="bp-bp-field" title={fromRun ? 'Using the training run’s current model' : 'Using the document’s initial weights'}>
+          <select aria-label="Split" value={split} onChange={(e) => st.setSample(e.target.value as 'train' | 'test', sample)}>
+            <option value="train">train</option>
+            <option value="test">test</option>
+          </select>
+          <input
+            type="number"
+            aria-label="Sample index"
+            min={0}
+            max={splitSize > 0 ? splitSize - 1 : undefined}
+            value={sample}
+            onChange={(e) => st.setSample(split, Number(e.target.value))}
+          />
+          {splitSize > 0 && <span className="bp-muted">/{splitSize}</span>}
+        </label>
+        <select aria-label="Precision" value={dtype} onChange={(e) => st.setDtype(e.target.value as 'float32' | 'float64')}>
+          <option value="float32">float32</option>
+          <option value="float64">float64</option>
+        </select>
+        <label className="bp-bp-check">
+          <input type="checkbox" checked={logScale} onChange={(e) => st.setLogScale(e.target.checked)} aria-label="Log colour scale" /> log
+        </label>
+      </div>
+    </div>
+  );
+}
+
+/** Keyboard (← → Home End space), reloading when the document changes, and the training overlay's polling. */
+export function useBackpropEffects(): void {
+  const mode = useBackprop((s) => s.mode);
+  const revision = useDocumentStore((s) => s.revision);
+  const status = useTrainingStore((s) => s.status);
+  const runId = useTrainingStore((s) => s.runId as string | null);
+  const overlay = useBackprop((s) => s.overlay);
+
+  useEffect(() => {
+    if (mode !== 'backprop') return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isEditable(e.target)) return;
+      const s = backpropStore.getState();
+      if (e.key === 'ArrowRight') s.stepBy(1);
+      else if (e.key === 'ArrowLeft') s.stepBy(-1);
+      else if (e.key === 'Home') s.toStart();
+      else if (e.key === 'End') s.toEnd();
+      else if (e.key === 'Escape') s.setMode('edit');
+      else return;
+      e.preventDefault();
+      e.stopPropagation();
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [mode]);
+
+  // the document changed while stepping: compute the session again
+  useEffect(() => {
+    if (mode !== 'backprop') return;
+    if (!backpropStore.getState().sessionId) return;
+    const t = setTimeout(() => void backpropStore.getState().load(), 300);
+    return () => clearTimeout(t);
+  }, [revision, mode]);
+
+  // during training: gradient norms per edge, at most twice a second
+  useEffect(() => {
+    if (!overlay || status !== 'running' || !runId) return;
+    let stop = false;
+    let t: ReturnType<typeof setTimeout> | null = null;
+    const poll = async () => {
+      const started = Date.now();
+      try {
+        const r = await engine.request('gradientSummary', { runId });
+        if (!stop) backpropStore.setState({ trainGrads: r.edges });
+      } catch {
+        /* the run ended between polls */
+      }
+      if (!stop) t = setTimeout(() => void poll(), Math.max(0, 500 - (Date.now() - started)));
+    };
+    void poll();
+    return () => {
+      stop = true;
+      if (t) clearTimeout(t);
+    };
+  }, [overlay, status, runId]);
+}

@@ -1,0 +1,219 @@
+/**
+ * Backprop mode's state: Edit or Backprop, the step-through session the engine computed (every
+ * forward and backward step), the cursor over it, playback, the sample and dtype, the label
+ * scale, and what the edges show at the cursor (recomputed only when the cursor or scale moves).
+ */
+import { createStore } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { engine } from '../engine-client';
+import { documentStore } from '../store/document-store';
+import { uiStore } from '../store/ui-store';
+import { useTrainingStore } from '../panels/training-store';
+import type { Results } from '../../../engine/service/protocol';
+import { edgeViewsAt, scaleOf, type EdgeView, type Scale, type Step } from './backprop-model';
+
+export type Mode = 'edit' | 'backprop';
+
+export interface CheckResult {
+  analytic: number;
+  numeric: number;
+  relativeError: number;
+}
+
+export interface BackpropState {
+  mode: Mode;
+  loading: boolean;
+  error: string | null;
+  sessionId: string | null;
+  steps: Step[];
+  objective: number | null;
+  samples: number[];
+  splitSize: number;
+  /** −1: before the first step. */
+  cursor: number;
+  playing: boolean;
+  /** Steps per second. */
+  speed: number;
+  split: 'train' | 'test';
+  sample: number;
+  dtype: 'float32' | 'float64';
+  logScale: boolean;
+  /** Whether the session came from the training run's model. */
+  fromRun: boolean;
+  scale: Scale;
+  edgeViews: Record<string, EdgeView>;
+  checks: Record<string, CheckResult | { error: string } | 'pending'>;
+  /** The "during training" overlay: gradient norm per edge, while a run trains. */
+  overlay: boolean;
+  trainGrads: Record<string, { norm: number; mean: number; absMax: number }>;
+}
+
+export interface BackpropActions {
+  setMode(m: Mode): void;
+  toggleMode(): void;
+  load(): Promise<void>;
+  go(cursor: number): void;
+  stepBy(delta: number): void;
+  toStart(): void;
+  toEnd(): void;
+  reset(): void;
+  togglePlay(): void;
+  setSpeed(s: number): void;
+  setSample(split: 'train' | 'test', sample: number): void;
+  setDtype(d: 'float32' | 'float64'): void;
+  setLogScale(b: boolean): void;
+  setOverlay(b: boolean): void;
+  checkEdge(edgeId: string): Promise<void>;
+}
+
+export type BackpropStore = BackpropState & BackpropActions;
+
+let timer: ReturnType<typeof setTimeout> | null = null;
+let request = 0;
+
+export const backpropStore = createStore<BackpropStore>()((set, get) => {
+  const recompute = (cursor: number, extra: Partial<BackpropState> = {}) => {
+    const s = { ...get(), ...extra };
+    set({ ...extra, cursor, edgeViews: edgeViewsAt(s.steps, cursor, { log: s.logScale, scale: s.scale }, get().edgeViews) });
+  };
+  const stopTimer = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  };
+  const tick = () => {
+    const s = get();
+    if (!s.playing) return;
+    if (s.cursor >= s.steps.length - 1) {
+      set({ playing: false });
+      return;
+    }
+    recompute(s.cursor + 1);
+    timer = setTimeout(tick, 1000 / get().speed);
+  };
+  return {
+    mode: 'edit',
+    loading: false,
+    error: null,
+    sessionId: null,
+    steps: [],
+    objective: null,
+    samples: [],
+    splitSize: 0,
+    cursor: -1,
+    playing: false,
+    speed: 2,
+    split: 'train',
+    sample: 0,
+    dtype: 'float32',
+    logScale: false,
+    fromRun: false,
+    scale: { value: 1, grad: 1 },
+    edgeViews: {},
+    checks: {},
+    overlay: true,
+    trainGrads: {},
+
+    setMode(mode) {
+      if (mode === get().mode) return;
+      stopTimer();
+      set({ mode, playing: false });
+      if (mode === 'backprop') {
+        uiStore.getState().showDock('backprop');
+        void get().load();
+      } else {
+        set({ edgeViews: {}, steps: [], sessionId: null, cursor: -1, error: null, checks: {} });
+      }
+    },
+    toggleMode() {
+      get().setMode(get().mode === 'edit' ? 'backprop' : 'edit');
+    },
+    async load() {
+      const id = ++request;
+      const { split, sample, dtype } = get();
+      const run = useTrainingStore.getState();
+      const runId = run.runId && run.status !== 'idle' && run.status !== 'failed' ? run.runId : null;
+      stopTimer();
+      set({ loading: true, error: null, playing: false });
+      try {
+        const params = runId
+          ? { runId, split, samples: [sample], dtype }
+          : { document: documentStore.getState().document as unknown as Record<string, unknown>, split, samples: [sample], dtype };
+        const r: Results['stepThrough'] = await engine.request('stepThrough', params);
+        if (id !== request || get().mode !== 'backprop') return;
+        const prevCursor = get().sessionId ? get().cursor : -1;
+        const cursor = Math.min(prevCursor, r.steps.length - 1);
+        const scale = scaleOf(r.steps);
+        set({ loading: false, sessionId: r.sessionId, steps: r.steps, objective: r.objective, samples: r.samples, splitSize: r.splitSize, scale, fromRun: !!runId, checks: {} });
+        recompute(cursor);
+      } catch (e) {
+        if (id !== request) return;
+        set({ loading: false, error: e instanceof Error ? e.message : String(e) });
+      }
+    },
+    go(cursor) {
+      const n = get().steps.length;
+      recompute(Math.max(-1, Math.min(n - 1, cursor)));
+    },
+    stepBy(delta) {
+      get().go(get().cursor + delta);
+    },
+    toStart() {
+      get().go(-1);
+    },
+    toEnd() {
+      get().go(get().steps.length - 1);
+    },
+    reset() {
+      stopTimer();
+      set({ playing: false, checks: {} });
+      get().go(-1);
+    },
+    togglePlay() {
+      stopTimer();
+      if (get().playing) {
+        set({ playing: false });
+        return;
+      }
+      if (get().cursor >= get().steps.length - 1) get().go(-1);
+      set({ playing: true });
+      timer = setTimeout(tick, 1000 / get().speed);
+    },
+    setSpeed(speed) {
+      set({ speed });
+    },
+    setSample(split, sample) {
+      set({ split, sample: Math.max(0, Math.floor(sample) || 0) });
+      if (get().mode === 'backprop') void get().load();
+    },
+    setDtype(dtype) {
+      set({ dtype });
+      if (get().mode === 'backprop') void get().load();
+    },
+    setLogScale(logScale) {
+      recompute(get().cursor, { logScale, edgeViews: {} });
+    },
+    setOverlay(overlay) {
+      set({ overlay, ...(overlay ? {} : { trainGrads: {} }) });
+    },
+    async checkEdge(edgeId) {
+      const sessionId = get().sessionId;
+      if (!sessionId) return;
+      set({ checks: { ...get().checks, [edgeId]: 'pending' } });
+      try {
+        const r = await engine.request('checkEdge', { sessionId, edgeId });
+        if (get().sessionId === sessionId) set({ checks: { ...get().checks, [edgeId]: r } });
+      } catch (e) {
+        set({ checks: { ...get().checks, [edgeId]: { error: e instanceof Error ? e.message : String(e) } } });
+      }
+    },
+  };
+});
+
+export function useBackprop<T>(selector: (s: BackpropStore) => T): T {
+  return useStore(backpropStore, selector);
+}
+
+/** The current step (undefined before the first). */
+export function currentStep(s: BackpropState): Step | undefined {
+  return s.cursor >= 0 ? s.steps[s.cursor] : undefined;
+}
