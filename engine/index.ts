@@ -29,6 +29,6 @@ export type { SGDOptions } from './optim/sgd';
 export { Adam } from './optim/adam';
 export type { AdamOptions } from './optim/adam';
 export { StepThrough, snapshot } from './autograd/step-through';
-export type { Step, ForwardStep, BackwardStep, TensorSnapshot, LocalGradient } from './autograd/step-through';
+export type { Step as BackpropStep, ForwardStep, BackwardStep, TensorSnapshot, LocalGradient } from './autograd/step-through';
 export { listBackends, executorFactory, BACKENDS } from './backends/index';
 export type { BackendName } from './backends/index';
