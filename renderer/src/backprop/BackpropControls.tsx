@@ -41,6 +41,14 @@ export function BackpropModeToggle() {
   );
 }
 
+function Icon({ d, stroke }: { d: string; stroke?: boolean }) {
+  return (
+    <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+      <path d={d} fill={stroke ? 'none' : 'currentColor'} stroke="currentColor" strokeWidth={stroke ? 1.6 : 1} strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}
+
 const SPEEDS = [0.5, 1, 2, 4, 8];
 
 export function BackpropControls() {
@@ -68,22 +76,22 @@ export function BackpropControls() {
     <div className="bp-bp-bar" role="toolbar" aria-label="Backprop controls">
       <div className="bp-bp-buttons">
         <button type="button" className="bp-icon-btn" aria-label="Jump to start" title="Jump to start (Home)" disabled={atStart || !n} onClick={() => st.toStart()}>
-          ⏮
+          <Icon d="M8 3 2 8l6 5zM14 3 8 8l6 5z" />
         </button>
         <button type="button" className="bp-icon-btn" aria-label="Step back" title="Step back (←)" disabled={atStart || !n} onClick={() => st.stepBy(-1)}>
-          ◀
+          <Icon d="M4 3v10M13 3 6 8l7 5z" />
         </button>
         <button type="button" className="bp-icon-btn bp-bp-play" aria-label={playing ? 'Pause' : 'Play'} title={playing ? 'Pause (space)' : 'Play (space)'} disabled={!n} onClick={() => st.togglePlay()}>
-          {playing ? '⏸' : '▶'}
+          {playing ? <Icon d="M4 3h3v10H4zM9 3h3v10H9z" /> : <Icon d="M4 2.5 13 8l-9 5.5z" />}
         </button>
         <button type="button" className="bp-icon-btn" aria-label="Step forward" title="Step forward (→)" disabled={atEnd || !n} onClick={() => st.stepBy(1)}>
-          ▶|
+          <Icon d="M3 3l7 5-7 5zM12 3v10" />
         </button>
         <button type="button" className="bp-icon-btn" aria-label="Jump to end" title="Jump to end (End)" disabled={atEnd || !n} onClick={() => st.toEnd()}>
-          ⏭
+          <Icon d="M2 3l6 5-6 5zM8 3l6 5-6 5z" />
         </button>
         <button type="button" className="bp-icon-btn" aria-label="Reset" title="Reset to the start" disabled={!n} onClick={() => st.reset()}>
-          ↺
+          <Icon d="M3.5 8a4.5 4.5 0 1 0 1.4-3.3M3 2.5v3h3" stroke />
         </button>
         <select aria-label="Playback speed" value={speed} onChange={(e) => st.setSpeed(Number(e.target.value))} title="Steps per second">
           {SPEEDS.map((v) => (

@@ -13,7 +13,7 @@ import {
   type BackwardStep, type ForwardStep, type Step, type TensorSnapshot,
 } from './backprop-model';
 import { useDocumentStore } from '../store/document-store';
-import { formatNumber, fullNumber } from '../panels/format';
+import { formatCompact as formatNumber, fullNumber } from '../panels/format';
 import { toneColor } from './edge-overlay';
 import { toneOf } from './backprop-model';
 import type { GraphDocument } from '../../../engine/graph/document';

@@ -5,7 +5,7 @@
  * the actual numbers (KaTeX source). No DOM, no stores.
  */
 import type { BackwardStep, ForwardStep, GradientFlag, Step, TensorSnapshot } from '../../../engine/autograd/step-through';
-import { formatNumber, fullNumber } from '../panels/format';
+import { formatCompact as formatNumber, fullNumber } from '../panels/format';
 
 export type { BackwardStep, ForwardStep, Step, TensorSnapshot, GradientFlag };
 
@@ -28,6 +28,8 @@ export interface EdgeView {
 export function formatTensorLabel(s: TensorSnapshot): string {
   const n = s.data.length || s.shape.reduce((a, b) => a * b, 1);
   if (n === 1 && s.data.length === 1) return formatNumber(s.data[0]!);
+  // every element the same (x = ones(2,2) in the lesson): the number once
+  if (n > 1 && n <= 4 && s.data.length === n && s.data.every((v) => v === s.data[0])) return `${formatNumber(s.data[0]!)} ×${n}`;
   if (n <= 4 && s.data.length === n) {
     if (s.shape.length === 2 && s.shape[0]! > 1) {
       const cols = s.shape[1]!;
