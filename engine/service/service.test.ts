@@ -209,3 +209,13 @@ describe('EngineService: ONNX', () => {
     expect(reply.error!.message).toMatch(/x\.onnx/);
   });
 });
+
+describe('dataset preview', () => {
+  it('spreads the scatter points over the whole dataset', async () => {
+    const p = await new EngineService().handle('datasetPreview', { dataset: { name: 'circle', params: { n: 10000 } }, rows: 0, images: 0 });
+    expect(p.points!.length).toBe(2000);
+    const ones = p.points!.filter((q) => q.label === 1).length;
+    expect(ones).toBeGreaterThan(800);
+    expect(ones).toBeLessThan(1200);
+  });
+});

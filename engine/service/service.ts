@@ -474,7 +474,13 @@ function preview(ds: Dataset, rows: number, images: number): DatasetPreview {
     featureNames: ds.featureNames ?? null,
     rows: Array.from({ length: Math.min(rows, ds.numSamples) }, (_, i) => ({ features: Array.from(ds.features.subarray(i * fsz, (i + 1) * fsz)), label: ds.labels[i * tsz]! })),
     images: isImage ? Array.from({ length: Math.min(images, ds.numSamples) }, (_, i) => ({ pixels: Array.from(ds.features.subarray(i * fsz, (i + 1) * fsz)), label: ds.labels[i]! })) : [],
-    points: is2d ? Array.from({ length: cap }, (_, i) => ({ x: ds.features[2 * i]!, y: ds.features[2 * i + 1]!, label: ds.labels[i]! })) : null,
+    // evenly spread over the dataset (generated toy sets list one class first)
+    points: is2d
+      ? Array.from({ length: cap }, (_, k) => {
+          const i = Math.floor((k * ds.numSamples) / cap);
+          return { x: ds.features[2 * i]!, y: ds.features[2 * i + 1]!, label: ds.labels[i]! };
+        })
+      : null,
   };
 }
 
