@@ -33,7 +33,7 @@ const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
 const DEFAULT_VIEWPORT = { x: 40, y: 40, zoom: 1 };
 const ZOOM_KEYS = ['Control', 'Meta'];
 const proOptions = { hideAttribution: true };
-const MINIMAP_STYLE = { width: 168, height: 112 };
+const MINIMAP_STYLE = { width: 140, height: 92 };
 
 /** Source and target of a connection in progress, whichever end it started from. */
 function endsOf(c: { fromHandle: { nodeId: string; id?: string | null; type: 'source' | 'target' }; toHandle: { nodeId: string; id?: string | null } | null }) {
