@@ -7,6 +7,8 @@
  * out to several nodes each edge gets its own branch's part of the gradient. The objective is
  * the Loss, or in a lesson graph without a Loss its single scalar Output.
  */
+import { StepThrough } from '../autograd/step-through';
+import { EngineError } from '../core/errors';
 import { ones, tensor, zeros } from '../core/creation';
 import type { Tensor } from '../core/tensor';
 import { compileDocument, type CompiledGraph } from '../graph/compile';
@@ -101,12 +103,8 @@ function batchFeed(value: unknown, file: string, model: CompiledGraph): BatchFee
       inputs[node.id] = t;
     }
   }
-  // Inputs that carry a fixed value (lesson graphs) and are not in the batch become leaves too.
+  // Inputs that carry a fixed value (lesson graphs) and are not in the batch: StepThrough feeds them.
   const features = v['features'] !== undefined ? leaf(v['features'], 'features') : undefined;
-  for (const node of model.order) {
-    const fixed = model.validation.params.get(node.id)?.['value'];
-    if (node.type === 'Input' && !inputs[node.id] && !features && fixed !== null && fixed !== undefined) inputs[node.id] = leaf(fixed, `${node.id}.params.value`);
-  }
   if (features) for (const node of model.order) if (node.type === 'Input' && !inputs[node.id]) checkShape(features, model, node.id, `${file}: features`);
   const targets = v['targets'] !== undefined ? parseNested(v['targets'], `${file}: targets`) : undefined;
   return {
@@ -138,14 +136,19 @@ export function gradients(file: string, opts: GradCommandOptions, cwd: string, w
   if (src.trained) model.loadWeights(src.trained.weights);
   const feed = batchFeed(batch, opts.batch, model);
 
-  const result = model.forward(feed, { training: true, retainGrad: true, perEdge: true });
-  const objective = result.objective;
-  if (!objective) {
-    if (model.lossNodeId) throw new CliError(`${opts.batch}: the Loss needs targets: add "targets" to the batch (or the Target node's id under "inputs")`);
-    throw new CliError('nothing to differentiate: the graph needs a Loss node (or a single scalar Output)');
+  // The same forward and backward the backprop view steps through: every edge its own tensor.
+  let st: StepThrough;
+  try {
+    st = new StepThrough(model, feed);
+  } catch (e) {
+    if (e instanceof EngineError && /^nothing to differentiate/.test(e.message)) {
+      if (model.lossNodeId) throw new CliError(`${opts.batch}: the Loss needs targets: add "targets" to the batch (or the Target node's id under "inputs")`);
+      throw new CliError('nothing to differentiate: the graph needs a Loss node (or a single scalar Output)');
+    }
+    throw e;
   }
-  for (const p of model.parameters()) p.tensor.grad = null;
-  objective.backward();
+  const result = st.result;
+  const objective = result.objective!;
 
   const objNode = model.lossNodeId ?? model.outputNodes[0]!.nodeId;
   const rank = new Map(model.order.map((n, i) => [n.id, i]));

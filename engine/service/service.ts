@@ -22,7 +22,7 @@ import { nodeRegistry } from '../graph/node-registry';
 import { formatSymShape } from '../graph/symbolic';
 import { validateDocument } from '../graph/validate';
 import { softmax, sigmoid } from '../ops/functional';
-import { bindingOf, loadDatasetRef, registerUploadedDataset, type PreparedData } from '../train/data-source';
+import { bindingOf, loadDatasetRef, registerUploadedDataset, rowsFeed, type PreparedData } from '../train/data-source';
 import { APP_VERSION, effectiveSettings, prepareDocumentData, trainDocument, type TrainDocumentResult, type TrainOverrides } from '../train/session';
 import { isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../train/trained-model';
 import { exportOnnx } from '../onnx/export';
@@ -250,15 +250,14 @@ export class EngineService {
       const { model, data } = this.modelOf(runId);
       const ds = this.splitOf(data, split);
       if (index >= ds.numSamples) throw new ServiceError(`sample ${index} is out of range: the ${split} split has ${ds.numSamples} samples`, 'bad-request');
-      const fsz = ds.features.length / ds.numSamples;
-      const x = tensor(ds.features.subarray(index * fsz, (index + 1) * fsz), { shape: [1, ...ds.featureShape] });
+      const x = rowsFeed(ds, [index]).features;
       const pred = noGrad(() => model.forward({ features: x }, { training: false }).prediction);
       if (!pred) throw new ServiceError('the graph has no prediction (connect a Loss or an Output)', 'engine');
       const probabilities = probabilitiesOf(pred, lossFnOf(model));
       let predicted = 0;
       probabilities.forEach((p, k) => (p > probabilities[predicted]! ? (predicted = k) : 0));
       return {
-        features: Array.from(ds.features.subarray(index * fsz, (index + 1) * fsz)),
+        features: Array.from(x.data),
         featureShape: ds.featureShape,
         label: ds.labels[index]!,
         probabilities,
@@ -332,15 +331,7 @@ export class EngineService {
       if (ds) {
         const bad = samples.find((i) => i >= ds!.numSamples);
         if (bad !== undefined) throw new ServiceError(`sample ${bad} is out of range: the ${split} split has ${ds.numSamples} samples`, 'bad-request');
-        const fsz = ds.features.length / ds.numSamples;
-        const tsz = ds.labels.length / ds.numSamples;
-        const x = new Float32Array(samples.length * fsz);
-        const y = new Float32Array(samples.length * tsz);
-        samples.forEach((i, k) => {
-          x.set(ds!.features.subarray(i * fsz, (i + 1) * fsz), k * fsz);
-          y.set(ds!.labels.subarray(i * tsz, (i + 1) * tsz), k * tsz);
-        });
-        feed = { features: tensor(x, { shape: [samples.length, ...ds.featureShape] }), targets: tensor(y, { shape: [samples.length, ...ds.targetShape] }) };
+        feed = rowsFeed(ds, samples);
       }
       const st = new StepThrough(model, feed, { dtype });
       const sessionId = `steps-${this.nextSession++}`;
@@ -355,13 +346,8 @@ export class EngineService {
     },
     gradientSummary: ({ runId }) => {
       const { model, data } = this.modelOf(runId);
-      const n = Math.min(data.train.numSamples, 32);
-      const fsz = data.train.features.length / data.train.numSamples;
-      const tsz = data.train.labels.length / data.train.numSamples;
-      const st = new StepThrough(model, {
-        features: tensor(data.train.features.subarray(0, n * fsz), { shape: [n, ...data.train.featureShape] }),
-        targets: tensor(data.train.labels.subarray(0, n * tsz), { shape: [n, ...data.train.targetShape] }),
-      });
+      const probe = Array.from({ length: Math.min(data.train.numSamples, 32) }, (_, i) => i);
+      const st = new StepThrough(model, rowsFeed(data.train, probe));
       const edges: Record<string, { norm: number; mean: number; absMax: number }> = {};
       for (const [id, t] of st.result.edges) {
         if (!t.grad) continue;

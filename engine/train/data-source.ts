@@ -117,3 +117,16 @@ export function feedOf(x: Float32Array, xShape: readonly number[], y: Float32Arr
 export function datasetFeed(ds: Dataset): BatchFeed & { features: Tensor; targets: Tensor } {
   return feedOf(ds.features, [ds.numSamples, ...ds.featureShape], ds.labels, [ds.numSamples, ...ds.targetShape]);
 }
+
+/** The feed of chosen dataset rows (in the given order): a step-through sample, a prediction. */
+export function rowsFeed(ds: Dataset, rows: readonly number[]): BatchFeed & { features: Tensor; targets: Tensor } {
+  const fsz = ds.features.length / Math.max(ds.numSamples, 1);
+  const tsz = ds.labels.length / Math.max(ds.numSamples, 1);
+  const x = new Float32Array(rows.length * fsz);
+  const y = new Float32Array(rows.length * tsz);
+  rows.forEach((i, k) => {
+    x.set(ds.features.subarray(i * fsz, (i + 1) * fsz), k * fsz);
+    y.set(ds.labels.subarray(i * tsz, (i + 1) * tsz), k * tsz);
+  });
+  return feedOf(x, [rows.length, ...ds.featureShape], y, [rows.length, ...ds.targetShape]);
+}
