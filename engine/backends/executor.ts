@@ -31,8 +31,8 @@ export interface StepBatch {
 export interface NonFiniteAt {
   readonly nodeId: string;
   readonly port: string;
-  /** `output`: a node's output; `gradient of`: a parameter's gradient. */
-  readonly what: 'output' | 'gradient of';
+  /** `output`: a node's output; `gradient of`: a parameter's gradient; `parameter`: a parameter after the optimizer's update. */
+  readonly what: 'output' | 'gradient of' | 'parameter';
 }
 
 export type StepOutcome =

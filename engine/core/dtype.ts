@@ -30,3 +30,11 @@ export function promoteTypes(...dtypes: DType[]): DType {
 export function isFloating(dtype: DType): boolean {
   return dtype !== 'int32';
 }
+
+/** The largest finite float32 (PyTorch's `torch.finfo(torch.float32).max`). */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Is `v` a number that stays finite when stored as float32 (not NaN, not ±Inf, not beyond ±FLOAT32_MAX after rounding)? */
+export function isFiniteFloat32(v: number): boolean {
+  return Number.isFinite(Math.fround(v));
+}

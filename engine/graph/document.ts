@@ -5,10 +5,13 @@
  * refused with a clear message. Documented in docs/graph-format.md.
  */
 import { z } from 'zod';
+import { isFiniteFloat32 } from '../core/dtype';
 
 export const CURRENT_FORMAT_VERSION = 2;
 
 const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
+/** A setting the training graph uses as a float32 constant: 1e39 would become Infinity there. */
+const float32 = finite.refine(isFiniteFloat32, { message: 'overflows float32 (the largest float32 is 3.4028235e+38)' });
 
 /** Explicit parameter values stored on a node: fixed-weight lessons and imported models. */
 export const tensorValueSchema = z.object({
@@ -48,18 +51,18 @@ export type DatasetRef = z.infer<typeof datasetRefSchema>;
 export const optimizerSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('sgd'),
-    lr: finite.positive(),
+    lr: float32.positive(),
     momentum: finite.min(0).max(1).default(0),
-    weightDecay: finite.min(0).default(0),
+    weightDecay: float32.min(0).default(0),
     nesterov: z.boolean().default(false),
   }),
   z.object({
     type: z.literal('adam'),
-    lr: finite.positive().default(0.001),
+    lr: float32.positive().default(0.001),
     beta1: finite.min(0).lt(1).default(0.9),
     beta2: finite.min(0).lt(1).default(0.999),
-    eps: finite.positive().default(1e-8),
-    weightDecay: finite.min(0).default(0),
+    eps: float32.positive().default(1e-8),
+    weightDecay: float32.min(0).default(0),
   }),
 ]);
 export type OptimizerSettings = z.infer<typeof optimizerSchema>;

@@ -24,7 +24,7 @@ import { validateDocument } from '../graph/validate';
 import { softmax, sigmoid } from '../ops/functional';
 import { bindingOf, loadDatasetRef, registerUploadedDataset, rowsFeed, type PreparedData } from '../train/data-source';
 import { APP_VERSION, effectiveSettings, prepareDocumentData, trainDocument, type TrainDocumentResult, type TrainOverrides } from '../train/session';
-import { isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../train/trained-model';
+import { assertFiniteTrainedModel, isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../train/trained-model';
 import { exportOnnx } from '../onnx/export';
 import { listBackends } from '../backends/index';
 import { importOnnx } from '../onnx/import';
@@ -239,7 +239,12 @@ export class EngineService {
       this.trainerOf(runId).stop();
       return { ok: true };
     },
-    trainedModel: async ({ runId }) => (await this.finished(runId)).trained,
+    trainedModel: async ({ runId }) => {
+      // What the app saves or exports: never a model whose weights went NaN/Inf (JSON would write null).
+      const { trained } = await this.finished(runId);
+      assertFiniteTrainedModel(trained, `the trained model of ${runId}`);
+      return trained;
+    },
     evaluate: async ({ runId, split }) => {
       const r = await this.finished(runId);
       const ds = this.splitOf(r.data, split);

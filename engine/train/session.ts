@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset';
 import { numClasses } from '../data/dataset';
 import { applyNormalization } from '../data/transforms';
 import { compileDocument, type CompiledGraph } from '../graph/compile';
-import { trainingSchema, type GraphDocument, type TrainingSettings } from '../graph/document';
+import { optimizerSchema, trainingSchema, type GraphDocument, type TrainingSettings } from '../graph/document';
 import { loadDatasetRef, prepareData, type PreparedData } from './data-source';
 import type { TrainedModelFile } from './trained-model';
 import { TRAINED_MODEL_FORMAT } from './trained-model';
@@ -34,6 +34,14 @@ export function effectiveSettings(doc: GraphDocument, o: TrainOverrides = {}): T
       ? { type: 'sgd', lr: o.lr ?? 0.01, momentum: 0, weightDecay: 0, nesterov: false }
       : { type: 'adam', lr: o.lr ?? 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
   } else if (o.lr !== undefined) optimizer = { ...optimizer, lr: o.lr };
+  // Overrides (--lr, the service's) skip the document schema: check the settings that will run.
+  const checked = optimizerSchema.safeParse(optimizer);
+  if (!checked.success) {
+    const i = checked.error.issues[0]!;
+    const key = i.path.join('.');
+    const value = (optimizer as Record<string, unknown>)[key];
+    throw new EngineError(`invalid optimizer setting: ${optimizer.type} ${key} ${typeof value === 'number' ? `${value} ` : ''}${i.message}`);
+  }
   const dataset = o.dataset ? { name: o.dataset, params: {} } : base.dataset;
   return {
     ...base,

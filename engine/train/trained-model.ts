@@ -74,8 +74,42 @@ export function loadTrainedModel(path: string): TrainedModelFile {
   return parseTrainedModel(value, path);
 }
 
-/** Save atomically (temporary file, then rename). */
+/**
+ * What in a trained-model file is not a finite number (NaN, ±Inf: JSON would write null), named —
+ * a parameter by node and name, anything else by its JSON path; null when every number is finite.
+ */
+export function nonFiniteValue(model: TrainedModelFile): string | null {
+  for (const [nodeId, params] of Object.entries(model.weights)) {
+    for (const [name, t] of Object.entries(params)) {
+      const i = t.data.findIndex((v) => !Number.isFinite(v));
+      if (i >= 0) return `the parameter "${name}" of node "${nodeId}" is not finite (${t.data[i]} at index ${i})`;
+    }
+  }
+  const walk = (v: unknown, path: (string | number)[]): string | null => {
+    if (typeof v === 'number') return Number.isFinite(v) ? null : `${formatPath(path)} is not finite (${v})`;
+    if (v === null || typeof v !== 'object') return null;
+    const entries: [string | number, unknown][] = Array.isArray(v) || ArrayBuffer.isView(v)
+      ? Array.from(v as ArrayLike<unknown>, (x, i) => [i, x])
+      : Object.entries(v);
+    for (const [k, x] of entries) {
+      const r = walk(x, [...path, k]);
+      if (r) return r;
+    }
+    return null;
+  };
+  const { weights: _weights, ...rest } = model;
+  return walk(rest, []);
+}
+
+/** Refuses a trained model that holds a NaN or Inf (a file that `eval` would then reject). */
+export function assertFiniteTrainedModel(model: TrainedModelFile, what = 'the trained model'): void {
+  const bad = nonFiniteValue(model);
+  if (bad) throw new EngineError(`cannot save ${what}: ${bad}`);
+}
+
+/** Save atomically (temporary file, then rename); refuses non-finite values, naming the first. */
 export function saveTrainedModel(path: string, model: TrainedModelFile): void {
+  assertFiniteTrainedModel(model, path);
   writeFileAtomic(path, JSON.stringify(model));
 }
 

@@ -26,7 +26,7 @@ import { Adam } from '../../optim/adam';
 import { feedOf } from '../../train/data-source';
 import { decisionThreshold, predictClasses, trueClasses } from '../../train/metrics';
 import { evalBatches, finishEvaluation, type EvaluationResult } from '../evaluate';
-import type { BackendName, BackendReport, ExecutorContext, StepBatch, StepExecutor, StepOutcome } from '../executor';
+import type { BackendName, BackendReport, ExecutorContext, NonFiniteAt, StepBatch, StepExecutor, StepOutcome } from '../executor';
 import { TsStepExecutor } from '../ts/executor';
 import {
   BACKEND_OF, listProviders, openSession, ort, ortTensor, PROVIDER_OF, ProviderError, type OrtProvider, type OrtSession,
@@ -175,8 +175,19 @@ export class OrtStepExecutor implements StepExecutor {
    */
   private nonFinite(batch: StepBatch): StepOutcome {
     this.sync();
-    const at = this.ts.diagnose(batch) ?? { nodeId: this.model.lossNodeId!, port: 'loss', what: 'output' as const };
+    const at = this.ts.diagnose(batch) ?? this.firstNonFiniteUpdate() ?? { nodeId: this.model.lossNodeId!, port: 'loss', what: 'output' as const };
     return { ok: false, at };
+  }
+
+  /** Forward and backward were finite, so the update overflowed: the first parameter the step wrote as NaN/Inf (in `nxt`). */
+  private firstNonFiniteUpdate(): NonFiniteAt | null {
+    const params = this.model.parameters();
+    for (let k = 0; k < params.length; k++) {
+      const at = this.layout.paramAt[k]!;
+      const values = this.state.nxt[at.buffer]!.subarray(at.offset, at.offset + this.layout.params[k]!.size);
+      if (values.some((v) => !Number.isFinite(v))) return { nodeId: params[k]!.nodeId, port: params[k]!.name, what: 'parameter' };
+    }
+    return null;
   }
 
   private prediction(run: GraphRun, offset: number): Tensor | null {

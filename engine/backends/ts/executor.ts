@@ -34,6 +34,10 @@ export class TsStepExecutor implements StepExecutor {
     const bad = this.firstNonFiniteGradient();
     if (bad) return { ok: false, at: bad };
     this.optimizer.step();
+    // Finite gradients can still overflow a parameter (a huge learning rate): stop here, before
+    // the next forward pass hides where it came from.
+    const overflowed = this.firstNonFiniteParameter();
+    if (overflowed) return { ok: false, at: overflowed };
     return { ok: true, loss: lv, prediction: result.prediction };
   }
 
@@ -65,10 +69,20 @@ export class TsStepExecutor implements StepExecutor {
     return { ...at, what: 'output' };
   }
 
+  private firstNonFiniteParameter(): NonFiniteAt | null {
+    const bad = this.model.parameters().find((p) => !allFinite(p.tensor.data));
+    return bad ? { nodeId: bad.nodeId, port: bad.name, what: 'parameter' } : null;
+  }
+
   private firstNonFiniteGradient(): NonFiniteAt | null {
     const bad = this.model.parameters().find((p) => p.tensor.grad && p.tensor.grad.data.some((v) => !Number.isFinite(v)));
     return bad ? { nodeId: bad.nodeId, port: bad.name, what: 'gradient of' } : null;
   }
+}
+
+function allFinite(a: ArrayLike<number>): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
 }
 
 /** Evaluate a compiled model on a dataset in evaluation mode, without recording gradients (ts backend). */
