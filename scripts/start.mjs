@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm start`: build what is out of date and open the desktop app. Where the Electron binary is
- * missing (it downloads on install, which offline machines cannot do) say so in one line and
- * start web mode instead: `bpstudio serve`, which prints the URL with its token.
+ * `npm start`: build what is out of date and open the desktop app. The Electron binary is
+ * downloaded here on first start (not by `npm ci`, so that installing works offline); where that
+ * download cannot happen say so in one line and start web mode instead: `bpstudio serve`, which
+ * prints the URL with its token.
  *
  *   npm start                 desktop app, or web mode when Electron is unavailable
  *   npm start -- --web        web mode even where Electron exists
@@ -12,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildElectronIfStale, buildRenderer, root } from './build-steps.mjs';
-import { decideLaunch, findElectronBinary } from './electron-binary.mjs';
+import { decideLaunch, downloadElectronBinary, findElectronBinary } from './electron-binary.mjs';
 
 function run(cmd, args, env = process.env) {
   const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', env });
@@ -28,7 +29,13 @@ async function main() {
   const args = process.argv.slice(2);
   const forceWeb = args.includes('--web');
   const rest = args.filter((a) => a !== '--web');
-  const decision = decideLaunch({ forceWeb, electron: findElectronBinary() });
+  let electron = findElectronBinary();
+  if (!forceWeb && !electron.ok && electron.reason === 'its binary was not downloaded') {
+    // `npm ci` leaves the download to us (package.json's allowScripts blocks electron's install script).
+    console.log('Downloading the Electron binary (once; `npm start -- --web` skips this)…');
+    electron = downloadElectronBinary();
+  }
+  const decision = decideLaunch({ forceWeb, electron });
 
   if (decision.mode === 'web') console.log(decision.message);
   await buildRenderer();

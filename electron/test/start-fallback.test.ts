@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideLaunch, findElectronBinary } from '../../scripts/electron-binary.mjs';
+import { decideLaunch, downloadElectronBinary, findElectronBinary } from '../../scripts/electron-binary.mjs';
 
 const electronInstallError = () => {
   throw new Error('Electron failed to install correctly, please delete node_modules/electron and try installing again');
@@ -40,5 +40,51 @@ describe('npm start: Electron or web mode', () => {
     const real = findElectronBinary();
     if (real.ok) expect(existsSync(real.path)).toBe(true);
     else expect(real.reason).toMatch(/not downloaded|not installed/);
+  });
+
+  describe('downloading the binary on first start (npm ci does not run electron\'s install script)', () => {
+    const fakeRequire = Object.assign(() => undefined, { resolve: () => '/app/node_modules/electron/package.json' }) as unknown as NodeJS.Require;
+    const offlineStderr = [
+      'RequestError: getaddrinfo ENOTFOUND github.com',
+      '    at ClientRequest.<anonymous> (/app/node_modules/got/dist/source/core/index.js:970:111)',
+    ].join('\n');
+
+    it('runs the electron package\'s own install.js with the download allowed', () => {
+      const calls: { args: string[]; env: Record<string, string | undefined> }[] = [];
+      downloadElectronBinary({
+        require: fakeRequire,
+        run: (_cmd, args, options) => {
+          calls.push({ args, env: (options as { env: Record<string, string | undefined> }).env });
+          return { status: 1, stderr: offlineStderr };
+        },
+      });
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.args).toEqual(['/app/node_modules/electron/install.js']);
+      expect(calls[0]!.env.ELECTRON_SKIP_BINARY_DOWNLOAD).toBe('');
+    });
+
+    it('names the network error in one line when offline', () => {
+      const r = downloadElectronBinary({ require: fakeRequire, run: () => ({ status: 1, stderr: offlineStderr }) });
+      expect(r).toEqual({ ok: false, reason: 'its binary could not be downloaded: getaddrinfo ENOTFOUND github.com' });
+      const d = decideLaunch({ electron: r });
+      expect(d).toEqual({
+        mode: 'web',
+        message: 'Electron is not available here (its binary could not be downloaded: getaddrinfo ENOTFOUND github.com); starting web mode instead.',
+      });
+    });
+
+    it('says when the download was cut off by its time limit', () => {
+      const r = downloadElectronBinary({ require: fakeRequire, run: () => ({ status: null, error: new Error('spawnSync node ETIMEDOUT') }) });
+      expect(r).toEqual({ ok: false, reason: 'its download did not finish (spawnSync node ETIMEDOUT)' });
+    });
+
+    it('says when the electron package itself is missing', () => {
+      const missing = Object.assign(() => undefined, {
+        resolve: () => {
+          throw Object.assign(new Error("Cannot find module 'electron/package.json'"), { code: 'MODULE_NOT_FOUND' });
+        },
+      }) as unknown as NodeJS.Require;
+      expect(downloadElectronBinary({ require: missing, run: () => ({ status: 0 }) })).toEqual({ ok: false, reason: 'the electron package is not installed' });
+    });
   });
 });
