@@ -21,7 +21,7 @@ export {
 export type { LinearOptions, BatchNormOptions } from './nn/layers';
 export { mseLoss, crossEntropy, nllLoss, binaryCrossEntropyWithLogits, perceptronCriterion } from './nn/losses';
 export type { MseOptions, Reduction } from './nn/losses';
-export { kaimingUniform_, xavierUniform_, uniform_, normal_ } from './nn/init';
+export { kaimingUniform_, kaimingNormal_, xavierUniform_, xavierNormal_, uniform_, normal_, constant_, zeros_, initLinear_, LINEAR_INITS, type LinearInit } from './nn/init';
 export { Optimizer } from './optim/optimizer';
 export type { OptimizerState } from './optim/optimizer';
 export { SGD } from './optim/sgd';

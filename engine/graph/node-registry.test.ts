@@ -50,7 +50,8 @@ const NOTES: Record<string, string> = {
   Target:
     'Fed with the batch\'s targets, encoded for the loss: `index` class indices (cross-entropy), `onehot` rows of 0/1, `column` the class value as a float column (BCE, or MSE on a sigmoid), `signed` −1/+1 (the perceptron criterion; two classes only). Skipped when predicting without targets.',
   Parameter: 'A trainable tensor whose start values come from `init`, drawn from the node\'s own seeded stream; stored as weight `value`.',
-  Linear: 'Parameters `weight` `[outFeatures, inFeatures]` and `bias` `[outFeatures]`, initialised as PyTorch does (Kaiming-uniform).',
+  Linear:
+    'Parameters `weight` `[outFeatures, inFeatures]` and `bias` `[outFeatures]`, drawn from the node\'s own seeded stream (weight first) as `init` says: `kaiming-uniform` (the default; PyTorch\'s `nn.Linear`: W ~ U(±1/√fan_in) — `kaiming_uniform_` with a = √5 — and b ~ U(±1/√fan_in)), `kaiming-normal` (He normal, `kaiming_normal_` for ReLU: W ~ N(0, 2/fan_in)), `he-uniform` (Keras `he_uniform`: W ~ U(±√(6/fan_in))), `glorot-uniform` (Keras\' `Dense` default, `xavier_uniform_`: W ~ U(±√(6/(fan_in+fan_out)))), `glorot-normal` (`xavier_normal_`: W ~ N(0, 2/(fan_in+fan_out))) and `zeros` (W = 0: every unit of a layer stays the same, the symmetry lesson). All but `kaiming-uniform` start b at 0, as Keras does; the normal ones are not truncated (PyTorch\'s; Keras truncates at 2σ). A document without `init` gets `kaiming-uniform`; stored `weights` replace the init.',
   BatchNorm1d: 'Parameters `weight`, `bias`; buffers `running_mean`, `running_var`. Batch statistics while training, running statistics otherwise.',
   Dropout: 'Only active while training; the mask comes from the node\'s own seeded stream.',
   Loss:
@@ -184,8 +185,8 @@ describe('node registry', () => {
 
   it('resolveParams fills defaults and keeps given values', () => {
     const def = getNodeDef('Linear')!;
-    expect(resolveParams(def, {})).toEqual({ inFeatures: 1, outFeatures: 1, bias: true });
-    expect(resolveParams(def, { outFeatures: 8, bias: false })).toEqual({ inFeatures: 1, outFeatures: 8, bias: false });
+    expect(resolveParams(def, {})).toEqual({ inFeatures: 1, outFeatures: 1, bias: true, init: 'kaiming-uniform' });
+    expect(resolveParams(def, { outFeatures: 8, bias: false, init: 'glorot-uniform' })).toEqual({ inFeatures: 1, outFeatures: 8, bias: false, init: 'glorot-uniform' });
   });
 
   it('checkParam messages', () => {

@@ -58,7 +58,7 @@ describe('validateDocument: a valid graph', () => {
 
   it('applies param defaults', () => {
     const v = validateDocument(doc(mlpNodes(), mlpEdges()), { data: IRIS_LIKE });
-    expect(v.params.get('h')).toEqual({ inFeatures: 4, outFeatures: 8, bias: true });
+    expect(v.params.get('h')).toEqual({ inFeatures: 4, outFeatures: 8, bias: true, init: 'kaiming-uniform' });
     expect(v.params.get('y')).toEqual({ encoding: 'index' });
     expect(v.params.get('a')).toEqual({ fn: 'relu', negativeSlope: 0.01 });
   });

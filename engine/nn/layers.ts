@@ -6,17 +6,23 @@ import { defaultGenerator, type Generator } from '../core/random';
 import { noGrad } from '../autograd/grad-mode';
 import * as F from '../ops/functional';
 import { Module } from './module';
-import { kaimingUniform_, uniform_ } from './init';
+import { initLinear_, type LinearInit } from './init';
 
 export interface LinearOptions {
   bias?: boolean;
   generator?: Generator;
+  /** How W and b start (see `initLinear_`); default `kaiming-uniform`, PyTorch's. */
+  init?: LinearInit;
 }
 
-/** y = x·Wᵀ + b, W of shape [out, in] — PyTorch's `nn.Linear`, with its Kaiming-uniform init (seeded). */
+/**
+ * y = x·Wᵀ + b, W of shape [out, in] — PyTorch's `nn.Linear`, by default with its
+ * Kaiming-uniform init (seeded); `init: 'glorot-uniform'` starts it as Keras' `Dense`.
+ */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  readonly init: LinearInit;
 
   constructor(
     readonly inFeatures: number,
@@ -24,12 +30,10 @@ export class Linear extends Module {
     options: LinearOptions = {},
   ) {
     super();
-    const g = options.generator ?? defaultGenerator;
-    this.weight = this.registerParameter('weight', kaimingUniform_(zeros([outFeatures, inFeatures]), Math.sqrt(5), g));
-    if (options.bias ?? true) {
-      const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
-      this.bias = this.registerParameter('bias', uniform_(zeros([outFeatures]), -bound, bound, g));
-    } else this.bias = null;
+    this.init = options.init ?? 'kaiming-uniform';
+    this.weight = this.registerParameter('weight', zeros([outFeatures, inFeatures]));
+    this.bias = options.bias ?? true ? this.registerParameter('bias', zeros([outFeatures])) : null;
+    initLinear_(this.weight, this.bias, this.init, options.generator ?? defaultGenerator);
   }
 
   forward(x: Tensor): Tensor {

@@ -1,9 +1,10 @@
+import { LINEAR_INITS, type LinearInit } from '../../nn/init';
 import { BatchNorm1d, Dropout, Linear } from '../../nn/layers';
 import { flatten, reshape } from '../../ops/functional';
 import { defineNode, NodeShapeError } from '../node-def';
 import type { SymShape } from '../symbolic';
 import { symSize } from '../symbolic';
-import { boolParam, floatParam, inShape, intParam, stateless, storedTensor, tensorIn, tensorOut, shapeText } from './common';
+import { boolParam, enumParam, floatParam, inShape, intParam, stateless, storedTensor, tensorIn, tensorOut, shapeText } from './common';
 
 /** y = x·Wᵀ + b — a fully connected layer (Keras Dense). */
 export const LinearNode = defineNode({
@@ -17,6 +18,13 @@ export const LinearNode = defineNode({
     inFeatures: intParam('In features', 'Size of each input sample', 1, 1, 1 << 20),
     outFeatures: intParam('Out features', 'Size of each output sample', 1, 1, 1 << 20),
     bias: boolParam('Bias', 'Learn an additive bias b', true),
+    init: enumParam(
+      'Init',
+      'How W and b start (from the node\'s seeded stream): kaiming-uniform is PyTorch\'s nn.Linear, glorot-uniform Keras\' Dense; all but kaiming-uniform start b at 0',
+      LINEAR_INITS,
+      'kaiming-uniform',
+      ['Kaiming uniform (PyTorch)', 'Kaiming normal (He)', 'He uniform', 'Glorot uniform (Keras)', 'Glorot normal', 'Zeros'],
+    ),
   },
   keyParams: ['inFeatures', 'outFeatures'],
   inferShapes: ({ inputs, params }) => {
@@ -31,7 +39,7 @@ export const LinearNode = defineNode({
   build: ({ node, params, generator, weights }) => {
     const inF = params['inFeatures'] as number;
     const outF = params['outFeatures'] as number;
-    const layer = new Linear(inF, outF, { bias: params['bias'] as boolean, generator });
+    const layer = new Linear(inF, outF, { bias: params['bias'] as boolean, init: params['init'] as LinearInit, generator });
     if (weights?.['weight']) layer.weight.data.set(storedTensor(node, 'weight', weights['weight'], [outF, inF]).data);
     if (weights?.['bias'] && layer.bias) layer.bias.data.set(storedTensor(node, 'bias', weights['bias'], [outF]).data);
     layer.weight.name = `${node.id}.weight`;
