@@ -95,7 +95,9 @@ function main(): void {
 
   const relay = new EngineRelay({
     spawn(): EngineProcess {
-      const child = utilityProcess.fork(paths.worker, [], { serviceName: 'Backprop Studio engine', stdio: 'inherit' });
+      // The engine keeps installed datasets in the app's user data folder (engine/data/user-data.ts).
+      const env = { ...process.env, BPSTUDIO_USER_DATA_DIR: app.getPath('userData') };
+      const child = utilityProcess.fork(paths.worker, [], { serviceName: 'Backprop Studio engine', stdio: 'inherit', env });
       const { port1, port2 } = new MessageChannelMain();
       child.postMessage({ type: 'connect' }, [port1]);
       return { port: port2, onExit: (listener) => child.once('exit', listener), kill: () => void child.kill() };

@@ -201,6 +201,8 @@ describe('the main process (electron mocked)', () => {
     expect(win().options.webPreferences.preload).toMatch(/dist[\\/]electron[\\/]preload\.cjs$/);
     expect(win().loadedUrl).toBe('app://bpstudio/index.html');
     expect(h.state.forks[0].path).toMatch(/dist[\\/]electron[\\/]engine-worker\.mjs$/);
+    // The engine worker keeps installed datasets in Electron's userData folder.
+    expect(h.state.forks[0].options.env.BPSTUDIO_USER_DATA_DIR).toBe(h.state.userData);
   });
 
   it('denies permission requests and checks', () => {

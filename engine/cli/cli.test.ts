@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSmallFashionMnist } from '../testing/idx-files';
 import { fmt } from './format';
 import { runCli, type CliIo } from './main';
 
@@ -267,6 +268,28 @@ describe('bpstudio info', () => {
     const t = await run(['train', tmp('shape-error.json')]);
     expect(t.code).toBe(1);
     expect(lines(t.err)).toEqual(['error: the graph has 1 error:', '  error: Linear "hidden": input has 2 features but in_features is 3']);
+  });
+});
+
+describe('--data-dir and BPSTUDIO_DATA_DIR: where dataset files are', () => {
+  it('train, eval and info read Fashion-MNIST from the folder given (relative to the working directory)', async () => {
+    // A tiny Fashion-MNIST-shaped dataset: 3 training and 2 test images.
+    writeSmallFashionMnist(join(dir, 'my-data', 'fashion-mnist'), [0, 1, 2], [3, 4], { gzip: true });
+    const empty = { BPSTUDIO_USER_DATA_DIR: tmp('no-user-data') };
+    const t = await run(['train', ex('fashion-mnist-mlp.json'), '--data-dir', 'my-data', '--epochs', '1', '--backend', 'ts', '--out', tmp('fm.json')], { cwd: dir, env: empty });
+    expect(t.code).toBe(0);
+    expect(lines(t.out)[0]).toMatch(/^training "Fashion-MNIST MLP.*" on fashion-mnist: 3 training \/ 2 test samples; 1 epochs × 1 batch of 32;/);
+    const e = JSON.parse((await run(['eval', tmp('fm.json'), '--json'], { env: { ...empty, BPSTUDIO_DATA_DIR: join(dir, 'my-data') } })).out);
+    expect(e).toMatchObject({ split: 'test', samples: 2 });
+    const i = JSON.parse((await run(['info', ex('fashion-mnist-mlp.json'), '--data-dir', join(dir, 'my-data', 'fashion-mnist'), '--json'], { env: empty })).out);
+    expect(i).toMatchObject({ dataset: 'fashion-mnist-train', trainableParams: 101770, errors: 0 });
+  });
+
+  it('every command that reads data takes --data-dir', async () => {
+    for (const c of ['train', 'eval', 'predict', 'info', 'grad']) {
+      const r = await run([c, '--help']);
+      expect(r.out, c).toContain('--data-dir <dir>');
+    }
   });
 });
 

@@ -6,7 +6,9 @@
  * bin/bpstudio.mjs calls, wired to the real process.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { withDataLocations, type DataLocations } from '../data/user-data';
 import { BACKENDS, isBackendName, type BackendName } from './backend';
 import { evalCommand } from './eval';
 import { gradCommand } from './grad';
@@ -54,7 +56,7 @@ const backend = (value: string): BackendName => {
   return value;
 };
 
-function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
+function buildProgram(io: CliIo, setCode: (code: number) => void, locations: DataLocations): Command {
   const program = new Command('bpstudio');
   program
     .description('Backprop Studio from the command line: train, evaluate and inspect graph documents, and print every edge\'s gradient.')
@@ -66,12 +68,20 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .addHelpText('after', '\nExit codes: 0 ok, 1 error (bad file, invalid document, graph errors), 2 bad command line, 3 training stopped on NaN/Inf, 130 interrupted.\nDocumentation: docs/cli.md');
 
   const datasetOption = (): Option => new Option('--dataset <name|file>', 'a built-in dataset (xor, iris, circle, …) or a CSV file');
+  const dataDirOption = (): Option =>
+    new Option('--data-dir <dir>', "where dataset files are (Fashion-MNIST's four IDX files, or a fashion-mnist/ folder of them); default: BPSTUDIO_DATA_DIR, then the user data folder, then /usr/share/datasets");
+  // The command's --data-dir holds for everything the command loads (engine/data/user-data.ts).
+  program.hook('preAction', (_program, command) => {
+    const dir = (command.opts() as { dataDir?: string }).dataDir;
+    if (dir !== undefined) locations.dataDir = resolve(io.cwd ?? process.cwd(), dir);
+  });
 
   program
     .command('train')
     .description('train a graph document (or continue a trained-model file)')
     .argument('<graph>', 'graph document or trained-model file (.json)')
     .addOption(datasetOption())
+    .addOption(dataDirOption())
     .option('--epochs <n>', 'number of epochs (when resuming: epochs to add)', positiveInt('--epochs'))
     .option('--batch <n>', 'batch size', positiveInt('--batch'))
     .option('--lr <x>', 'learning rate', positiveNumber('--lr'))
@@ -88,6 +98,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .description('loss, accuracy and confusion matrix on the test split or a given dataset')
     .argument('<trained>', 'trained-model file (a graph document evaluates its initial or fixed weights)')
     .addOption(datasetOption())
+    .addOption(dataDirOption())
     .option('--json', 'print one JSON object')
     .action((file: string, opts) => setCode(evalCommand(file, opts, io)));
 
@@ -97,6 +108,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .argument('<model>', 'trained-model file or graph document')
     .requiredOption('--input <file>', 'samples: .json (an array of samples, or { "inputs": [...] }) or .csv (numeric rows, every column a feature)')
     .addOption(datasetOption())
+    .addOption(dataDirOption())
     .option('--json', 'print one JSON object')
     .option('--csv', 'print CSV')
     .action((file: string, opts) => setCode(predictCommand(file, opts, io)));
@@ -106,6 +118,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .description('a layer table with output shapes and parameter counts, and the diagnostics')
     .argument('<graph>', 'graph document or trained-model file')
     .addOption(datasetOption())
+    .addOption(dataDirOption())
     .option('--json', 'print one JSON object')
     .action((file: string, opts) => setCode(infoCommand(file, opts, io)));
 
@@ -115,6 +128,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void): Command {
     .argument('<graph>', 'graph document or trained-model file')
     .requiredOption('--batch <file>', 'BATCH.json: { "inputs": { "<Input id or label>": [...] }, "targets": [...] } or { "features": [...], "targets": [...] }')
     .addOption(datasetOption())
+    .addOption(dataDirOption())
     .option('--json', 'print one JSON object (full precision)')
     .action((file: string, opts) => setCode(gradCommand(file, opts, io)));
 
@@ -165,8 +179,9 @@ function reportError(e: unknown, io: CliIo): number {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let code: number = EXIT.ok;
   try {
-    const program = buildProgram(io, (c) => (code = c));
-    await program.parseAsync([...argv], { from: 'user' });
+    const locations: DataLocations = { env: io.env ?? process.env };
+    const program = buildProgram(io, (c) => (code = c), locations);
+    await withDataLocations(locations, () => program.parseAsync([...argv], { from: 'user' }));
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {

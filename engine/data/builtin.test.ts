@@ -1,7 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { realFashionMnist, writeSmallFashionMnist } from '../testing/idx-files';
 import { datasetAssetsDir, fashionMnistSearchPath, isBuiltinDataset, listBuiltinDatasets, loadBuiltinDataset } from './builtin';
+import { fashionMnistSearchPlaces, findFashionMnist } from './fashion-mnist';
+import { withDataLocations } from './user-data';
 import { classCounts, describeDataset } from './dataset';
 import { DataError } from './errors';
 
@@ -199,19 +203,101 @@ describe('errors', () => {
 });
 
 describe('fashion-mnist', () => {
-  it('searches the given folder first', () => {
-    expect(fashionMnistSearchPath('/data/fm')[0]).toBe('/data/fm');
-    expect(fashionMnistSearchPath()).toContain('/usr/share/datasets/fashion-mnist');
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'bp-fmnist-'));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  /** A fresh folder under the test's temporary root. */
+  let n = 0;
+  const folder = (name: string): string => join(root, `${n++}-${name}`);
+
+  it('searches in order: the dir parameter, --data-dir, BPSTUDIO_DATA_DIR, the user data folder, the shipped datasets, Debian', () => {
+    const [dir, dataDir, envDir, user] = ['param', 'cli', 'env', 'user'].map(folder) as [string, string, string, string];
+    const path = withDataLocations({ dataDir, env: { BPSTUDIO_DATA_DIR: envDir, BPSTUDIO_USER_DATA_DIR: user } }, () => fashionMnistSearchPath(dir));
+    expect(path).toEqual([
+      dir, join(dir, 'fashion-mnist'),
+      dataDir, join(dataDir, 'fashion-mnist'),
+      envDir, join(envDir, 'fashion-mnist'),
+      join(user, 'datasets', 'fashion-mnist'),
+      join(datasetAssetsDir(), 'fashion-mnist'),
+      '/usr/share/datasets/fashion-mnist',
+    ]);
+    // Nothing given: the user data folder first.
+    expect(withDataLocations({ env: { BPSTUDIO_USER_DATA_DIR: user } }, () => fashionMnistSearchPath())).toEqual([
+      join(user, 'datasets', 'fashion-mnist'), join(datasetAssetsDir(), 'fashion-mnist'), '/usr/share/datasets/fashion-mnist',
+    ]);
+  });
+
+  it('loads from the first place that has the files (small IDX files written here)', () => {
+    // Each place holds a one-image train split whose label says which place it is.
+    const given = writeSmallFashionMnist(folder('given'), [1], [1]);
+    const cli = folder('cli');
+    writeSmallFashionMnist(join(cli, 'fashion-mnist'), [2], [2], { gzip: true });
+    const env = writeSmallFashionMnist(folder('env'), [3], [3]);
+    const user = folder('user');
+    writeSmallFashionMnist(join(user, 'datasets', 'fashion-mnist'), [4, 5], [6, 7, 8], { gzip: true, fill: 40 });
+    const labels = (dataDir: string | undefined, envDir: string | undefined, dir?: string): number[] =>
+      Array.from(
+        withDataLocations({ ...(dataDir ? { dataDir } : {}), env: { BPSTUDIO_USER_DATA_DIR: user, ...(envDir ? { BPSTUDIO_DATA_DIR: envDir } : {}) } }, () =>
+          loadBuiltinDataset('fashion-mnist', dir !== undefined ? { dir } : {}),
+        ).labels,
+      );
+    expect(labels(cli, env, given)).toEqual([1]);
+    expect(labels(cli, env)).toEqual([2]); // --data-dir with a fashion-mnist/ subfolder
+    expect(labels(undefined, env)).toEqual([3]);
+    expect(labels(undefined, undefined)).toEqual([4, 5]);
+    // A given folder without the files is passed over.
+    expect(labels(folder('empty'), folder('empty'), folder('empty'))).toEqual([4, 5]);
+    const test = withDataLocations({ env: { BPSTUDIO_USER_DATA_DIR: user } }, () => loadBuiltinDataset('fashion-mnist', { split: 'test', limit: 2 }));
+    expect(test.name).toBe('fashion-mnist-test');
+    expect(Array.from(test.labels)).toEqual([6, 7]);
+    expect(test.featureShape).toEqual([28, 28]);
+    expect([test.features[0], test.features[784]]).toEqual([140, 141]);
+    expect(test.classNames![7]).toBe('Sneaker');
+  });
+
+  it('takes the images and the labels from the same folder', () => {
+    const half = folder('half');
+    writeSmallFashionMnist(half, [1], [1]);
+    rmSync(join(half, 'train-labels-idx1-ubyte'));
+    const user = folder('user');
+    writeSmallFashionMnist(join(user, 'datasets', 'fashion-mnist'), [4], [4]);
+    const ds = withDataLocations({ dataDir: half, env: { BPSTUDIO_USER_DATA_DIR: user } }, () => loadBuiltinDataset('fashion-mnist'));
+    expect(Array.from(ds.labels)).toEqual([4]);
+  });
+
+  it('names every place it looked in, and how to fill each, when the files are nowhere', () => {
+    const [given, user, shipped, system] = ['given', 'user', 'shipped', 'system'].map(folder) as [string, string, string, string];
+    const places = withDataLocations({ env: { BPSTUDIO_DATA_DIR: given, BPSTUDIO_USER_DATA_DIR: user } }, () => fashionMnistSearchPlaces(undefined, shipped))
+      // this machine may have Debian's files: look in an empty folder in its stead
+      .map((p) => (p.kind === 'system' ? { ...p, dir: system } : p));
+    expect(places.map((p) => p.kind)).toEqual(['given', 'given', 'user-data', 'shipped', 'system']);
+    const e = errorOf(() => findFashionMnist('train', places));
+    expect(e.message).toBe(
+      "Fashion-MNIST's train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] were not found. Looked in: " +
+        `(1) a folder you give — the "dir" parameter, --data-dir or BPSTUDIO_DATA_DIR: ${given}, ${join(given, 'fashion-mnist')}; ` +
+        `(2) the app's user data folder: ${join(user, 'datasets', 'fashion-mnist')} (the app's Import IDX can keep the files there), ` +
+        `and the shipped datasets: ${join(shipped, 'fashion-mnist')}; ` +
+        `(3) the system's: ${system} (install it with: sudo apt-get install dataset-fashion-mnist)`,
+    );
+    const none = errorOf(() => findFashionMnist('t10k', places.filter((p) => p.kind !== 'given')));
+    expect(none.message).toContain('t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] were not found');
+    expect(none.message).toContain('BPSTUDIO_DATA_DIR: none given;');
   });
 
   it('rejects an unknown split', () => {
-    const e = errorOf(() => loadBuiltinDataset('fashion-mnist', { dir: '/nonexistent', split: 'bogus' }));
+    const e = errorOf(() => loadBuiltinDataset('fashion-mnist', { dir: folder('none'), split: 'bogus' }));
     expect(e.message).toBe(`dataset "fashion-mnist": parameter split must be one of 'train', 'test', got "bogus"`);
   });
 
-  it.skipIf(!existsSync('/work/shared/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz'))('loads the test split when present', () => {
-    const ds = loadBuiltinDataset('fashion-mnist', { split: 'test', limit: 3, dir: '/work/shared/datasets/fashion-mnist' });
+  it('loads the real test split from the system folder when nothing else has it (Debian: dataset-fashion-mnist)', () => {
+    const where = realFashionMnist('t10k');
+    const ds = withDataLocations({ env: { BPSTUDIO_USER_DATA_DIR: folder('empty-user') } }, () =>
+      loadBuiltinDataset('fashion-mnist', { split: 'test', limit: 3 }),
+    );
     expect(ds.name).toBe('fashion-mnist-test');
+    expect(ds.source).toBe(where.images);
     expect(ds.featureShape).toEqual([28, 28]);
     expect(Array.from(ds.labels)).toEqual([9, 2, 1]);
     expect(ds.classNames![9]).toBe('Ankle boot');

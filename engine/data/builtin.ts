@@ -21,14 +21,15 @@
  * ("positive"); with `labels: 'pm1'` the labels are −1/+1 (`labelEncoding: 'signed'`).
  * Randomness comes from `Generator(seed)` only.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Generator } from '../core/random';
 import { loadCsvFile } from './csv';
 import { makeDataset, type Dataset, type Task } from './dataset';
 import { DataError } from './errors';
+import { fashionMnistSearchPlaces, findFashionMnist } from './fashion-mnist';
 import { loadIdxDataset } from './idx';
+import { dataLocations } from './user-data';
 
 /** A parameter value as the app or CLI passes it (numeric strings are accepted for numbers). */
 export type BuiltinParamValue = number | string;
@@ -228,31 +229,18 @@ function toyEntry(name: string, description: string, gen: PointGenerator): Built
 
 /** The folder of shipped datasets: `assets/datasets/` at the repository (or app) root. */
 export function datasetAssetsDir(): string {
-  const override = process.env['BPSTUDIO_DATASETS_DIR'];
+  const override = dataLocations().env['BPSTUDIO_DATASETS_DIR'];
   if (override !== undefined && override !== '') return override;
   return fileURLToPath(new URL('../../assets/datasets/', import.meta.url));
 }
 
-/** Folders searched for Fashion-MNIST's four IDX files, in order. */
+/**
+ * Folders searched for Fashion-MNIST's four IDX files, in order (`engine/data/fashion-mnist.ts`):
+ * the folder given (`dir`, `--data-dir`, `BPSTUDIO_DATA_DIR`), the user data folder, the shipped
+ * datasets, Debian's `/usr/share/datasets/fashion-mnist`.
+ */
 export function fashionMnistSearchPath(dir?: string): string[] {
-  const out: string[] = [];
-  if (dir !== undefined && dir !== '') out.push(dir);
-  const env = process.env['BPSTUDIO_FASHION_MNIST_DIR'];
-  if (env !== undefined && env !== '') out.push(env);
-  out.push(join(datasetAssetsDir(), 'fashion-mnist'));
-  out.push('/usr/share/datasets/fashion-mnist');
-  out.push(fileURLToPath(new URL('../../../shared/datasets/fashion-mnist/', import.meta.url)));
-  return out;
-}
-
-function findIdx(dirs: string[], stem: string): string | undefined {
-  for (const d of dirs) {
-    for (const f of [`${stem}.gz`, stem]) {
-      const p = join(d, f);
-      if (existsSync(p)) return p;
-    }
-  }
-  return undefined;
+  return fashionMnistSearchPlaces(dir, datasetAssetsDir()).map((p) => p.dir);
 }
 
 const ENTRIES: BuiltinEntry[] = [
@@ -289,21 +277,17 @@ const ENTRIES: BuiltinEntry[] = [
     params: [
       { name: 'split', kind: 'choice', default: 'train', choices: ['train', 'test'], description: 'the official train (60000) or test (10000) file' },
       { name: 'limit', kind: 'integer', default: 0, min: 0, max: 60000, description: 'keep the first N images (0: all)' },
-      { name: 'dir', kind: 'string', default: '', description: 'folder holding the four *-idx?-ubyte[.gz] files (default: search the usual places)' },
+      {
+        name: 'dir',
+        kind: 'string',
+        default: '',
+        description: 'folder holding the four *-idx?-ubyte[.gz] files (default: --data-dir, BPSTUDIO_DATA_DIR, the user data folder, /usr/share/datasets/fashion-mnist)',
+      },
     ],
     load: (p) => {
-      const stem = p.split === 'test' ? 't10k' : 'train';
-      const dirs = fashionMnistSearchPath(p.dir as string);
-      const images = findIdx(dirs, `${stem}-images-idx3-ubyte`);
-      const labels = findIdx(dirs, `${stem}-labels-idx1-ubyte`);
-      if (images === undefined || labels === undefined) {
-        throw new DataError(
-          `Fashion-MNIST files ${stem}-images-idx3-ubyte[.gz] and ${stem}-labels-idx1-ubyte[.gz] were not found; ` +
-            `looked in ${dirs.join(', ')} (give the folder as the "dir" parameter or in BPSTUDIO_FASHION_MNIST_DIR)`,
-        );
-      }
+      const files = findFashionMnist(p.split === 'test' ? 't10k' : 'train', fashionMnistSearchPlaces(p.dir as string, datasetAssetsDir()));
       const limit = p.limit as number;
-      return loadIdxDataset(images, labels, {
+      return loadIdxDataset(files.images, files.labels, {
         classes: 'fashion-mnist',
         name: `fashion-mnist-${p.split as string}`,
         ...(limit > 0 ? { limit } : {}),

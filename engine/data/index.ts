@@ -66,6 +66,17 @@ export {
   type BuiltinParams,
 } from './builtin';
 export {
+  DEBIAN_FASHION_MNIST_DIR,
+  fashionMnistSearchPlaces,
+  findFashionMnist,
+  installFashionMnist,
+  userFashionMnistDir,
+  type FashionMnistFiles,
+  type InstallResult,
+  type SearchPlace,
+} from './fashion-mnist';
+export { dataLocations, givenDataDirs, userDataDir, userDatasetsDir, withDataLocations, type DataLocations, type Env } from './user-data';
+export {
   NORMALIZATION_KINDS,
   applyNormalization,
   fitNormalization,

@@ -23,6 +23,8 @@ const documentValue = z.record(z.string(), z.unknown()); // parsed (and reported
 const datasetRef = z.object({ name: z.string().min(1), params: z.record(z.string(), z.union([z.number(), z.string()])).default({}) });
 const backendName = z.enum(['auto', 'ts', 'ort-cpu', 'ort-webgpu', 'ort-cuda', 'ort-dml', 'ort-coreml']);
 const runId = z.string().min(1).max(64);
+/** An IDX file's bytes as base64 (Fashion-MNIST's largest, the raw train images, is 47 MB: 63 MB as base64). */
+const idxBase64 = z.string().min(1).max(200 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 
 /** Request params by method. */
 export const requestSchemas = {
@@ -35,6 +37,13 @@ export const requestSchemas = {
   datasetPreview: z.object({ dataset: datasetRef, rows: z.number().int().min(0).max(500).default(20), images: z.number().int().min(0).max(200).default(0) }),
   importCsv: z.object({ name: z.string().min(1).max(200), text: z.string().max(200 * 1024 * 1024), label: z.union([z.string(), z.number()]).optional(), task: z.enum(['auto', 'classification', 'regression']).default('auto') }),
   importIdx: z.object({ name: z.string().min(1).max(200), images: z.string(), labels: z.string(), classes: z.enum(['digits', 'fashion-mnist']).optional() }),
+  /** Keep four Fashion-MNIST IDX files (base64, gzipped or raw) in the user data folder, for the built-in `fashion-mnist`. */
+  installFashionMnist: z.object({
+    trainImages: idxBase64,
+    trainLabels: idxBase64,
+    testImages: idxBase64,
+    testLabels: idxBase64,
+  }),
   trainStart: z.object({
     document: documentValue,
     backend: backendName.default('auto'),
@@ -123,6 +132,8 @@ export interface Results {
   datasetPreview: DatasetPreview;
   importCsv: { dataset: { name: string; params: Record<string, string | number> }; preview: DatasetPreview; warnings: string[] };
   importIdx: { dataset: { name: string; params: Record<string, string | number> }; preview: DatasetPreview };
+  /** Where the files are now, and the images in each split. */
+  installFashionMnist: { dir: string; train: number; test: number; files: string[] };
   trainStart: { runId: string; backend: string; provider: string; note: string | null };
   trainPause: { ok: true };
   trainResume: { ok: true };

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { parseRequest } from './protocol';
 import { EngineService } from './service';
 import { startServer, type RunningServer } from './serve';
 import type { TrainEvent } from '../train/trainer';
+import { withDataLocations } from '../data/user-data';
+import { smallFashionMnist } from '../testing/idx-files';
 
 describe('protocol', () => {
   it('rejects what is not a request, naming the problem', () => {
@@ -92,6 +94,38 @@ describe('EngineService', () => {
     const reply = await service.dispatch({ id: 1, method: 'importCsv', params: { name: 'bad.csv', text: 'a,b\n1,2\n3\n' } });
     expect(reply.error!.code).toBe('data');
     expect(reply.error!.message).toMatch(/bad\.csv row 3/);
+  });
+
+  it('keeps imported Fashion-MNIST files in the user data folder for the built-in dataset', async () => {
+    const user = mkdtempSync(join(tmpdir(), 'bpstudio-userdata-'));
+    const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+    const f = smallFashionMnist([2, 0, 9], [8], 3);
+    const params = { trainImages: b64(f.trainImages), trainLabels: b64(f.trainLabels), testImages: b64(f.testImages), testLabels: b64(f.testLabels) };
+    const logs: string[] = [];
+    const off = service.onEvent((event, data) => void (event === 'log' && logs.push((data as { message: string }).message)));
+    const scoped = <T>(fn: () => Promise<T>): Promise<T> => withDataLocations({ env: { BPSTUDIO_USER_DATA_DIR: user } }, fn);
+    const reply = await scoped(() => service.dispatch({ id: 1, method: 'installFashionMnist', params }));
+    off();
+    const dir = join(user, 'datasets', 'fashion-mnist');
+    expect(reply).toEqual({
+      id: 1,
+      result: { dir, train: 3, test: 1, files: ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] },
+    });
+    expect(logs).toEqual([`Fashion-MNIST (3 training and 1 test images) is kept in ${dir}`]);
+    const preview = await scoped(async () => service.handle('datasetPreview', { dataset: { name: 'fashion-mnist', params: { split: 'test' } }, rows: 0, images: 1 }));
+    expect(preview).toMatchObject({ name: 'fashion-mnist-test', numSamples: 1, featureShape: [28, 28], classCounts: [0, 0, 0, 0, 0, 0, 0, 0, 1, 0] });
+    expect(preview.images[0]!.pixels.slice(0, 2)).toEqual([103, 103]);
+
+    // Checked with the IDX reader; the protocol refuses what is not four base64 files.
+    const bad = await scoped(() => service.dispatch({ id: 2, method: 'installFashionMnist', params: { ...params, trainLabels: params.trainImages } }));
+    expect(bad.error).toEqual({ code: 'data', message: 'train-labels-idx1-ubyte: byte 3: this is a 3-dimensional IDX file (an images file?); expected labels, magic number 0x00000801 (count)' });
+    expect(parseRequest({ id: 3, method: 'installFashionMnist', params: { trainImages: 'AAAA' } })).toMatchObject({
+      ok: false, error: { code: 'bad-request', message: expect.stringMatching(/^installFashionMnist: trainLabels: .*; testImages: .*; testLabels: /) },
+    });
+    expect(parseRequest({ id: 4, method: 'installFashionMnist', params: { ...params, testLabels: 'not base64!' } })).toMatchObject({
+      ok: false, error: { code: 'bad-request', message: 'installFashionMnist: testLabels: must be base64' },
+    });
+    rmSync(user, { recursive: true, force: true });
   });
 });
 

@@ -14,6 +14,7 @@ import { listBuiltinDatasets } from '../data/builtin';
 import { parseCsv } from '../data/csv';
 import { classCounts, numClasses, type Dataset } from '../data/dataset';
 import { DataError } from '../data/errors';
+import { installFashionMnist } from '../data/fashion-mnist';
 import { idxDatasetFromBytes } from '../data/idx';
 import { normalizeFeatures } from '../data/transforms';
 import { compileDocument, GraphCompileError, type CompiledGraph } from '../graph/compile';
@@ -192,6 +193,12 @@ export class EngineService {
       });
       const ref = registerUploadedDataset(name, ds);
       return { dataset: { name: ref, params: {} }, preview: preview(ds, 0, 32) };
+    },
+    installFashionMnist: ({ trainImages, trainLabels, testImages, testLabels }) => {
+      const bytes = (b64: string): Uint8Array => Buffer.from(b64, 'base64');
+      const r = installFashionMnist({ trainImages: bytes(trainImages), trainLabels: bytes(trainLabels), testImages: bytes(testImages), testLabels: bytes(testLabels) });
+      this.emit('log', { level: 'info', message: `Fashion-MNIST (${r.train} training and ${r.test} test images) is kept in ${r.dir}` });
+      return r;
     },
     trainStart: ({ document, backend, overrides, resume }) => {
       const { document: doc, trained } = documentOf(document);

@@ -32,6 +32,7 @@ export function DataPanel() {
   const datasets = useDataStore((s) => s.datasets);
   const datasetsError = useDataStore((s) => s.datasetsError);
   const status = useTrainingStore((s) => s.status);
+  const installed = useDataStore((s) => s.installed);
   const [importing, setImporting] = useState<null | 'csv' | 'idx'>(null);
   const locked = isActive(status);
 
@@ -49,6 +50,12 @@ export function DataPanel() {
         {datasetsError && <Message kind="error">Cannot list the datasets: {datasetsError}</Message>}
         <DatasetPicker settings={settings} datasets={datasets} setTraining={setTraining} disabled={locked} onImport={setImporting} />
         {locked && <p className="bpp-muted bpp-small">Training is running: data settings apply to the next run.</p>}
+        {installed && (
+          <Message kind="info" onDismiss={() => useDataStore.getState().clearInstalled()}>
+            Fashion-MNIST ({installed.train.toLocaleString()} training and {installed.test.toLocaleString()} test images) is kept in {installed.dir}: the
+            built-in fashion-mnist dataset uses it from now on.
+          </Message>
+        )}
       </div>
       <div className="bpp-col bpp-col-settings">
         <SplitSettings settings={settings} datasets={datasets} setTraining={setTraining} disabled={locked} />
@@ -509,31 +516,45 @@ function CsvImport({ onDone, setTraining }: { onDone(): void; setTraining(p: Par
 function IdxImport({ onDone, setTraining }: { onDone(): void; setTraining(p: Partial<TrainingSettings>): void }) {
   const imagesId = useId();
   const labelsId = useId();
+  const testImagesId = useId();
+  const testLabelsId = useId();
   const nameId = useId();
   const [images, setImages] = useState<File | null>(null);
   const [labels, setLabels] = useState<File | null>(null);
   const [name, setName] = useState('');
   const [classes, setClasses] = useState<'none' | 'digits' | 'fashion-mnist'>('none');
+  // Keep the files in the user data folder, where the built-in fashion-mnist finds them next time.
+  const [keep, setKeep] = useState(false);
+  const [testImages, setTestImages] = useState<File | null>(null);
+  const [testLabels, setTestLabels] = useState<File | null>(null);
   const [readError, setReadError] = useState<string | null>(null);
   const [reading, setReading] = useState(false);
   const importing = useDataStore((s) => s.importing);
   const importError = useDataStore((s) => s.importError);
+  const keeping = classes === 'fashion-mnist' && keep;
 
   const run = async () => {
-    if (!images || !labels) return;
+    if (!images || !labels || (keeping && (!testImages || !testLabels))) return;
     setReadError(null);
     setReading(true);
-    let img: string, lab: string;
+    let img: string, lab: string, testImg = '', testLab = '';
     try {
-      [img, lab] = await Promise.all([readFileAsBase64(images), readFileAsBase64(labels)]);
+      [img, lab, testImg, testLab] = await Promise.all([
+        readFileAsBase64(images),
+        readFileAsBase64(labels),
+        keeping ? readFileAsBase64(testImages!) : '',
+        keeping ? readFileAsBase64(testLabels!) : '',
+      ]);
     } catch (e) {
       setReadError(`Cannot read the files: ${(e as Error).message}`);
       setReading(false);
       return;
     }
     setReading(false);
+    const store = useDataStore.getState();
+    if (keeping && !(await store.installFashionMnist({ trainImages: img, trainLabels: lab, testImages: testImg, testLabels: testLab }))) return;
     const dsName = name.trim() || images.name.replace(/[-.]idx\d?-ubyte(\.gz)?$|\.gz$/i, '') || 'images';
-    const r = await useDataStore.getState().importIdx({ name: dsName, images: img, labels: lab, ...(classes !== 'none' ? { classes } : {}) });
+    const r = await store.importIdx({ name: dsName, images: img, labels: lab, ...(classes !== 'none' ? { classes } : {}) });
     if (r) {
       setTraining({ dataset: { name: r.ref.name, params: { ...r.ref.params } }, testDataset: undefined, ...(r.preview.featureShape.length === 2 ? { normalize: 'scale255' as const } : {}) });
       onDone();
@@ -545,10 +566,10 @@ function IdxImport({ onDone, setTraining }: { onDone(): void; setTraining(p: Par
     <Section title="Import IDX files (images and labels)" actions={<button type="button" className="bpp-btn bpp-btn-small" onClick={onDone}>Cancel</button>}>
       <p className="bpp-muted bpp-small">The MNIST format: an images file (…-images-idx3-ubyte, gzipped or not) and its labels file (…-labels-idx1-ubyte).</p>
       <div className="bpp-row-gap bpp-wrap">
-        <Field label="Images file" htmlFor={imagesId}>
+        <Field label={keeping ? 'Training images file' : 'Images file'} htmlFor={imagesId}>
           <input id={imagesId} type="file" className="bpp-file" onChange={(e) => setImages(e.target.files?.[0] ?? null)} />
         </Field>
-        <Field label="Labels file" htmlFor={labelsId}>
+        <Field label={keeping ? 'Training labels file' : 'Labels file'} htmlFor={labelsId}>
           <input id={labelsId} type="file" className="bpp-file" onChange={(e) => setLabels(e.target.files?.[0] ?? null)} />
         </Field>
         <Field label="Name" htmlFor={nameId}>
@@ -564,10 +585,36 @@ function IdxImport({ onDone, setTraining }: { onDone(): void; setTraining(p: Par
           ]}
           onChange={setClasses}
         />
-        <button type="button" className="bpp-btn bpp-btn-primary bpp-align-end" disabled={!images || !labels || busy} onClick={() => void run()}>
+        <button
+          type="button"
+          className="bpp-btn bpp-btn-primary bpp-align-end"
+          disabled={!images || !labels || (keeping && (!testImages || !testLabels)) || busy}
+          onClick={() => void run()}
+        >
           {reading ? 'Reading…' : importing ? 'Importing…' : 'Import'}
         </button>
       </div>
+      {classes === 'fashion-mnist' && (
+        <>
+          <CheckField
+            label="Keep as Fashion-MNIST for next time"
+            checked={keep}
+            onChange={setKeep}
+            disabled={busy}
+            hint="Copy the four files (train and t10k) into the app's data folder, where the built-in fashion-mnist dataset finds them"
+          />
+          {keeping && (
+            <div className="bpp-row-gap bpp-wrap">
+              <Field label="Test images file (t10k)" htmlFor={testImagesId}>
+                <input id={testImagesId} type="file" className="bpp-file" onChange={(e) => setTestImages(e.target.files?.[0] ?? null)} />
+              </Field>
+              <Field label="Test labels file (t10k)" htmlFor={testLabelsId}>
+                <input id={testLabelsId} type="file" className="bpp-file" onChange={(e) => setTestLabels(e.target.files?.[0] ?? null)} />
+              </Field>
+            </div>
+          )}
+        </>
+      )}
       {readError && <Message kind="error">{readError}</Message>}
       {importError && <Message kind="error">{importError}</Message>}
     </Section>

@@ -4,7 +4,7 @@
  * reference, answered from a cache afterwards). Built by a factory over an EngineClient.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { DatasetPreview, EngineClient } from '../../../engine/service/protocol';
+import type { DatasetPreview, EngineClient, Params, Results } from '../../../engine/service/protocol';
 import type { BuiltinDatasetInfo } from '../../../engine/data/builtin';
 
 export interface DatasetRefLike {
@@ -32,6 +32,8 @@ export interface DataState {
   previewError: string | null;
   importing: boolean;
   importError: string | null;
+  /** Fashion-MNIST files kept in the user data folder by this session's Import IDX (for the built-in `fashion-mnist`). */
+  installed: Results['installFashionMnist'] | null;
 }
 
 export interface DataActions {
@@ -40,7 +42,10 @@ export interface DataActions {
   ensurePreview(ref: DatasetRefLike | null | undefined): Promise<void>;
   importCsv(args: { name: string; text: string; label?: string | number; task: 'auto' | 'classification' | 'regression' }): Promise<ImportedDataset | null>;
   importIdx(args: { name: string; images: string; labels: string; classes?: 'digits' | 'fashion-mnist' }): Promise<ImportedDataset | null>;
+  /** Keep four Fashion-MNIST IDX files (base64) in the user data folder; null (and `importError`) when refused. */
+  installFashionMnist(files: Params<'installFashionMnist'>): Promise<Results['installFashionMnist'] | null>;
   clearImportError(): void;
+  clearInstalled(): void;
 }
 
 export type DataStore = DataState & DataActions;
@@ -83,6 +88,7 @@ export function createDataStore(client: EngineClient, options: { rows?: number; 
     previewError: null,
     importing: false,
     importError: null,
+    installed: null,
 
     loadDatasets() {
       loadingDatasets ??= client
@@ -150,8 +156,28 @@ export function createDataStore(client: EngineClient, options: { rows?: number; 
       }
     },
 
+    async installFashionMnist(files) {
+      set({ importing: true, importError: null });
+      try {
+        const installed = await client.request('installFashionMnist', files);
+        // the built-in's preview may have been cached from other files, or failed for want of any
+        const builtin = (key: string | null): boolean => key !== null && key.startsWith('["fashion-mnist",');
+        for (const key of [...cache.keys()]) if (builtin(key)) cache.delete(key);
+        if (builtin(wanted)) wanted = null;
+        set({ installed, importing: false });
+        return installed;
+      } catch (e) {
+        set({ importing: false, importError: `Could not keep the files as Fashion-MNIST: ${messageOf(e)}` });
+        return null;
+      }
+    },
+
     clearImportError() {
       set({ importError: null });
+    },
+
+    clearInstalled() {
+      set({ installed: null });
     },
   }));
 }

@@ -270,4 +270,30 @@ describe('the data store', () => {
     expect(await store.getState().importCsv({ name: 'x.csv', text: 'bad', task: 'auto' })).toBeNull();
     expect(store.getState().importError).toMatch(/line 2/);
   });
+
+  it('keeps Fashion-MNIST files in the user data folder and asks for the built-in preview again', async () => {
+    let previews = 0;
+    const f = fakeClient({
+      datasetPreview: (p: Params<'datasetPreview'>) => (previews++, preview(p.dataset.name)),
+      installFashionMnist: (p: Params<'installFashionMnist'>) =>
+        p.testLabels === 'bad'
+          ? Promise.reject(new Error('t10k-labels-idx1-ubyte: byte 3: this is a 3-dimensional IDX file'))
+          : { dir: '/home/ada/.local/share/backprop-studio/datasets/fashion-mnist', train: 60000, test: 10000, files: [] },
+    });
+    const store = createDataStore(f.client);
+    const ref = { name: 'fashion-mnist', params: { split: 'train' } };
+    await store.getState().ensurePreview(ref);
+    const files = { trainImages: 'AA==', trainLabels: 'AQ==', testImages: 'Ag==', testLabels: 'Aw==' };
+    const r = await store.getState().installFashionMnist(files);
+    expect(r).toEqual({ dir: '/home/ada/.local/share/backprop-studio/datasets/fashion-mnist', train: 60000, test: 10000, files: [] });
+    expect(f.calls.at(-1)).toEqual({ method: 'installFashionMnist', params: files });
+    expect(store.getState().installed?.train).toBe(60000);
+    await store.getState().ensurePreview(ref);
+    expect(previews).toBe(2);
+    store.getState().clearInstalled();
+    expect(store.getState().installed).toBeNull();
+    expect(await store.getState().installFashionMnist({ ...files, testLabels: 'bad' })).toBeNull();
+    expect(store.getState().importError).toBe('Could not keep the files as Fashion-MNIST: t10k-labels-idx1-ubyte: byte 3: this is a 3-dimensional IDX file');
+    expect(store.getState().importing).toBe(false);
+  });
 });
