@@ -4,7 +4,7 @@ import { broadcastShapes } from '../core/shape';
 import type { Tensor } from '../core/tensor';
 import { apply, defineOp, type OnnxLowering, type OpDef, type OpSample } from './define-op';
 import { mapBinary } from './kernels/elementwise';
-import { div, eq, gt, lt, mul, neg, reduceTo, scalarLike } from './functional';
+import { div, eq, gt, lt, mul, neg, reduceTo, scalarLike, sub } from './functional';
 
 type Fn2 = (x: number, y: number) => number;
 
@@ -98,17 +98,19 @@ export const divOp = binaryOp(
 
 /**
  * Elementwise maximum — the lecture's max gate: the upstream gradient is routed to the larger
- * input (split evenly on ties, as PyTorch does).
+ * input (split evenly on ties, as PyTorch does). A NaN on either side gives NaN (`torch.maximum`),
+ * and there, as in PyTorch's backward (the gradient masked only where the input is the
+ * smaller), both inputs get the upstream gradient.
  */
 export const maximumOp = binaryOp(
   'maximum',
   'Elementwise maximum of two tensors; the gradient routes to the larger input',
-  (x, y) => (x >= y ? x : y),
+  (x, y) => (x >= y || x !== x ? x : y),
   ({ inputs: [a, b], gradOutput: g, needsGrad }) => {
     const tie = mul(eq(a!, b!), 0.5);
     return [
-      needsGrad[0] ? reduceTo(mul(g, gt(a!, b!).add(tie)), a!.shape) : null,
-      needsGrad[1] ? reduceTo(mul(g, lt(a!, b!).add(tie)), b!.shape) : null,
+      needsGrad[0] ? reduceTo(mul(g, sub(sub(1, lt(a!, b!)), tie)), a!.shape) : null,
+      needsGrad[1] ? reduceTo(mul(g, sub(sub(1, gt(a!, b!)), tie)), b!.shape) : null,
     ];
   },
   arithmetic('Max'),

@@ -2,7 +2,7 @@ import type { DType } from '../core/dtype';
 import type { Tensor } from '../core/tensor';
 import { defineOp, onnxAttr, type OnnxLowering, type OpDef, type OpSample, type VjpContext } from './define-op';
 import { mapUnary } from './kernels/elementwise';
-import { add, div, exp, geluGrad, gt, mul, neg, pow, sign, sub, zerosLike } from './functional';
+import { add, div, exp, geluGrad, gt, le, mul, neg, pow, sign, sub, zerosLike } from './functional';
 
 type NoAttrs = Record<string, never>;
 
@@ -109,13 +109,17 @@ export const powOp = unaryOp<{ exponent: number }>({
   ],
 });
 
-/** max(x, 0). Local gradient 1[x>0] (0 at the kink, as PyTorch). */
+/**
+ * max(x, 0), NaN staying NaN (PyTorch; `x > 0 ? x : 0` would turn a NaN input into 0 and hide
+ * it). Local gradient 1[x>0] — 0 at the kink, 1 at NaN — as PyTorch's `threshold_backward`:
+ * 0 where x ≤ 0, the upstream gradient elsewhere.
+ */
 export const reluOp = unaryOp({
   name: 'relu',
   doc: 'Rectified linear unit max(x, 0)',
-  f: (x) => (x > 0 ? x : 0),
+  f: (x) => (x <= 0 ? 0 : x),
   toOnnx: same('Relu'),
-  vjp: ({ gradOutput: g, inputs: [x] }) => [mul(g, gt(x!, 0))],
+  vjp: ({ gradOutput: g, inputs: [x] }) => [mul(g, sub(1, le(x!, 0)))],
   samples: [{ shapes: [[3, 4]], attrs: {}, awayFromZero: 0.1 }],
 });
 
