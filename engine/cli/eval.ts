@@ -3,11 +3,12 @@
  * (recreated from the saved seed and split) or on a whole dataset given with --dataset.
  */
 import type { Dataset } from '../data/dataset';
-import { numClasses } from '../data/dataset';
+import { classIndices, makeDataset, numClasses } from '../data/dataset';
 import { applyNormalization, fitNormalization } from '../data/transforms';
 import { compileDocument } from '../graph/compile';
-import { bindingOf } from '../train/data-source';
+import { assertSamples, bindingOf } from '../train/data-source';
 import { effectiveSettings, prepareDocumentData } from '../train/session';
+import { checkTargetsForLoss } from '../train/target-check';
 import { evaluateModel } from '../train/trainer';
 import { fmt, fmtFixed, renderTable } from './format';
 import { CliError, EXIT, line, type CliIo } from './io';
@@ -31,17 +32,41 @@ export interface EvalReport {
   confusion: number[][] | null;
 }
 
-/** Check a dataset given with --dataset against what the model was trained on. */
-function checkCompatible(src: GraphSource, ds: Dataset): void {
+/**
+ * A dataset given with --dataset, checked against what the model was trained on and with its
+ * classes numbered as the model numbers them: a CSV's classes are numbered by sorting the names
+ * it holds, so a file without one of the classes (or with others) would shift every index and
+ * give a mislabelled confusion matrix. Classes are matched by name; an unknown name is refused.
+ */
+function alignToModel(src: GraphSource, ds: Dataset): Dataset {
+  assertSamples(ds);
   const saved = src.trained?.dataset;
-  if (!saved) return;
+  if (!saved) return ds;
   if (saved.featureShape.join() !== ds.featureShape.join()) {
     throw new CliError(`dataset "${ds.name}" has features of shape [${ds.featureShape.join(', ')}], the model was trained on [${saved.featureShape.join(', ')}] (${saved.name})`);
   }
   if (saved.task !== ds.task) throw new CliError(`dataset "${ds.name}" is a ${ds.task} dataset, the model was trained for ${saved.task} (${saved.name})`);
-  if (ds.task === 'classification' && numClasses(ds) > saved.numClasses) {
-    throw new CliError(`dataset "${ds.name}" has ${numClasses(ds)} classes, the model was trained on ${saved.numClasses} (${saved.name})`);
+  if (ds.task !== 'classification') return ds;
+  const known = saved.classNames;
+  const given = ds.classNames;
+  if (!known || !given) {
+    // Without names on both sides the indices are all there is: none may be beyond the model's classes.
+    if (numClasses(ds) > saved.numClasses) {
+      throw new CliError(`dataset "${ds.name}" has ${numClasses(ds)} classes, the model was trained on ${saved.numClasses} (${saved.name})`);
+    }
+    return ds;
   }
+  const index = new Map(known.map((name, k) => [name, k] as const));
+  const unknown = given.filter((name) => !index.has(name));
+  if (unknown.length > 0) {
+    throw new CliError(
+      `dataset "${ds.name}" has class${unknown.length === 1 ? '' : 'es'} ${unknown.map((n) => JSON.stringify(n)).join(', ')} that the model was not trained on ` +
+        `(its ${known.length} classes, from ${saved.name}: ${known.join(', ')})`,
+    );
+  }
+  const remap = given.map((name) => index.get(name)!);
+  const idx = classIndices(ds);
+  return makeDataset({ ...ds, labels: Float32Array.from(idx, (c) => remap[c]!), classNames: [...known], labelEncoding: 'index' });
 }
 
 export function evaluate(src: GraphSource, opts: EvalCommandOptions, cwd: string): EvalReport {
@@ -50,8 +75,7 @@ export function evaluate(src: GraphSource, opts: EvalCommandOptions, cwd: string
   let data: Dataset;
   let split: EvalReport['split'];
   if (opts.dataset) {
-    const ds = loadDatasetArg(opts.dataset, cwd);
-    checkCompatible(src, ds);
+    const ds = alignToModel(src, loadDatasetArg(opts.dataset, cwd));
     const norm = src.trained ? src.trained.normalization : fitNormalization(ds, settings.normalize);
     data = applyNormalization(ds, norm);
     split = 'dataset';
@@ -62,6 +86,7 @@ export function evaluate(src: GraphSource, opts: EvalCommandOptions, cwd: string
   }
   const model = compileDocument(doc, { seed: src.trained?.seed ?? settings.seed, data: bindingOf(data), requireLoss: false });
   if (src.trained) model.loadWeights(src.trained.weights);
+  checkTargetsForLoss(model, data);
   const lossFn = model.lossNodeId ? String(model.validation.params.get(model.lossNodeId)!['fn']) : null;
   if (!lossFn && !model.predictionKey) throw new CliError('the graph has no Loss node and no Output node: nothing to evaluate');
   const r = evaluateModel(model, data, lossFn);

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { tensor } from '../core/creation';
+import { isFiniteFloat32 } from '../core/dtype';
 import type { Tensor } from '../core/tensor';
 import { noGrad } from '../autograd/grad-mode';
 import { DataError } from '../data/errors';
@@ -69,6 +70,8 @@ export function samplesFromJson(value: unknown, featureShape: readonly number[] 
       const hint = v.shape.length === 0 && Array.isArray(list) && list.length === f ? ` (to predict one sample write [${JSON.stringify(list)}])` : '';
       throw new CliError(`${file}: sample ${i} has shape ${shapeText(v.shape)}, the model's features are ${shapeText(shape)}${hint}`);
     }
+    const j = v.data.findIndex((x) => !isFiniteFloat32(x));
+    if (j >= 0) throw new CliError(`${file}: sample ${i}, feature ${j}: ${v.data[j]} is not a finite 32-bit float (the model computes in float32)`);
     rows.push(v.data);
   });
   const fs = shape!;
@@ -96,6 +99,7 @@ export function samplesFromCsv(text: string, featureShape: readonly number[] | n
     r.fields.forEach((cell, j) => {
       const v = parseNumberCell(cell);
       if (v === undefined) throw new DataError(`${JSON.stringify(cell.trim())} is not a number`, { file, row: r.line, column: header ? header[j]! : j + 1 });
+      if (!isFiniteFloat32(v)) throw new DataError(`${cell.trim()} is too large for a 32-bit float`, { file, row: r.line, column: header ? header[j]! : j + 1 });
       data[i * f + j] = v;
     });
   });

@@ -283,6 +283,8 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   let labelIds = task === 'regression' ? null : new Int32Array(1024);
   const keyIds = new Map<string, number>(); // label text → id in order of first appearance
   const keys: string[] = [];
+  const keyRows: number[] = []; // the row where each label first appears
+
   const given = options.classNames ? new Map(options.classNames.map((c, k) => [c.trim(), k] as const)) : null;
   let n = 0;
   let skipHeader = hasHeader;
@@ -326,6 +328,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
         id = keys.length;
         keyIds.set(key, id);
         keys.push(key);
+        keyRows.push(line);
       }
       if (n + 1 > labelIds!.length) labelIds = grow(labelIds!);
       labelIds![n] = id;
@@ -368,6 +371,11 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
     classNames = options.classNames!.map((c) => c.trim());
     remap = Int32Array.from(keys, (k) => given.get(k)!);
   } else if (allNumeric) {
+    // Numeric labels are numbers (a class value or a regression target): 1e39 would be Infinity as float32.
+    const over = values.findIndex((v) => Math.abs(v!) > FLOAT32_MAX);
+    if (over >= 0) {
+      throw new DataError(`${keys[over]} is too large for a 32-bit float`, { ...fileLoc(file), row: keyRows[over]!, column: colId(labelCols[0]!) });
+    }
     const distinct = [...new Set(values as number[])].sort((a, b) => a - b);
     if (task === 'auto') {
       const integers = distinct.every((v) => Number.isInteger(v));

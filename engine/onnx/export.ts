@@ -14,7 +14,7 @@ import { compileDocument, GraphCompileError, type CompiledGraph } from '../graph
 import { parseDocument, type GraphDocument, type GraphEdge, type GraphNode } from '../graph/document';
 import type { DataBinding, ParamValues } from '../graph/node-def';
 import type { SymShape } from '../graph/symbolic';
-import { formatDiagnostic, portKey, type Diagnostic } from '../graph/validate';
+import { formatDiagnostic, portKey, validateDocument, type Diagnostic } from '../graph/validate';
 import type { Normalization } from '../data/transforms';
 import { APP_VERSION } from '../train/session';
 import { isTrainedModel, parseTrainedModel, TRAINED_MODEL_FORMAT, type TrainedModelFile } from '../train/trained-model';
@@ -190,20 +190,25 @@ export function exportOnnx(source: GraphDocument | TrainedModelFile, options: On
   }
   const trained = isTrainedFile(source) ? source : null;
   const doc = trained ? trained.document : (source as GraphDocument);
-  const { pruned, outputs } = inferencePart(doc);
   const data = options.data ?? (trained ? bindingOfTrained(trained) : null);
+  const refuse = (diagnostics: readonly Diagnostic[]): OnnxExportError => {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    return new OnnxExportError(
+      `cannot export "${doc.name}" to ONNX: the graph has ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.map(formatDiagnostic).join('\n')}`,
+      diagnostics,
+    );
+  };
+  // The whole document first, as `bpstudio info` checks it: an error outside the part that is
+  // exported (a dangling edge, a broken Loss) still means the document is not what it should be.
+  const checked = validateDocument(doc, { data, requireLoss: false });
+  if (!checked.ok) throw refuse(checked.diagnostics);
+  const { pruned, outputs } = inferencePart(doc);
   const seed = options.seed ?? trained?.seed ?? doc.training?.seed ?? 0;
   let model: CompiledGraph;
   try {
     model = compileDocument(pruned, { seed, data, requireLoss: false });
   } catch (e) {
-    if (e instanceof GraphCompileError) {
-      const errors = e.diagnostics.filter((d) => d.severity === 'error');
-      throw new OnnxExportError(
-        `cannot export "${doc.name}" to ONNX: the graph has ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.map(formatDiagnostic).join('\n')}`,
-        e.diagnostics,
-      );
-    }
+    if (e instanceof GraphCompileError) throw refuse(e.diagnostics);
     throw e;
   }
   if (trained) model.loadWeights(trained.weights);

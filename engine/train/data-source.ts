@@ -8,7 +8,7 @@ import { tensor } from '../core/creation';
 import type { Tensor } from '../core/tensor';
 import type { Dataset } from '../data/dataset';
 import { numClasses } from '../data/dataset';
-import { DataError } from '../data/errors';
+import { baseName, DataError } from '../data/errors';
 import { isBuiltinDataset, listBuiltinDatasets, loadBuiltinDataset } from '../data/builtin';
 import { loadCsvFile } from '../data/csv';
 import { loadIdxDataset } from '../data/idx';
@@ -80,8 +80,18 @@ export interface PreparedData {
   readonly binding: DataBinding;
 }
 
+/** Refuses a dataset without samples (an IDX file with a count of 0): training would report loss NaN, evaluation accuracy NaN. */
+export function assertSamples(ds: Dataset, what = 'dataset'): Dataset {
+  if (ds.numSamples === 0) {
+    const file = ds.source && !ds.source.startsWith('builtin:') && baseName(ds.source) !== ds.name ? { file: ds.source } : {};
+    throw new DataError(`${what} "${ds.name}" has no samples`, file);
+  }
+  return ds;
+}
+
 /** Split and normalise as the training settings say (statistics from the training split only). */
 export function prepareData(ds: Dataset, settings: Pick<TrainingSettings, 'split' | 'seed' | 'normalize'>): PreparedData {
+  assertSamples(ds);
   let train = ds;
   let test: Dataset | null = null;
   let validation: Dataset | null = null;

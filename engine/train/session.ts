@@ -8,7 +8,8 @@ import { numClasses } from '../data/dataset';
 import { applyNormalization } from '../data/transforms';
 import { compileDocument, type CompiledGraph } from '../graph/compile';
 import { optimizerSchema, trainingSchema, type GraphDocument, type TrainingSettings } from '../graph/document';
-import { loadDatasetRef, prepareData, type PreparedData } from './data-source';
+import { assertSamples, loadDatasetRef, prepareData, type PreparedData } from './data-source';
+import { checkTargetsForLoss } from './target-check';
 import type { TrainedModelFile } from './trained-model';
 import { TRAINED_MODEL_FORMAT } from './trained-model';
 import { Trainer, type EpochRecord, type NonFiniteDiagnostic, type TrainEvent } from './trainer';
@@ -59,7 +60,7 @@ export function prepareDocumentData(settings: TrainingSettings, baseDir: string)
   const ds = loadDatasetRef(settings.dataset, baseDir);
   if (!settings.testDataset) return prepareData(ds, settings);
   const prepared = prepareData(ds, { ...settings, split: { ...settings.split, test: 0 } });
-  const test = applyNormalization(loadDatasetRef(settings.testDataset, baseDir), prepared.normalization);
+  const test = applyNormalization(assertSamples(loadDatasetRef(settings.testDataset, baseDir), 'test dataset'), prepared.normalization);
   return { ...prepared, test };
 }
 
@@ -96,6 +97,9 @@ export async function trainDocument(doc: GraphDocument, options: TrainDocumentOp
   const settings = effectiveSettings(doc, options.overrides);
   const data = prepareDocumentData(settings, options.baseDir ?? process.cwd());
   const model = compileDocument(doc, { seed: settings.seed, data: data.binding, requireLoss: true });
+  // Shapes can fit while the labels cannot be what the Loss learns from (4 classes into BCE).
+  checkTargetsForLoss(model, data.full);
+  if (settings.testDataset && data.test) checkTargetsForLoss(model, data.test);
   const trainer = new Trainer(model, data.train, data.test, settings, {
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.resume ? { startEpoch: options.resume.history.length, history: options.resume.history } : {}),

@@ -59,9 +59,54 @@ export function parseTrainedModel(value: unknown, file = 'trained model'): Train
   if (!r.success) {
     throw new EngineError(`${file}: ${r.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`).join('; ')}`);
   }
+  const inconsistent = inconsistency(r.data);
+  if (inconsistent) throw new EngineError(`${file}: ${inconsistent}`);
   const doc = parseDocument(r.data.document);
   if (!doc.ok) throw new EngineError(`${file}: document: ${doc.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
   return { ...r.data, document: doc.document, optimizer: r.data.optimizer as OptimizerState | null, normalization: r.data.normalization as Normalization };
+}
+
+const isCount = (v: number): boolean => Number.isSafeInteger(v) && v >= 0;
+const shapeSize = (shape: readonly number[]): number => shape.reduce((a, d) => a * d, 1);
+
+/**
+ * What the schema cannot see: metadata that contradicts itself (a classification model with 0
+ * classes, fewer class names than classes, an optimizer at step −5, a weight whose values do
+ * not fill its shape). `path: problem`, or null.
+ */
+function inconsistency(m: z.infer<typeof trainedSchema>): string | null {
+  for (const [nodeId, params] of Object.entries(m.weights)) {
+    for (const [name, t] of Object.entries(params)) {
+      if (t.data.length !== shapeSize(t.shape)) return `weights.${nodeId}.${name}: shape [${t.shape.join(', ')}] needs ${shapeSize(t.shape)} values, got ${t.data.length}`;
+    }
+  }
+  const ds = m.dataset;
+  if (ds) {
+    for (const key of ['featureShape', 'targetShape'] as const) {
+      if (!ds[key].every(isCount)) return `dataset.${key}: must hold non-negative integers, got [${ds[key].join(', ')}]`;
+    }
+    if (ds.task === 'classification') {
+      if (!Number.isSafeInteger(ds.numClasses) || ds.numClasses < 1) return `dataset.numClasses: a classification model has at least 1 class, got ${ds.numClasses}`;
+      if (ds.classNames && ds.classNames.length !== ds.numClasses) {
+        return `dataset.classNames: ${ds.classNames.length} name${ds.classNames.length === 1 ? '' : 's'} for ${ds.numClasses} classes`;
+      }
+    } else {
+      if (ds.numClasses !== 0) return `dataset.numClasses: a regression model has no classes (0), got ${ds.numClasses}`;
+      if (ds.classNames) return 'dataset.classNames: a regression model has no class names';
+    }
+    if (ds.featureNames && ds.featureNames.length !== shapeSize(ds.featureShape)) {
+      return `dataset.featureNames: ${ds.featureNames.length} names for ${shapeSize(ds.featureShape)} features`;
+    }
+  }
+  const opt = m.optimizer;
+  if (opt) {
+    if (opt.type !== 'sgd' && opt.type !== 'adam') return `optimizer.type: unknown optimizer "${opt.type}" (sgd or adam)`;
+    if (!isCount(opt.step)) return `optimizer.step: must be a non-negative integer, got ${opt.step}`;
+  }
+  for (let i = 0; i < m.history.length; i++) {
+    if (m.history[i]!.epoch !== i + 1) return `history[${i}].epoch: expected ${i + 1} (epochs are numbered from 1 in order), got ${m.history[i]!.epoch}`;
+  }
+  return null;
 }
 
 export function loadTrainedModel(path: string): TrainedModelFile {
