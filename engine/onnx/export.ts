@@ -22,9 +22,18 @@ import { attr, DT, OPSET, OnnxGraphBuilder, type AttrValue, type OnnxDim } from 
 
 type AttrMap = Readonly<Record<string, AttrValue>>;
 import { sanitizeName, uniqueName } from './names';
+import { lossOutputActivation, OUTPUT_ACTIVATIONS, type OutputActivation } from './output-activation';
+
+export { lossOutputActivation, OUTPUT_ACTIVATIONS, type OutputActivation };
 
 export interface OnnxExportOptions {
-  /** Append a Softmax (last axis) to every output that does not already end in one (logits → probabilities). */
+  /**
+   * The activation appended to the outputs (default `none`, or `softmax` when `softmax` is true).
+   * `auto` follows the Loss: sigmoid for `bce`, softmax for `crossEntropy`, none otherwise.
+   * A softmax over a one-column output (always 1) is refused.
+   */
+  outputActivation?: OutputActivation | 'auto';
+  /** The same as `outputActivation: 'softmax'` (kept for `--softmax`). */
   softmax?: boolean;
   /** Only 17 for now (what python3-onnx 1.12 checks and every current runtime loads). */
   opset?: number;
@@ -57,6 +66,8 @@ export interface OnnxExportResult {
   size: number;
   /** Things the user may want to know (an output that already ends in Softmax, …). */
   warnings: string[];
+  /** The activation that was asked for (`auto` resolved): what the outputs are. */
+  outputActivation: OutputActivation;
 }
 
 /** Export failed because the graph (its inference part) does not validate; `diagnostics` lists why. */
@@ -231,21 +242,38 @@ export function exportOnnx(source: GraphDocument | TrainedModelFile, options: On
 
   // Output names are reserved up front, so no intermediate value takes them.
   const outNames = outputs.map((o) => b.reserve(uniqueName(sanitizeName(o.requestedName, 'output'), ioNames)));
-  const wantsSoftmax = outputs.map((o) => {
-    if (!options.softmax) return false;
+  if (options.outputActivation !== undefined && options.outputActivation !== 'auto' && !OUTPUT_ACTIVATIONS.includes(options.outputActivation)) {
+    throw new OnnxExportError(`unknown output activation "${String(options.outputActivation)}" (one of: ${OUTPUT_ACTIVATIONS.join(', ')}, auto)`);
+  }
+  if (options.softmax && options.outputActivation !== undefined && options.outputActivation !== 'softmax') {
+    throw new OnnxExportError(`softmax: true and outputActivation "${options.outputActivation}" contradict each other`);
+  }
+  const activation: OutputActivation = options.outputActivation === 'auto'
+    ? lossOutputActivation(doc)
+    : (options.outputActivation ?? (options.softmax ? 'softmax' : 'none'));
+  const opOf = { none: null, sigmoid: 'Sigmoid', softmax: 'Softmax' } as const;
+  const appended = outputs.map((o): 'Sigmoid' | 'Softmax' | null => {
+    const op = opOf[activation];
+    if (!op) return null;
     const src = model.nodes.get(o.sourceId)!;
     const shape = shapes.get(o.key)!;
-    if (src.type === 'Activation' && model.validation.params.get(src.id)!['fn'] === 'softmax') {
-      warnings.push(`output "${o.requestedName}" already ends in Softmax; no second Softmax was added`);
-      return false;
+    const fn = src.type === 'Activation' ? model.validation.params.get(src.id)!['fn'] : null;
+    if (fn === activation) {
+      warnings.push(`output "${o.requestedName}" already ends in ${op}; no second ${op} was added`);
+      return null;
     }
     if (shape.length === 0) {
-      warnings.push(`output "${o.requestedName}" is a scalar; Softmax was not added`);
-      return false;
+      warnings.push(`output "${o.requestedName}" is a scalar; ${op} was not added`);
+      return null;
     }
-    if (shape[shape.length - 1] === 1) warnings.push(`output "${o.requestedName}" has one column: its Softmax is always 1 (a Sigmoid may be what you want)`);
-    return true;
+    if (op === 'Softmax' && shape[shape.length - 1] === 1) {
+      throw new OnnxExportError(
+        `cannot add a softmax to output "${o.requestedName}": it has one column, so its softmax is always 1; a sigmoid gives its probability (outputActivation "sigmoid", --output-activation sigmoid)`,
+      );
+    }
+    return op;
   });
+  const wantsSoftmax = appended.map((a) => a !== null);
   // The value that each output's source port should be written to directly (first output on that port without softmax).
   const directName = new Map<string, string>();
   outputs.forEach((o, i) => {
@@ -264,7 +292,9 @@ export function exportOnnx(source: GraphDocument | TrainedModelFile, options: On
   outputs.forEach((o, i) => {
     const name = outNames[i]!;
     const v = valueOf.get(o.key)!;
-    if (wantsSoftmax[i]) b.node('Softmax', [v], { outputs: [name], attrs: { axis: attr.int(-1) }, name: b.name(`${o.nodeId}/softmax`) });
+    const op = appended[i];
+    if (op === 'Softmax') b.node('Softmax', [v], { outputs: [name], attrs: { axis: attr.int(-1) }, name: b.name(`${o.nodeId}/softmax`) });
+    else if (op === 'Sigmoid') b.node('Sigmoid', [v], { outputs: [name], name: b.name(`${o.nodeId}/sigmoid`) });
     else if (v !== name) b.node('Identity', [v], { outputs: [name], name: b.name(`${o.nodeId}/Identity`) });
     b.addOutput(name, 'float32', onnxDims(shapes.get(o.key)!));
   });
@@ -282,8 +312,11 @@ export function exportOnnx(source: GraphDocument | TrainedModelFile, options: On
   const normalization = options.normalization ?? trained?.normalization ?? untrainedNormalization(doc);
   if (normalization) metadata['input_normalization'] = JSON.stringify(normalization);
   if (trained?.dataset) metadata['task'] = trained.dataset.task;
-  const softmaxed = outNames.filter((_, i) => wantsSoftmax[i]);
+  const softmaxed = outNames.filter((_, i) => appended[i] === 'Softmax');
   if (softmaxed.length > 0) metadata['softmax_appended'] = JSON.stringify(softmaxed);
+  const sigmoided = outNames.filter((_, i) => appended[i] === 'Sigmoid');
+  if (sigmoided.length > 0) metadata['sigmoid_appended'] = JSON.stringify(sigmoided);
+  metadata['output_activation'] = activation;
 
   const bytes = b.build({
     graphName: doc.name,
@@ -291,7 +324,7 @@ export function exportOnnx(source: GraphDocument | TrainedModelFile, options: On
     ...(doc.description ? { docString: doc.description } : {}),
     metadata,
   });
-  return { bytes, inputs, outputs: outIo, size: bytes.length, warnings };
+  return { bytes, inputs, outputs: outIo, size: bytes.length, warnings, outputActivation: activation };
 }
 
 /** An untrained document's normalisation when it needs no fitted statistics; null otherwise. */
