@@ -3,7 +3,7 @@
  * errors (one line, the right exit code, never a stack trace).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -140,6 +140,29 @@ describe('bpstudio train', () => {
   });
 });
 
+describe('bpstudio train: what training needs', () => {
+  it('a graph without a Loss runs but is not trained: exit 1, the training diagnostics', async () => {
+    for (const f of ['and-perceptron.json', 'or-perceptron.json', 'nand-perceptron.json']) {
+      const r = await run(['train', ex(f)]);
+      expect(r.code, f).toBe(1);
+      expect(lines(r.err), f).toEqual([`error: ${ex(f)} cannot be trained:`, '  error: training needs a Loss node: connect the prediction and the Target to a Loss']);
+      noStack(r);
+    }
+  });
+  it('a graph without a dataset: the same, unless --dataset gives one', async () => {
+    const r = await run(['train', ex('lesson-fan-out.json')]);
+    expect(r.code).toBe(1);
+    expect(lines(r.err)).toEqual([
+      `error: ${ex('lesson-fan-out.json')} cannot be trained:`,
+      '  error: training needs a Loss node: connect the prediction and the Target to a Loss',
+      '  error: training needs a dataset: choose one in the Data tab (training.dataset), or give one with --dataset',
+    ]);
+    const withData = await run(['train', ex('perceptron-learning-or.json'), '--dataset', 'and', '--epochs', '1', '--json']);
+    expect(withData.code).toBe(0);
+    expect(lines(withData.out)).toHaveLength(1);
+  });
+});
+
 describe('bpstudio eval and predict on a trained model', () => {
   let xor: string;
   let iris: string;
@@ -230,6 +253,44 @@ describe('bpstudio eval and predict on a trained model', () => {
 });
 
 describe('bpstudio info', () => {
+  it('every shipped example is a valid graph: exit 0, no errors, its real parameter counts', async () => {
+    const files = readdirSync(join(root, 'assets/examples')).filter((f) => f.endsWith('.json') && !f.endsWith('.batch.json')).sort();
+    expect(files.length).toBeGreaterThanOrEqual(16);
+    // Trainable parameters: the perceptrons 2 weights + 1 bias; the XOR MLP 2·4+4 + 4·1+1.
+    const expected: Record<string, number> = {
+      'and-perceptron.json': 3, 'nand-perceptron.json': 3, 'or-perceptron.json': 3,
+      'perceptron-learning-or.json': 3, 'perceptron-learning-xor.json': 3,
+      'xor-mlp.json': 17, 'iris-mlp.json': 12003, 'fashion-mnist-mlp.json': 101770, 'keras-sequential.json': 33,
+      'autograd-lesson.json': 0, 'lesson-add-multiply.json': 0, 'lesson-fan-out.json': 0, 'lesson-max-gate.json': 0,
+      'lesson-sigmoid-neuron.json': 0, 'sigmoid-vanishing.json': 0, 'mse-lesson.json': 0,
+    };
+    for (const f of files) {
+      const r = await run(['info', ex(f), '--json']);
+      expect(r.code, `${f}: ${r.err}`).toBe(0);
+      const j = JSON.parse(r.out) as { errors: number; trainableParams: number | null; diagnostics: { severity: string; level?: string }[] };
+      expect(j.errors, f).toBe(0);
+      expect(j.trainableParams, f).not.toBeNull();
+      if (f in expected) expect(j.trainableParams, f).toBe(expected[f]);
+      // whatever is not an error or warning is a note on training
+      for (const d of j.diagnostics) if (d.severity === 'info') expect(d.level, f).toBe('train');
+    }
+  });
+
+  it('a forward-only graph (the AND perceptron): its parameter counts, and "needs a Loss" as a note on training', async () => {
+    const r = await run(['info', ex('and-perceptron.json')]);
+    expect(r.code).toBe(0);
+    const l = lines(r.out);
+    expect(l.find((x) => x.startsWith('perceptron '))).toMatch(/Linear +N×1 +3$/);
+    expect(r.out).toContain('Total params: 3');
+    expect(l.slice(-2)).toEqual([
+      '0 errors, 0 warnings; 1 note on training',
+      'note: training needs a Loss node: connect the prediction and the Target to a Loss',
+    ]);
+    const j = JSON.parse((await run(['info', ex('and-perceptron.json'), '--json'])).out);
+    expect(j).toMatchObject({ errors: 0, warnings: 0, notes: 1, totalParams: 3 });
+    expect(j.diagnostics).toEqual([{ severity: 'info', code: 'no-loss', message: 'training needs a Loss node: connect the prediction and the Target to a Loss', level: 'train' }]);
+  });
+
   it('a Keras-like table: symbolic output shapes and parameter counts (the Iris MLP)', async () => {
     const r = await run(['info', ex('iris-mlp.json')]);
     expect(r.code).toBe(0);
@@ -254,6 +315,8 @@ describe('bpstudio info', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/z = y³ \(z\) +Power \(\^3\) +2×2 +0/);
     expect(r.out).toContain('Total params: 0');
+    expect(r.out).toContain('0 errors, 0 warnings; 2 notes on training');
+    expect(r.out).toContain('note: training needs a dataset: choose one in the Data tab (training.dataset), or give one with --dataset');
   });
 
   it('a graph with errors: the table, the diagnostics, exit 1', async () => {
@@ -311,6 +374,37 @@ describe('bpstudio grad', () => {
     expect(j.edges[1].grad).toBeNull();
     expect(j.edges[4].grad.data).toEqual([1]);
     expect(j.inputs).toEqual([{ nodeId: 'x', value: { shape: [2, 2], data: [1, 1, 1, 1] }, grad: { shape: [2, 2], data: [6.75, 6.75, 6.75, 6.75] } }]);
+  });
+
+  it('without --batch: the values the document gives its Inputs (every lesson graph)', async () => {
+    const withBatch = JSON.parse((await run(['grad', ex('autograd-lesson.json'), '--batch', ex('autograd-lesson.batch.json'), '--json'])).out);
+    const r = await run(['grad', ex('autograd-lesson.json'), '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j).toEqual(withBatch);
+    expect(j.edges[0].grad.data).toEqual([6.75, 6.75, 6.75, 6.75]);
+    const objectives: Record<string, number> = {};
+    for (const f of ['lesson-add-multiply.json', 'lesson-fan-out.json', 'lesson-max-gate.json', 'lesson-sigmoid-neuron.json', 'sigmoid-vanishing.json']) {
+      const g = await run(['grad', ex(f), '--json']);
+      expect(g.code, `${f}: ${g.err}`).toBe(0);
+      objectives[f] = JSON.parse(g.out).objective.value;
+    }
+    expect(objectives['lesson-fan-out.json']).toBe(15);
+    expect(objectives['lesson-add-multiply.json']).toBe(-12);
+    expect(objectives['lesson-max-gate.json']).toBe(12);
+    expect(objectives['lesson-sigmoid-neuron.json']).toBeCloseTo(1 / (1 + Math.exp(-1)), 6);
+    expect(objectives['sigmoid-vanishing.json']).toBeCloseTo(1 / (1 + Math.exp(-10)), 6);
+  });
+
+  it('without --batch, Inputs without a value are named, with the batch that would feed them (exit 2)', async () => {
+    const r = await run(['grad', ex('mse-lesson.json')]);
+    expect(r.code).toBe(2);
+    expect(lines(r.err)).toEqual([
+      'error: give --batch BATCH.json: Input "o (output)" (id o), Input "y (target)" (id y) have no value in the document; BATCH.json: { "inputs": { "o": …, "y": … } } (or "features" for every Input)',
+    ]);
+    const p = await run(['grad', ex('and-perceptron.json')]);
+    expect(p.code).toBe(2);
+    expect(lines(p.err)).toEqual(['error: give --batch BATCH.json: Input "x" has no value in the document; BATCH.json: { "inputs": { "x": … } } (or "features" for every Input)']);
   });
 
   it('the sigmoid at x = 10: the vanishing gradient ≈ 4.54e-5', async () => {
@@ -395,9 +489,11 @@ describe('errors: one line, a non-zero exit, never a stack trace', () => {
     r = await run(['train', ex('xor-mlp.json'), '--epochs', '0']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('--epochs must be a positive integer');
-    r = await run(['grad', ex('autograd-lesson.json')]);
+    r = await run(['grad', ex('xor-mlp.json')]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("required option '--batch <file>' not specified");
+    expect(lines(r.err)).toEqual([
+      'error: give --batch BATCH.json: Input "x" has no value in the document and Target "y" needs targets; BATCH.json: { "inputs": { "x": … }, "targets": … } (or "features" for every Input)',
+    ]);
     r = await run([]);
     expect(r.code).toBe(2);
   });

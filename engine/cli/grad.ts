@@ -1,5 +1,6 @@
 /**
- * `bpstudio grad GRAPH --batch BATCH.json`: one forward and one backward pass on a given batch;
+ * `bpstudio grad GRAPH [--batch BATCH.json]`: one forward and one backward pass on a given batch,
+ * or without one on the values the document gives its Inputs (the lesson graphs);
  * for every edge (in topological order) its value and its gradient ∂objective/∂edge, and every
  * parameter's gradient — the data the backprop view draws.
  *
@@ -12,6 +13,7 @@ import { EngineError } from '../core/errors';
 import { ones, tensor, zeros } from '../core/creation';
 import type { Tensor } from '../core/tensor';
 import { compileDocument, type CompiledGraph } from '../graph/compile';
+import type { GraphNode } from '../graph/document';
 import type { BatchFeed } from '../graph/node-def';
 import { concretize, type SymShape } from '../graph/symbolic';
 import { nodeTitle, portKey } from '../graph/validate';
@@ -22,7 +24,8 @@ import { loadGraphSource, readJsonFile, resolveBinding } from './load';
 import { parseNested } from './nested';
 
 export interface GradCommandOptions {
-  batch: string;
+  /** BATCH.json; without it every Input must have a value in the document (the lesson graphs). */
+  batch?: string;
   dataset?: string;
   json?: boolean;
 }
@@ -114,6 +117,26 @@ function batchFeed(value: unknown, file: string, model: CompiledGraph): BatchFee
   };
 }
 
+/**
+ * Without --batch: the document's own values. Every Input must have one (the lesson graphs), and
+ * a Target has none to give; otherwise a usage error naming what the batch must hold.
+ */
+function documentFeed(model: CompiledGraph): BatchFeed {
+  const inputs = model.order.filter((n) => n.type === 'Input' && model.validation.params.get(n.id)?.['value'] === null);
+  const targets = model.order.filter((n) => n.type === 'Target');
+  if (inputs.length === 0 && targets.length === 0) return { inputs: {} };
+  const names = (nodes: GraphNode[]): string => nodes.map((n) => `${nodeTitle(n, model.defs.get(n.id))}${n.label && n.label !== n.id ? ` (id ${n.id})` : ''}`).join(', ');
+  const why = [
+    ...(inputs.length > 0 ? [`${names(inputs)} ${inputs.length === 1 ? 'has' : 'have'} no value in the document`] : []),
+    ...(targets.length > 0 ? [`${names(targets)} ${targets.length === 1 ? 'needs' : 'need'} targets`] : []),
+  ];
+  const fields = [
+    ...(inputs.length > 0 ? [`"inputs": { ${inputs.map((n) => `"${n.id}": …`).join(', ')} }`] : []),
+    ...(targets.length > 0 ? ['"targets": …'] : []),
+  ];
+  throw new CliError(`give --batch BATCH.json: ${why.join(' and ')}; BATCH.json: { ${fields.join(', ')} } (or "features" for every Input)`, EXIT.usage);
+}
+
 /** The fed tensor must have the node's inferred shape (any batch size for `N`). */
 function checkShape(t: Tensor, model: CompiledGraph, nodeId: string, where: string): void {
   const s: SymShape | undefined = model.validation.portShapes.get(portKey(nodeId, 'out'));
@@ -129,12 +152,12 @@ function checkShape(t: Tensor, model: CompiledGraph, nodeId: string, where: stri
 export function gradients(file: string, opts: GradCommandOptions, cwd: string, warn: (s: string) => void): GradReport {
   const src = loadGraphSource(file, cwd);
   const doc = src.document;
-  const batch = readJsonFile(opts.batch, cwd);
+  const batch = opts.batch !== undefined ? readJsonFile(opts.batch, cwd) : undefined;
   const b = resolveBinding(src, opts.dataset, cwd);
   if (b.warning) warn(`warning: ${b.warning}`);
-  const model = compileDocument(doc, { seed: src.trained?.seed ?? effectiveSettings(doc).seed, data: b.binding, requireLoss: false });
+  const model = compileDocument(doc, { seed: src.trained?.seed ?? effectiveSettings(doc).seed, data: b.binding, purpose: 'run' });
   if (src.trained) model.loadWeights(src.trained.weights);
-  const feed = batchFeed(batch, opts.batch, model);
+  const feed = opts.batch !== undefined ? batchFeed(batch, opts.batch, model) : documentFeed(model);
 
   // The same forward and backward the backprop view steps through: every edge its own tensor.
   let st: StepThrough;
@@ -142,7 +165,7 @@ export function gradients(file: string, opts: GradCommandOptions, cwd: string, w
     st = new StepThrough(model, feed);
   } catch (e) {
     if (e instanceof EngineError && /^nothing to differentiate/.test(e.message)) {
-      if (model.lossNodeId) throw new CliError(`${opts.batch}: the Loss needs targets: add "targets" to the batch (or the Target node's id under "inputs")`);
+      if (model.lossNodeId) throw new CliError(`${opts.batch ?? 'the document'}: the Loss needs targets: add "targets" to the batch (or the Target node's id under "inputs")`);
       throw new CliError('nothing to differentiate: the graph needs a Loss node (or a single scalar Output)');
     }
     throw e;

@@ -1,11 +1,13 @@
 /**
  * `bpstudio info GRAPH`: a layer table like Keras' `model.summary()` — every node with its type,
- * output shape (symbolic batch `N`) and parameter count — the totals, and the diagnostics.
+ * output shape (symbolic batch `N`) and parameter count — the totals, and the diagnostics: the
+ * graph's, then what training would still need as notes (a forward-only graph is valid; the
+ * perceptron lessons have no Loss).
  */
 import { compileDocument } from '../graph/compile';
 import type { GraphNode } from '../graph/document';
 import { getNodeDef } from '../graph/node-registry';
-import { portKey, validateDocument, type Diagnostic } from '../graph/validate';
+import { formatDiagnostic, portKey, validateDocument, type Diagnostic } from '../graph/validate';
 import { effectiveSettings } from '../train/session';
 import { fmtCount, fmtShape, renderTable } from './format';
 import { EXIT, line, type CliIo } from './io';
@@ -39,9 +41,12 @@ export interface InfoReport {
   totalParams: number | null;
   trainableParams: number | null;
   nonTrainableParams: number | null;
+  /** The graph's diagnostics, then training's as notes (`severity: 'info'`, `level: 'train'`). */
   diagnostics: Diagnostic[];
   errors: number;
   warnings: number;
+  /** What training would still need (no Loss, no dataset): the graph is valid, `bpstudio train` refuses it. */
+  notes: number;
 }
 
 function kindOf(node: GraphNode): string {
@@ -56,7 +61,8 @@ export function graphInfo(file: string, opts: InfoCommandOptions, cwd: string, w
   const doc = src.document;
   const b = resolveBinding(src, opts.dataset, cwd);
   if (b.warning) warn(`warning: ${b.warning}`);
-  const v = validateDocument(doc, { data: b.binding });
+  // The graph's own diagnostics, and what training would still need as notes.
+  const v = validateDocument(doc, { data: b.binding, purpose: 'inspect' });
   const params = new Map<string, number>();
   const buffers = new Map<string, number>();
   let built = false;
@@ -107,6 +113,7 @@ export function graphInfo(file: string, opts: InfoCommandOptions, cwd: string, w
     diagnostics: v.diagnostics,
     errors: v.diagnostics.filter((d) => d.severity === 'error').length,
     warnings: v.diagnostics.filter((d) => d.severity === 'warning').length,
+    notes: v.diagnostics.filter((d) => d.severity === 'info').length,
   };
 }
 
@@ -140,7 +147,8 @@ export function infoCommand(file: string, opts: InfoCommandOptions, io: CliIo): 
     out(`Non-trainable params: ${fmtCount(rep.nonTrainableParams!)}${rep.nonTrainableParams ? ' (BatchNorm running statistics, shown as (+n))' : ''}`);
   }
   out(rule);
-  out(`${rep.errors} error${rep.errors === 1 ? '' : 's'}, ${rep.warnings} warning${rep.warnings === 1 ? '' : 's'}`);
-  for (const d of rep.diagnostics) out(`${d.severity}: ${d.message}`);
+  out(`${rep.errors} error${rep.errors === 1 ? '' : 's'}, ${rep.warnings} warning${rep.warnings === 1 ? '' : 's'}` +
+    (rep.notes > 0 ? `; ${rep.notes} note${rep.notes === 1 ? '' : 's'} on training` : ''));
+  for (const d of rep.diagnostics) out(formatDiagnostic(d));
   return code;
 }

@@ -124,9 +124,9 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, locations: Dat
 
   program
     .command('grad')
-    .description('one forward and backward pass on a batch: every edge\'s value and gradient, every parameter\'s gradient')
+    .description('one forward and backward pass on a batch (or the Inputs\' values in the document): every edge\'s value and gradient, every parameter\'s gradient')
     .argument('<graph>', 'graph document or trained-model file')
-    .requiredOption('--batch <file>', 'BATCH.json: { "inputs": { "<Input id or label>": [...] }, "targets": [...] } or { "features": [...], "targets": [...] }')
+    .option('--batch <file>', 'BATCH.json: { "inputs": { "<Input id or label>": [...] }, "targets": [...] } or { "features": [...], "targets": [...] }; without it, every Input\'s value in the document')
     .addOption(datasetOption())
     .addOption(dataDirOption())
     .option('--json', 'print one JSON object (full precision)')

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { formatDiagnostic, validateDocument } from '../graph/validate';
 import { effectiveSettings, trainDocument, type TrainOverrides } from '../train/session';
 import { saveTrainedModel } from '../train/trained-model';
 import type { EpochRecord, Trainer, TrainEvent } from '../train/trainer';
@@ -84,6 +85,12 @@ export async function trainCommand(graph: string, opts: TrainCommandOptions, io:
   const more = opts.epochs ?? (resume ? effectiveSettings(doc).epochs : undefined);
   if (more !== undefined) overrides.epochs = done + more;
   const settings = effectiveSettings(doc, overrides);
+  // Training's own level (a Loss, a dataset) before any data is loaded; the graph's diagnostics,
+  // which may depend on the data, come when it is compiled.
+  const needs = validateDocument({ ...doc, training: settings }, { purpose: 'train' }).diagnostics.filter((d) => d.level === 'train' && d.severity === 'error');
+  if (needs.length > 0) {
+    throw new CliError(`${graph} cannot be trained:`, EXIT.error, needs.map((d) => `  ${formatDiagnostic(d)}`));
+  }
 
   const json = opts.json === true;
   const info = json ? io.stderr : io.stdout;

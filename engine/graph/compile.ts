@@ -10,7 +10,7 @@ import type { GraphDocument, GraphNode, TensorValue } from './document';
 import type { BatchFeed, DataBinding, NodeDef, NodeRuntime } from './node-def';
 import { getNodeDef } from './node-registry';
 import { identity } from '../ops/functional';
-import { formatDiagnostic, nodeTitle, portKey, validateDocument, type Diagnostic, type ValidationResult } from './validate';
+import { formatDiagnostic, nodeTitle, portKey, validateDocument, type Diagnostic, type ValidationPurpose, type ValidationResult } from './validate';
 
 export class GraphCompileError extends EngineError {
   constructor(readonly diagnostics: readonly Diagnostic[]) {
@@ -24,6 +24,9 @@ export interface CompileOptions {
   /** Seeds every node's initialisation (each node draws from its own stream, so editing one node leaves the others' values alone). */
   seed?: number;
   data?: DataBinding | null;
+  /** What the graph is validated for (`validate.ts`); default `run`. */
+  purpose?: ValidationPurpose;
+  /** Require a Loss node: training's Loss check without its dataset check (`trainDocument` passes true). */
   requireLoss?: boolean;
 }
 
@@ -262,6 +265,7 @@ export class CompiledGraph {
 export function compileDocument(doc: GraphDocument, options: CompileOptions = {}): CompiledGraph {
   const validation = validateDocument(doc, {
     data: options.data ?? null,
+    ...(options.purpose !== undefined ? { purpose: options.purpose } : {}),
     ...(options.requireLoss !== undefined ? { requireLoss: options.requireLoss } : {}),
   });
   if (!validation.ok) throw new GraphCompileError(validation.diagnostics);

@@ -222,15 +222,51 @@ describe('validateDocument: diagnostics', () => {
     expect(v.diagnostics).toEqual([]);
   });
 
-  it('no Loss when training is asked (by the document or by the caller)', () => {
-    const nodes = [node('x', 'Input'), node('h', 'Linear', { inFeatures: 4, outFeatures: 3 }), node('out', 'Output')];
+  it('a graph without a Loss is valid; training it is not (two levels: run and train)', () => {
+    const nodes = [node('x', 'Input', { shape: [4] }), node('h', 'Linear', { inFeatures: 4, outFeatures: 3 }), node('out', 'Output')];
     const edges = [edge('e1', 'x', 'out', 'h', 'in'), edge('e2', 'h', 'out', 'out', 'in')];
-    const noLoss = { severity: 'error', code: 'no-loss', message: 'training needs a Loss node: connect the prediction and the Target to a Loss' };
-    expect(validateDocument(doc(nodes, edges, { training: { dataset: { name: 'iris' } } }), { data: IRIS_LIKE }).diagnostics).toEqual([noLoss]);
-    expect(validateDocument(doc(nodes, edges), { data: IRIS_LIKE, requireLoss: true }).diagnostics).toEqual([noLoss]);
-    // Without training settings, or when the caller says so, a Loss is not needed (inference, lessons).
-    expect(validateDocument(doc(nodes, edges), { data: IRIS_LIKE }).diagnostics).toEqual([]);
-    expect(validateDocument(doc(nodes, edges, { training: {} }), { data: IRIS_LIKE, requireLoss: false }).diagnostics).toEqual([]);
+    const noLoss = { code: 'no-loss', message: 'training needs a Loss node: connect the prediction and the Target to a Loss', level: 'train' };
+    const noData = { code: 'no-dataset', message: 'training needs a dataset: choose one in the Data tab (training.dataset), or give one with --dataset', level: 'train' };
+    const withDataset = doc(nodes, edges, { training: { dataset: { name: 'iris' } } });
+    // run (the default): a forward-only graph is valid, training settings or not.
+    for (const d of [withDataset, doc(nodes, edges)]) {
+      const v = validateDocument(d, { data: IRIS_LIKE });
+      expect(v.ok).toBe(true);
+      expect(v.diagnostics).toEqual([]);
+      expect(validateDocument(d, { data: IRIS_LIKE, purpose: 'run' }).diagnostics).toEqual([]);
+    }
+    // train: what training lacks is an error, marked as training's.
+    const t = validateDocument(withDataset, { data: IRIS_LIKE, purpose: 'train' });
+    expect(t.ok).toBe(false);
+    expect(t.diagnostics).toEqual([{ severity: 'error', ...noLoss }]);
+    expect(validateDocument(doc(nodes, edges), { purpose: 'train' }).diagnostics).toEqual([
+      { severity: 'error', ...noLoss },
+      { severity: 'error', ...noData },
+    ]);
+    // inspect: the same findings as notes; the graph stays valid.
+    const i = validateDocument(doc(nodes, edges), { purpose: 'inspect' });
+    expect(i.ok).toBe(true);
+    expect(i.diagnostics).toEqual([{ severity: 'info', ...noLoss }, { severity: 'info', ...noData }]);
+    expect(formatDiagnostic(i.diagnostics[0]!)).toBe('note: training needs a Loss node: connect the prediction and the Target to a Loss');
+    // The compiler's requireLoss: the Loss check alone.
+    expect(validateDocument(doc(nodes, edges), { data: IRIS_LIKE, requireLoss: true }).diagnostics).toEqual([{ severity: 'error', ...noLoss }]);
+    expect(validateDocument(withDataset, { data: IRIS_LIKE, requireLoss: false }).diagnostics).toEqual([]);
+  });
+
+  it('a trainable graph: a Loss, a dataset, and a prediction and target of matching shapes', () => {
+    const d = doc(mlpNodes(), mlpEdges(), { training: { dataset: { name: 'iris' } } });
+    for (const purpose of ['run', 'train', 'inspect'] as const) {
+      expect(validateDocument(d, { data: IRIS_LIKE, purpose }).diagnostics, purpose).toEqual([]);
+    }
+    // The dataset may come from the caller (--dataset) instead of the document.
+    expect(validateDocument(doc(mlpNodes(), mlpEdges()), { data: IRIS_LIKE, purpose: 'train' }).diagnostics).toEqual([]);
+    // Mismatched prediction and target shapes are the Loss node's own error, at every level.
+    const nodes = mlpNodes().map((n) => (n.id === 'l' ? node('l', 'Loss', { fn: 'mse' }) : n));
+    for (const purpose of ['run', 'train'] as const) {
+      expect(validateDocument(doc(nodes, mlpEdges(), { training: { dataset: { name: 'iris' } } }), { data: IRIS_LIKE, purpose }).diagnostics).toEqual([
+        { severity: 'error', code: 'shape-mismatch', nodeId: 'l', port: 'target', message: 'Loss "l": prediction N×3 and target N must have the same shape' },
+      ]);
+    }
   });
 
   it('several Loss nodes', () => {

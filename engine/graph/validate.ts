@@ -19,17 +19,38 @@ export interface Diagnostic {
   nodeId?: string;
   port?: string;
   edgeId?: string;
+  /**
+   * `train`: a diagnostic of training, not of the graph — the graph is valid and runs forward,
+   * but cannot be trained as it is (no Loss, no dataset). Absent for the graph's own diagnostics.
+   */
+  level?: 'train';
 }
+
+/**
+ * What the graph is validated for. There are two levels: a **valid** graph (structure, params,
+ * shapes — every Loss's prediction and target shapes included) runs forward; a **trainable**
+ * one also has a Loss and a dataset to take its inputs and targets from.
+ * - `run`: the first level only (inference, lesson graphs, `bpstudio grad`);
+ * - `train`: both; what training lacks is an error (`bpstudio train`, the app's Start);
+ * - `inspect`: the first level, and what training would lack as `info` notes (`bpstudio info`,
+ *   the app's Problems list): the graph is still valid.
+ */
+export type ValidationPurpose = 'run' | 'train' | 'inspect';
 
 export interface ValidateOptions {
   /** Shapes come from this dataset (its feature and target shapes, number of classes). */
   data?: DataBinding | null;
-  /** Training is asked for: a Loss node is required. Defaults to whether the document has `training`. */
+  /** Default `run`. */
+  purpose?: ValidationPurpose;
+  /**
+   * The compiler's switch for the Loss alone: true requires a Loss node (an error, `level:
+   * 'train'`) whatever the purpose, without the dataset check. Prefer `purpose: 'train'`.
+   */
   requireLoss?: boolean;
 }
 
 export interface ValidationResult {
-  /** True when there is no error (warnings allowed). */
+  /** True when there is no error (warnings and notes allowed). */
   ok: boolean;
   diagnostics: Diagnostic[];
   /** Nodes in an order where every node comes after its inputs (cycles excluded). */
@@ -195,9 +216,17 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
     }
   }
   const losses = docNodes.filter((n) => n.type === 'Loss');
-  const requireLoss = options.requireLoss ?? doc.training !== undefined;
-  if (requireLoss && losses.length === 0) {
-    err({ code: 'no-loss', message: 'training needs a Loss node: connect the prediction and the Target to a Loss' });
+  // Training's level: reported as errors when training is asked for, as notes when inspecting.
+  const purpose = options.purpose ?? 'run';
+  const training = (d: Omit<Diagnostic, 'severity' | 'level'>, asked: boolean): void => {
+    if (asked) diagnostics.push({ severity: 'error', ...d, level: 'train' });
+    else if (purpose === 'inspect') diagnostics.push({ severity: 'info', ...d, level: 'train' });
+  };
+  if (losses.length === 0) {
+    training({ code: 'no-loss', message: 'training needs a Loss node: connect the prediction and the Target to a Loss' }, purpose === 'train' || options.requireLoss === true);
+  }
+  if (!data && !doc.training?.dataset) {
+    training({ code: 'no-dataset', message: 'training needs a dataset: choose one in the Data tab (training.dataset), or give one with --dataset' }, purpose === 'train');
   }
   if (losses.length > 1) {
     for (const l of losses.slice(1)) err({ code: 'several-losses', nodeId: l.id, message: `${nodeTitle(l, defs.get(l.id))}: a graph has one Loss; add the losses with an Add node` });
@@ -284,9 +313,9 @@ function findCycle(ids: readonly string[], outgoing: Map<string, GraphEdge[]>): 
   return [];
 }
 
-/** A summary line per diagnostic, for the CLI. */
+/** A summary line per diagnostic, for the CLI (`note:` for info). */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.severity}: ${d.message}`;
+  return `${d.severity === 'info' ? 'note' : d.severity}: ${d.message}`;
 }
 
 export { formatSymShape };

@@ -53,6 +53,21 @@ describe('EngineService', () => {
     expect(bad.diagnostics.find((d) => d.nodeId === 'out')!.message).toBe('Linear "out": input has 4 features but in_features is 3');
   });
 
+  it('a forward-only graph is valid (parameter counts, "needs a Loss" a note on training); Start refuses it at once', async () => {
+    const doc = await service.handle('getExample', { name: 'and-perceptron' });
+    const v = await service.handle('validate', { document: doc as unknown as Record<string, unknown> });
+    expect(v.ok).toBe(true);
+    expect(v.parameterCounts['perceptron']).toBe(3);
+    const noLoss = { code: 'no-loss', message: 'training needs a Loss node: connect the prediction and the Target to a Loss', level: 'train' };
+    expect(v.diagnostics).toEqual([{ severity: 'info', ...noLoss }]);
+    const reply = await service.dispatch({ id: 7, method: 'trainStart', params: { document: doc } });
+    expect(reply.error).toEqual({
+      code: 'invalid-document',
+      message: 'the graph cannot be trained: training needs a Loss node: connect the prediction and the Target to a Loss',
+      diagnostics: [{ severity: 'error', ...noLoss }],
+    });
+  });
+
   it('answers an invalid document with its JSON-path issues', async () => {
     const reply = await service.dispatch({ id: 9, method: 'validate', params: { document: { formatVersion: 2, nodes: [{ id: 'a' }] } } });
     expect(reply.error!.code).toBe('invalid-document');

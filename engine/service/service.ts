@@ -156,7 +156,8 @@ export class EngineService {
           extra.push({ severity: 'warning', code: 'dataset', message: `dataset: ${(e as Error).message}` });
         }
       }
-      const v = validateDocument(doc, { data, requireLoss: false });
+      // The graph's diagnostics, and what training would still need as notes (level 'train').
+      const v = validateDocument(doc, { data, purpose: 'inspect' });
       const parameterCounts: Record<string, number> = {};
       if (v.ok) {
         try {
@@ -202,6 +203,10 @@ export class EngineService {
     },
     trainStart: ({ document, backend, overrides, resume }) => {
       const { document: doc, trained } = documentOf(document);
+      // Training's own level (a Loss, a dataset), answered at once; the graph's diagnostics, which
+      // may depend on the data, come when the run compiles it.
+      const needs = validateDocument(doc, { purpose: 'train' }).diagnostics.filter((d) => d.level === 'train' && d.severity === 'error');
+      if (needs.length > 0) throw new ServiceError(`the graph cannot be trained: ${needs.map((d) => d.message).join('; ')}`, 'invalid-document', needs);
       const resumeFile = resume ? parseTrainedModel(resume) : trained;
       const id = `run-${this.nextRun++}`;
       let lastBatch = 0;

@@ -79,18 +79,22 @@ export interface DiagnosticInputs {
 export function combineDiagnostics(inp: DiagnosticInputs): SourcedDiagnostic[] {
   const out: SourcedDiagnostic[] = [];
   for (const d of inp.loadIssues) out.push({ ...d, source: 'file' });
-  for (const d of inp.validation ?? []) out.push({ ...d, source: 'validation' });
+  // The engine's notes on what training would still need (level 'train') are training's, not the graph's.
+  for (const d of inp.validation ?? []) out.push({ ...d, source: d.level === 'train' ? 'training' : 'validation' });
   if (inp.training) {
     out.push({
       severity: 'error', code: 'non-finite', message: inp.training.message, nodeId: inp.training.nodeId,
       ...(inp.training.port ? { port: inp.training.port } : {}), source: 'training',
     });
   }
-  const seen = new Set(out.map((d) => `${d.code}|${d.nodeId ?? ''}|${d.message}`));
+  const keyOf = (d: Diagnostic): string => `${d.code}|${d.nodeId ?? ''}|${d.message}`;
+  const seen = new Map(out.map((d, i) => [keyOf(d), i]));
   for (const d of inp.trainingErrors ?? []) {
-    const key = `${d.code}|${d.nodeId ?? ''}|${d.message}`;
-    if (!seen.has(key)) out.push({ ...d, source: 'training' });
-    seen.add(key);
+    const key = keyOf(d);
+    const i = seen.get(key);
+    if (i === undefined) seen.set(key, out.push({ ...d, source: 'training' }) - 1);
+    // A refused Start turns the validation's note on training into the error it now is.
+    else if (out[i]!.severity === 'info' && d.severity !== 'info') out[i] = { ...d, source: 'training' };
   }
   return out;
 }

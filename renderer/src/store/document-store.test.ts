@@ -344,4 +344,16 @@ describe('diagnostics mapping', () => {
     ]);
     expect(indexDiagnostics(all).nodes.get('a')!.ports).toEqual({ out: 'error' });
   });
+
+  it('shows what training would still need (the engine\'s notes of level "train") as training\'s', () => {
+    const note = { severity: 'info', code: 'no-loss', message: 'training needs a Loss node: connect the prediction and the Target to a Loss', level: 'train' } as const;
+    const all = combineDiagnostics({ loadIssues: [], validation: [note, { severity: 'warning', code: 'unused', nodeId: 'o', message: 'unused' }] });
+    expect(all.map((d) => [d.source, d.code, d.severity])).toEqual([
+      ['training', 'no-loss', 'info'],
+      ['validation', 'unused', 'warning'],
+    ]);
+    // The same finding from a refused Start is listed once, as the error it then is.
+    const refused = combineDiagnostics({ loadIssues: [], validation: [note], trainingErrors: [{ ...note, severity: 'error' }] });
+    expect(refused.map((d) => [d.source, d.code, d.severity])).toEqual([['training', 'no-loss', 'error']]);
+  });
 });
