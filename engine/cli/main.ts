@@ -137,7 +137,11 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, locations: Dat
     .description('export a graph document or trained model as an ONNX inference model (opset 17)')
     .argument('<graph>', 'graph document or trained-model file')
     .requiredOption('-o, --out <file>', 'the .onnx file to write')
-    .option('--softmax', 'append a softmax to logit outputs')
+    .option('--softmax', 'append a softmax to logit outputs (the same as --output-activation softmax)')
+    .addOption(
+      new Option('--output-activation <fn>', 'append to the outputs: none (logits), sigmoid (BCE probabilities), softmax (class probabilities), or auto (what the Loss implies)')
+        .choices(['none', 'sigmoid', 'softmax', 'auto']),
+    )
     .action((file: string, opts) => setCode(exportCommand(file, opts, io)));
 
   program
