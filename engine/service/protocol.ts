@@ -62,8 +62,13 @@ export const requestSchemas = {
   importOnnx: z.object({ name: z.string().max(200), base64: z.string().max(300 * 1024 * 1024) }),
   listBackends: z.object({}),
   stepThrough: z.object({
-    /** A graph document or trained-model file; or a training run's current model. */
-    document: documentValue.optional(),
+    /** The document on screen: a graph document or trained-model file (its weights, else its initial ones). */
+    document: documentValue,
+    /**
+     * A training run of THIS document whose current weights to step with. Used only when the
+     * run trained the same graph (same nodes, params and edges); otherwise the document's own
+     * weights are used and the result says `fromRun: false`.
+     */
     runId: runId.optional(),
     /** Which samples form the batch (a single sample by default). */
     split: z.enum(['train', 'test']).default('train'),
@@ -154,6 +159,8 @@ export interface Results {
     /** Batch rows used and how many the split has. */
     samples: number[];
     splitSize: number;
+    /** The steps use the run's weights (false: the document's own, trained-file or initial ones). */
+    fromRun: boolean;
   };
   checkEdge: { analytic: number; numeric: number; relativeError: number };
   gradientSummary: { edges: Record<string, { norm: number; mean: number; absMax: number }>; step: number };

@@ -201,7 +201,7 @@ export class EngineService {
       this.emit('log', { level: 'info', message: `Fashion-MNIST (${r.train} training and ${r.test} test images) is kept in ${r.dir}` });
       return r;
     },
-    trainStart: ({ document, backend, overrides, resume }) => {
+    trainStart: async ({ document, backend, overrides, resume }) => {
       const { document: doc, trained } = documentOf(document);
       // Training's own level (a Loss, a dataset), answered at once; the graph's diagnostics, which
       // may depend on the data, come when the run compiles it.
@@ -232,9 +232,17 @@ export class EngineService {
         (r) => (run.result = r),
         (e: unknown) => {
           run.error = (e as Error).message;
-          this.emit('log', { level: 'error', message: `training ${id} failed: ${(e as Error).message}` });
+          // a run that never started is answered by trainStart's error instead
+          if (this.runs.has(id)) this.emit('log', { level: 'error', message: `training ${id} failed: ${(e as Error).message}` });
         },
       );
+      // Everything before the first step (data, compile: "training needs a Loss node") runs before
+      // trainDocument hands over the trainer: without one the run never started, and its error
+      // (with the compiler's diagnostics) is this request's answer, never an event after it.
+      if (!run.trainer) {
+        await run.done;
+        throw new ServiceError('training did not start', 'engine');
+      }
       this.runs.set(id, run);
       // The executor (and for auto, its choice) is settled when training starts: the `start` event says which ran and why.
       return { runId: id, backend, provider: backend === 'ts' ? 'typescript' : 'chosen when training starts', note: null };
@@ -332,18 +340,21 @@ export class EngineService {
     stepThrough: ({ document, runId, split, samples, dtype }) => {
       let model: CompiledGraph;
       let ds: Dataset | null = null;
-      if (runId) {
-        const m = this.modelOf(runId);
+      const { document: doc, trained } = documentOf(document);
+      // the run's weights only when it trained this very graph (never another document's run)
+      const run = runId !== undefined ? this.runs.get(runId) : undefined;
+      const fromRun = !!run && sameGraph(run.document, doc);
+      if (fromRun) {
+        const m = this.modelOf(runId!);
         model = m.model;
         ds = this.splitOf(m.data, split);
-      } else if (document) {
-        const { document: doc, trained } = documentOf(document);
+      } else {
         const ref = doc.training?.dataset;
         const prepared = ref ? prepareDocumentData(effectiveSettings(doc), process.cwd()) : null;
         model = compileDocument(doc, { requireLoss: false, data: prepared?.binding ?? null });
         if (trained) model.loadWeights(trained.weights);
         ds = prepared ? this.splitOf(prepared, split) : null;
-      } else throw new ServiceError('stepThrough: give a document or a runId', 'bad-request');
+      }
       let feed = {};
       if (ds) {
         const bad = samples.find((i) => i >= ds!.numSamples);
@@ -354,7 +365,7 @@ export class EngineService {
       const sessionId = `steps-${this.nextSession++}`;
       this.stepSessions.set(sessionId, st);
       if (this.stepSessions.size > 8) this.stepSessions.delete(this.stepSessions.keys().next().value!);
-      return { sessionId, objective: st.objective, steps: st.steps.map(capStep), samples: ds ? samples : [], splitSize: ds?.numSamples ?? 0 };
+      return { sessionId, objective: st.objective, steps: st.steps.map(capStep), samples: ds ? samples : [], splitSize: ds?.numSamples ?? 0, fromRun };
     },
     checkEdge: ({ sessionId, edgeId }) => {
       const st = this.stepSessions.get(sessionId);
@@ -425,6 +436,16 @@ export class EngineService {
   private splitOf(data: PreparedData, split: 'train' | 'test'): Dataset {
     return split === 'test' && data.test ? data.test : data.train;
   }
+}
+
+/** Same nodes (type and params), edges and training data: a run of `a` can stand for `b`. */
+function sameGraph(a: GraphDocument, b: GraphDocument): boolean {
+  const stable = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, stable((v as Record<string, unknown>)[k])])) : v;
+  const nodes = (d: GraphDocument) => JSON.stringify(d.nodes.map((n) => [n.id, n.type, stable(n.params ?? {})]).sort());
+  const edges = (d: GraphDocument) => JSON.stringify(d.edges.map((e) => [e.source, e.sourcePort, e.target, e.targetPort]).sort());
+  const data = (d: GraphDocument) => JSON.stringify(stable(d.training?.dataset ?? null));
+  return nodes(a) === nodes(b) && edges(a) === edges(b) && data(a) === data(b);
 }
 
 const MAX_SNAPSHOT = 65536;

@@ -2,13 +2,18 @@
  * Backprop mode's state: Edit or Backprop, the step-through session the engine computed (every
  * forward and backward step), the cursor over it, playback, the sample and dtype, the label
  * scale, and what the edges show at the cursor (recomputed only when the cursor or scale moves).
+ *
+ * A session belongs to the document it was computed for (`docId`): it steps that document's
+ * model — the weights of its own finished or paused run when it has one, else its own (trained
+ * file or initial) weights, never another document's run. Switching documents keeps each
+ * document's session in `byDoc` and shows the new document's own (computing it in Backprop mode).
  */
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { engine } from '../engine-client';
 import { documentStore } from '../store/document-store';
 import { uiStore } from '../store/ui-store';
-import { useTrainingStore } from '../panels/training-store';
+import { runOf, trainingStore } from '../panels/training-store';
 import type { Results } from '../../../engine/service/protocol';
 import { edgeViewsAt, scaleOf, type EdgeView, type Scale, type Step } from './backprop-model';
 
@@ -20,8 +25,18 @@ export interface CheckResult {
   relativeError: number;
 }
 
+/** What a document's step-through session is, kept while another document is shown. */
+export type BackpropSession = Pick<
+  BackpropState,
+  'sessionId' | 'steps' | 'objective' | 'samples' | 'splitSize' | 'cursor' | 'split' | 'sample' | 'dtype' | 'fromRun' | 'scale' | 'checks'
+>;
+
 export interface BackpropState {
   mode: Mode;
+  /** The document the session belongs to (the document store's `docId`). */
+  docId: string;
+  /** Other documents' sessions, by document id. */
+  byDoc: Readonly<Record<string, BackpropSession>>;
   loading: boolean;
   error: string | null;
   sessionId: string | null;
@@ -64,6 +79,27 @@ export interface BackpropActions {
   setLogScale(b: boolean): void;
   setOverlay(b: boolean): void;
   checkEdge(edgeId: string): Promise<void>;
+  /** Show another document: its own session (or none yet; computed in Backprop mode). */
+  switchDocument(docId: string): void;
+}
+
+const EMPTY_SESSION: BackpropSession = {
+  sessionId: null, steps: [], objective: null, samples: [], splitSize: 0, cursor: -1,
+  split: 'train', sample: 0, dtype: 'float32', fromRun: false, scale: { value: 1, grad: 1 }, checks: {},
+};
+
+function sessionOf(s: BackpropState): BackpropSession {
+  const { sessionId, steps, objective, samples, splitSize, cursor, split, sample, dtype, fromRun, scale, checks } = s;
+  return { sessionId, steps, objective, samples, splitSize, cursor, split, sample, dtype, fromRun, scale, checks };
+}
+
+/**
+ * The run whose weights a document's session steps with: that document's own run, when it has
+ * trained (finished, stopped or paused); null otherwise (the document's own weights).
+ */
+export function runForSession(docId: string): string | null {
+  const run = runOf(trainingStore.getState(), docId);
+  return run.runId && (run.status === 'done' || run.status === 'stopped' || run.status === 'paused') ? run.runId : null;
 }
 
 export type BackpropStore = BackpropState & BackpropActions;
@@ -92,6 +128,8 @@ export const backpropStore = createStore<BackpropStore>()((set, get) => {
   };
   return {
     mode: 'edit',
+    docId: documentStore.getState().docId,
+    byDoc: {},
     loading: false,
     error: null,
     sessionId: null,
@@ -129,21 +167,23 @@ export const backpropStore = createStore<BackpropStore>()((set, get) => {
     },
     async load() {
       const id = ++request;
-      const { split, sample, dtype } = get();
-      const run = useTrainingStore.getState();
-      const runId = run.runId && run.status !== 'idle' && run.status !== 'failed' ? run.runId : null;
+      const { split, sample, dtype, docId } = get();
+      // the document on screen, with its own run's weights when it has trained
+      const runId = runForSession(docId);
       stopTimer();
       set({ loading: true, error: null, playing: false });
       try {
-        const params = runId
-          ? { runId, split, samples: [sample], dtype }
-          : { document: documentStore.getState().document as unknown as Record<string, unknown>, split, samples: [sample], dtype };
+        const params = {
+          document: documentStore.getState().document as unknown as Record<string, unknown>,
+          ...(runId ? { runId } : {}),
+          split, samples: [sample], dtype,
+        };
         const r: Results['stepThrough'] = await engine.request('stepThrough', params);
-        if (id !== request || get().mode !== 'backprop') return;
+        if (id !== request || get().mode !== 'backprop' || get().docId !== docId) return;
         const prevCursor = get().sessionId ? get().cursor : -1;
         const cursor = Math.min(prevCursor, r.steps.length - 1);
         const scale = scaleOf(r.steps);
-        set({ loading: false, sessionId: r.sessionId, steps: r.steps, objective: r.objective, samples: r.samples, splitSize: r.splitSize, scale, fromRun: !!runId, checks: {} });
+        set({ loading: false, sessionId: r.sessionId, steps: r.steps, objective: r.objective, samples: r.samples, splitSize: r.splitSize, scale, fromRun: r.fromRun ?? false, checks: {} });
         recompute(cursor);
       } catch (e) {
         if (id !== request) return;
@@ -195,6 +235,21 @@ export const backpropStore = createStore<BackpropStore>()((set, get) => {
     setOverlay(overlay) {
       set({ overlay, ...(overlay ? {} : { trainGrads: {} }) });
     },
+    switchDocument(docId) {
+      const s = get();
+      if (docId === s.docId) return;
+      request++; // a session being computed for the old document is dropped
+      stopTimer();
+      const byDoc = { ...s.byDoc };
+      if (s.sessionId) byDoc[s.docId] = sessionOf(s);
+      // a kept session is shown again in Backprop mode (Edit mode computes one when entering it)
+      const mine = (s.mode === 'backprop' ? byDoc[docId] : undefined) ?? EMPTY_SESSION;
+      if (s.mode === 'backprop') delete byDoc[docId];
+      set({ docId, byDoc, ...mine, loading: false, error: null, playing: false, trainGrads: {}, edgeViews: {} });
+      if (s.mode !== 'backprop') return;
+      if (mine.sessionId) recompute(mine.cursor);
+      else void get().load();
+    },
     async checkEdge(edgeId) {
       const sessionId = get().sessionId;
       if (!sessionId) return;
@@ -217,3 +272,8 @@ export function useBackprop<T>(selector: (s: BackpropStore) => T): T {
 export function currentStep(s: BackpropState): Step | undefined {
   return s.cursor >= 0 ? s.steps[s.cursor] : undefined;
 }
+
+// A session belongs to the document on screen: switching documents shows the new one's own.
+documentStore.subscribe((s, prev) => {
+  if (s.docId !== prev.docId) backpropStore.getState().switchDocument(s.docId);
+});

@@ -1,7 +1,8 @@
 /**
  * The Inference tab: pick a test sample (an image grid for image data, a table for tabular
  * data) and see the model's class probabilities for it as bars. Predictions come from the
- * current run's model (its weights as they are now, so it works while training too).
+ * current run's model (its weights as they are now, so it works while training too) — the run of
+ * the document on screen, never another document's.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Results } from '../../../engine/service/protocol';
@@ -36,13 +37,18 @@ export function InferencePanel() {
   // reload when the run changes, ends (new weights), or on Refresh
   const settled = status === 'done' || status === 'stopped' || status === 'failed' || status === 'paused';
   useEffect(() => {
+    // another run (another document's, or none): nothing of the previous one stays on screen
     setPage(0);
     setSelected(0);
+    setLoaded({ offset: 0, list: [] });
+    setError(null);
   }, [runId]);
 
   const load = useCallback(async () => {
     if (!runId || total === 0) {
+      request.current++; // an answer still out for the previous run must not land
       setLoaded({ offset: 0, list: [] });
+      setLoading(false);
       return;
     }
     const token = ++request.current;

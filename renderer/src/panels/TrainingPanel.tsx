@@ -7,7 +7,7 @@
  */
 import { useEffect, useRef } from 'react';
 import { useDataStore, useTrainingStore } from './training-store';
-import { useSetTraining, useTrainingSettings } from './document-bridge';
+import { useSetTraining, useTrainingBlockers, useTrainingSettings } from './document-bridge';
 import { isActive, progressFraction } from './training-reducer';
 import { BACKEND_CHOICES, type BackendChoice } from './training-model';
 import { isTwoD } from './data-model';
@@ -64,6 +64,10 @@ function RunControls({ hasDataset }: { hasDataset: boolean }) {
   const pauseRef = useRef<HTMLButtonElement>(null);
   const active = isActive(status);
   const preview = useDataStore((s) => s.preview);
+  // what training still needs (the engine's training-level diagnostics): Start waits for it
+  const blockers = useTrainingBlockers();
+  const reasons = !hasDataset && !blockers.some((b) => /dataset/i.test(b)) ? ['Choose a dataset in the Data tab first.', ...blockers] : blockers;
+  const blocked = reasons.length > 0 && !active;
 
   const start = async () => {
     const hadFocus = document.activeElement === startRef.current;
@@ -83,8 +87,9 @@ function RunControls({ hasDataset }: { hasDataset: boolean }) {
         ref={startRef}
         type="button"
         className="bpp-btn bpp-btn-primary"
-        disabled={active || pending !== null || !hasDataset}
-        title={hasDataset ? 'Train the network on the document’s dataset' : 'Choose a dataset in the Data tab first'}
+        disabled={active || pending !== null || blocked}
+        title={blocked ? reasons.join('\n') : 'Train the network on the document’s dataset'}
+        aria-describedby={blocked ? 'bpp-start-blocked' : undefined}
         onClick={() => void start()}
       >
         {pending === 'start' ? 'Starting…' : status === 'idle' ? 'Start' : 'Start again'}
@@ -92,9 +97,14 @@ function RunControls({ hasDataset }: { hasDataset: boolean }) {
       <button ref={pauseRef} type="button" className="bpp-btn" disabled={!active || pending !== null} onClick={toggle} aria-label={status === 'paused' ? 'Resume' : 'Pause'}>
         {status === 'paused' ? 'Resume' : 'Pause'}
       </button>
-      <button type="button" className="bpp-btn bpp-btn-danger" disabled={!active || pending === 'stop' || pending === 'start'} onClick={() => void useTrainingStore.getState().stop()}>
+      <button type="button" className="bpp-btn bpp-btn-danger" disabled={!(active || pending === 'start') || pending === 'stop'} onClick={() => void useTrainingStore.getState().stop()}>
         Stop
       </button>
+      {blocked && (
+        <p id="bpp-start-blocked" className="bpp-small bpp-warning-text bpp-start-blocked" role="note" aria-label="Why Start is disabled">
+          {reasons.join(' ')}
+        </p>
+      )}
     </div>
   );
 }

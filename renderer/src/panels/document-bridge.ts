@@ -13,6 +13,20 @@ export function useTrainingSettings(): TrainingSettings {
   return useMemo(() => resolveTraining(training), [training]);
 }
 
+const NO_BLOCKERS: string[] = [];
+
+/**
+ * Why the document cannot be trained as it is, from the engine's validation: its training-level
+ * diagnostics (`level: 'train'`: no Loss node, no dataset). Empty when Start can go.
+ */
+export function useTrainingBlockers(): string[] {
+  const validation = useDocumentStore((s) => s.validation);
+  return useMemo(() => {
+    const out = (validation?.diagnostics ?? []).filter((d) => (d as { level?: string }).level === 'train' && d.severity !== 'warning').map((d) => d.message);
+    return out.length ? [...new Set(out)] : NO_BLOCKERS;
+  }, [validation]);
+}
+
 /** Whether the document says anything about training yet. */
 export function useHasTraining(): boolean {
   return useDocumentStore((s) => !!s.document?.training);

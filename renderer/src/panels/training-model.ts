@@ -4,6 +4,13 @@
  * stops runs, reduces the engine's `train` events (training-reducer.ts), polls the decision
  * boundary of 2-D data at most every 500 ms while a run trains (and once at the end), and
  * evaluates the model when the run ends (loss, accuracy, confusion matrix).
+ *
+ * Everything a run produces belongs to the document that started it: `byDoc[docId]` holds each
+ * document's run, charts, boundary and evaluation; a run of a document that is not on screen
+ * goes on updating its own entry. The top-level run fields are the entry of the document on
+ * screen (`docId`), so `useTrainingStore((s) => s.status)` reads the current document's run;
+ * `switchDocument` changes which one that is (the app calls it when the document store's
+ * `docId` changes), and `runOf(state, docId)` reads any document's.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { BackendInfo, EngineClient, Results, TrainEvent } from '../../../engine/service/protocol';
@@ -18,14 +25,12 @@ export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'ts', 'ort-cpu
 export type Evaluation = Results['evaluate'] & { split: 'train' | 'test' };
 export type DecisionBoundary = Results['decisionBoundary'];
 
-export interface TrainingState extends RunProgress {
+export interface TrainingRunState extends RunProgress {
   /** The backend and execution provider the engine used for the run (from trainStart). */
   backend: string | null;
   provider: string | null;
   /** What `auto` decided, in the engine's words. */
   note: string | null;
-  backendChoice: BackendChoice;
-  backends: BackendInfo[];
   /** A request in flight (the buttons wait for it). */
   pending: 'start' | 'pause' | 'resume' | 'stop' | null;
   /** Why the last request or run failed (not a NaN stop: that is `diagnostic`). */
@@ -40,17 +45,30 @@ export interface TrainingState extends RunProgress {
   runDataset: string | null;
 }
 
+/** The current document's run (top level), every document's run, and the session's backend choice. */
+export interface TrainingState extends TrainingRunState {
+  /** The document on screen: the top-level run fields are `byDoc[docId]`. */
+  docId: string;
+  byDoc: Readonly<Record<string, TrainingRunState>>;
+  backendChoice: BackendChoice;
+  backends: BackendInfo[];
+}
+
 export interface TrainingActions {
+  /** Start a run of the current document. */
   start(options?: { boundary?: boolean }): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
+  /** Stop the current document's run; always ends it here, also one that never started. */
   stop(): Promise<void>;
   setBackendChoice(choice: BackendChoice): void;
   loadBackends(): Promise<void>;
-  /** Fetch the decision boundary now (no-op when one is in flight). */
-  refreshBoundary(): Promise<void>;
-  evaluate(): Promise<void>;
+  /** Fetch the decision boundary of a document's run now (default: the current one; no-op when one is in flight). */
+  refreshBoundary(docId?: string): Promise<void>;
+  evaluate(docId?: string): Promise<void>;
   clearError(): void;
+  /** Show another document's run (its own, or none yet). */
+  switchDocument(docId: string): void;
   /** Feed one engine event (the store subscribes itself; exposed for tests). */
   handleEvent(runId: string, event: TrainEvent): void;
   /** Stop listening to the engine (tests). */
@@ -62,19 +80,19 @@ export type TrainingStore = TrainingState & TrainingActions;
 export interface TrainingDeps {
   client: EngineClient;
   getDocument(): GraphDocument | null | undefined;
+  /** The document on screen at creation (default `doc-0`). */
+  docId?: string;
   now?(): number;
   /** Minimum milliseconds between decision-boundary requests while training. */
   boundaryIntervalMs?: number;
   boundaryResolution?: number;
 }
 
-const initialState: TrainingState = {
+export const initialRun: TrainingRunState = {
   ...initialProgress,
   backend: null,
   provider: null,
   note: null,
-  backendChoice: 'auto',
-  backends: [],
   pending: null,
   error: null,
   errorDiagnostics: [],
@@ -84,6 +102,18 @@ const initialState: TrainingState = {
   boundary: null,
   runDataset: null,
 };
+const RUN_KEYS = Object.keys(initialRun) as (keyof TrainingRunState)[];
+
+/** A document's run (an empty one when it has none). */
+export function runOf(s: Pick<TrainingState, 'byDoc'>, docId: string): TrainingRunState {
+  return s.byDoc[docId] ?? initialRun;
+}
+
+/** The document whose run has this id, if any. */
+export function docOfRun(s: Pick<TrainingState, 'byDoc'>, runId: string): string | null {
+  for (const [docId, r] of Object.entries(s.byDoc)) if (r.runId === runId) return docId;
+  return null;
+}
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -97,58 +127,88 @@ export function createTrainingStore(deps: TrainingDeps): StoreApi<TrainingStore>
   const now = deps.now ?? (() => Date.now());
   const interval = deps.boundaryIntervalMs ?? 500;
   const resolution = deps.boundaryResolution ?? 60;
-  /** Events that arrived before trainStart answered with their run id. */
-  let early: { runId: string; event: TrainEvent }[] = [];
-  let starting = false;
-  let boundaryInFlight = false;
-  let boundarySeq = 0;
-  let boundaryShown = 0;
-  let boundaryTimer: ReturnType<typeof setInterval> | null = null;
+  /** Starts in flight: document → the token of its latest start (Stop during a start deletes it). */
+  const starts = new Map<string, number>();
+  let startSeq = 0;
+  /** Events and failures of runs whose trainStart has not answered yet (they can come first). */
+  const early = new Map<string, TrainEvent[]>();
+  const earlyFailures = new Map<string, string>();
+  /** Decision-boundary requests per document: one in flight, older answers never replace newer. */
+  const boundaries = new Map<string, { inFlight: boolean; seq: number; shown: number }>();
+  const pollers = new Map<string, ReturnType<typeof setInterval>>();
 
-  const stopPolling = () => {
-    if (boundaryTimer !== null) clearInterval(boundaryTimer);
-    boundaryTimer = null;
+  const boundaryState = (docId: string) => {
+    let b = boundaries.get(docId);
+    if (!b) boundaries.set(docId, (b = { inFlight: false, seq: 0, shown: 0 }));
+    return b;
   };
-  const startPolling = () => {
-    stopPolling();
-    boundaryTimer = setInterval(() => {
-      const s = store.getState();
-      if (s.status === 'running') void s.refreshBoundary();
-    }, interval);
+  const stopPolling = (docId: string) => {
+    const t = pollers.get(docId);
+    if (t !== undefined) clearInterval(t);
+    pollers.delete(docId);
+  };
+  const startPolling = (docId: string) => {
+    stopPolling(docId);
+    pollers.set(
+      docId,
+      setInterval(() => {
+        const s = store.getState();
+        // only the document on screen is drawn; another one gets its picture when it is shown again
+        if (s.docId === docId && runOf(s, docId).status === 'running') void s.refreshBoundary(docId);
+      }, interval),
+    );
   };
 
-  const afterEnd = (runId: string) => {
-    stopPolling();
+  /** Change a document's run (and the top level when it is the document on screen). */
+  const patch = (docId: string, partial: Partial<TrainingRunState>) => {
     const s = store.getState();
-    if (s.wantsBoundary && s.status !== 'failed') {
-      boundaryInFlight = false; // the final picture must not be skipped because a poll is pending
-      void s.refreshBoundary();
+    const next = { ...runOf(s, docId), ...partial };
+    store.setState({ byDoc: { ...s.byDoc, [docId]: next }, ...(s.docId === docId ? next : {}) });
+  };
+
+  const afterEnd = (docId: string) => {
+    stopPolling(docId);
+    const s = store.getState();
+    const r = runOf(s, docId);
+    if (r.wantsBoundary && r.status !== 'failed') {
+      boundaryState(docId).inFlight = false; // the final picture must not be skipped because a poll is pending
+      void s.refreshBoundary(docId);
     }
-    if (s.status === 'done' || s.status === 'stopped') {
-      if (s.history.length > 0 || s.step > 0) void s.evaluate();
+    if (r.status === 'done' || r.status === 'stopped') {
+      if (r.history.length > 0 || r.step > 0) void s.evaluate(docId);
     }
-    void runId;
+  };
+
+  /** A run failed without an `end` event (it threw): it is over, with its reason shown. */
+  const fail = (docId: string, message: string) => {
+    stopPolling(docId);
+    patch(docId, { status: 'failed', error: message, pending: null, runningSince: null, etaSeconds: null });
   };
 
   const store = createStore<TrainingStore>()((set, get) => ({
-    ...initialState,
+    ...initialRun,
+    docId: deps.docId ?? 'doc-0',
+    byDoc: {},
+    backendChoice: 'auto',
+    backends: [],
 
     async start(options = {}) {
-      const s = get();
+      const docId = get().docId;
+      const s = runOf(get(), docId);
       if (s.pending || isActive(s.status)) return;
       const document = deps.getDocument();
       if (!document) {
-        set({ error: 'There is no document to train.', errorDiagnostics: [] });
+        patch(docId, { error: 'There is no document to train.', errorDiagnostics: [] });
         return;
       }
       if (!document.training?.dataset) {
-        set({ error: 'Choose a dataset in the Data tab first.', errorDiagnostics: [] });
+        patch(docId, { error: 'Choose a dataset in the Data tab first.', errorDiagnostics: [] });
         return;
       }
-      stopPolling();
-      starting = true;
-      early = [];
-      set({
+      stopPolling(docId);
+      const token = ++startSeq;
+      starts.set(docId, token);
+      patch(docId, {
         ...initialProgress,
         pending: 'start',
         error: null,
@@ -162,63 +222,97 @@ export function createTrainingStore(deps: TrainingDeps): StoreApi<TrainingStore>
         provider: null,
         note: null,
       });
+      const settle = () => {
+        if (starts.get(docId) === token) starts.delete(docId);
+        if (starts.size === 0) {
+          early.clear();
+          earlyFailures.clear();
+        }
+      };
       try {
         const r = await deps.client.request('trainStart', {
           document: document as unknown as Record<string, unknown>,
           backend: get().backendChoice,
           overrides: {},
         });
-        starting = false;
-        set({ runId: r.runId, backend: r.backend, provider: r.provider, note: r.note, pending: null, status: 'running', runningSince: now() });
-        const queued = early.filter((q) => q.runId === r.runId);
-        early = [];
-        for (const q of queued) get().handleEvent(q.runId, q.event);
-        if (get().wantsBoundary && isActive(get().status)) startPolling();
+        if (starts.get(docId) !== token) {
+          // stopped (or started again) while it was starting: that run ends on the server too
+          early.delete(r.runId);
+          earlyFailures.delete(r.runId);
+          settle();
+          void deps.client.request('trainStop', { runId: r.runId }).catch(() => undefined);
+          return;
+        }
+        const queued = early.get(r.runId) ?? [];
+        const failure = earlyFailures.get(r.runId);
+        early.delete(r.runId);
+        earlyFailures.delete(r.runId);
+        settle();
+        patch(docId, { runId: r.runId, backend: r.backend, provider: r.provider, note: r.note, pending: null, status: 'running', runningSince: now() });
+        for (const event of queued) get().handleEvent(r.runId, event);
+        if (failure !== undefined && isActive(runOf(get(), docId).status)) fail(docId, failure);
+        if (runOf(get(), docId).wantsBoundary && isActive(runOf(get(), docId).status)) startPolling(docId);
       } catch (e) {
-        starting = false;
-        early = [];
-        set({ pending: null, status: 'idle', error: messageOf(e), errorDiagnostics: diagnosticsOf(e) });
+        const mine = starts.get(docId) === token;
+        settle();
+        // a refused start never ran: the reason is shown, and Start is there again
+        if (mine) patch(docId, { pending: null, status: 'idle', error: messageOf(e), errorDiagnostics: diagnosticsOf(e) });
       }
     },
 
     async pause() {
-      const { runId, status, pending } = get();
+      const docId = get().docId;
+      const { runId, status, pending } = runOf(get(), docId);
       if (!runId || status !== 'running' || pending) return;
-      set({ pending: 'pause' });
+      patch(docId, { pending: 'pause' });
       try {
         await deps.client.request('trainPause', { runId });
         // the `paused` event flips the status; a run that ended meanwhile stays ended
       } catch (e) {
-        set({ error: messageOf(e) });
+        patch(docId, { error: messageOf(e) });
       } finally {
-        set({ pending: null });
+        patch(docId, { pending: null });
       }
-      if (get().wantsBoundary) void get().refreshBoundary();
+      if (runOf(get(), docId).wantsBoundary) void get().refreshBoundary(docId);
     },
 
     async resume() {
-      const { runId, status, pending } = get();
+      const docId = get().docId;
+      const { runId, status, pending } = runOf(get(), docId);
       if (!runId || status !== 'paused' || pending) return;
-      set({ pending: 'resume' });
+      patch(docId, { pending: 'resume' });
       try {
         await deps.client.request('trainResume', { runId });
       } catch (e) {
-        set({ error: messageOf(e) });
+        patch(docId, { error: messageOf(e) });
       } finally {
-        set({ pending: null });
+        patch(docId, { pending: null });
       }
     },
 
     async stop() {
-      const { runId, status, pending } = get();
-      if (!runId || !isActive(status) || (pending && pending !== 'pause' && pending !== 'resume')) return;
-      set({ pending: 'stop' });
+      const docId = get().docId;
+      const { runId, status, pending } = runOf(get(), docId);
+      if (pending === 'start') {
+        // it never started: end it here; the run, if the engine answers with one, is stopped then
+        starts.delete(docId);
+        stopPolling(docId);
+        patch(docId, { pending: null, status: 'stopped', endReason: 'cancelled', runningSince: null, etaSeconds: null });
+        return;
+      }
+      if (!runId || !isActive(status) || pending === 'stop') return;
+      patch(docId, { pending: 'stop' });
       try {
         await deps.client.request('trainStop', { runId });
+        // the `end` event follows
       } catch (e) {
-        set({ error: messageOf(e) });
+        // the engine has no such run, or it already ended: it is over here too
+        if (isActive(runOf(get(), docId).status)) {
+          stopPolling(docId);
+          patch(docId, { status: 'stopped', endReason: 'cancelled', runningSince: null, etaSeconds: null, error: `Stopped here; the engine said: ${messageOf(e)}` });
+        }
       } finally {
-        set({ pending: null });
+        patch(docId, { pending: null });
       }
     },
 
@@ -230,70 +324,85 @@ export function createTrainingStore(deps: TrainingDeps): StoreApi<TrainingStore>
       try {
         set({ backends: await deps.client.request('listBackends', {}) });
       } catch (e) {
-        set({ error: messageOf(e) });
+        patch(get().docId, { error: messageOf(e) });
       }
     },
 
-    async refreshBoundary() {
-      const { runId, wantsBoundary } = get();
-      if (!runId || !wantsBoundary || boundaryInFlight) return;
-      boundaryInFlight = true;
-      const seq = ++boundarySeq;
+    async refreshBoundary(docId = get().docId) {
+      const { runId, wantsBoundary } = runOf(get(), docId);
+      const b = boundaryState(docId);
+      if (!runId || !wantsBoundary || b.inFlight) return;
+      b.inFlight = true;
+      const seq = ++b.seq;
       try {
-        const b = await deps.client.request('decisionBoundary', { runId, resolution });
+        const r = await deps.client.request('decisionBoundary', { runId, resolution });
         // an older answer must not replace a newer picture (the final one is asked while a poll may be out)
-        if (get().runId === runId && seq > boundaryShown) {
-          boundaryShown = seq;
-          set({ boundary: b });
+        if (runOf(get(), docId).runId === runId && seq > b.shown) {
+          b.shown = seq;
+          patch(docId, { boundary: r });
         }
       } catch (e) {
         const code = (e as { code?: string }).code;
         // data that is not 2-D: stop asking; a run that has not started yet: ask again later
-        if (code === 'bad-request') set({ wantsBoundary: false });
+        if (code === 'bad-request') patch(docId, { wantsBoundary: false });
       } finally {
-        if (seq === boundarySeq) boundaryInFlight = false;
+        if (seq === b.seq) b.inFlight = false;
       }
     },
 
-    async evaluate() {
-      const { runId } = get();
+    async evaluate(docId = get().docId) {
+      const { runId, testSamples } = runOf(get(), docId);
       if (!runId) return;
-      set({ evaluating: true });
-      const split: 'train' | 'test' = get().testSamples > 0 ? 'test' : 'train';
+      patch(docId, { evaluating: true });
+      const split: 'train' | 'test' = testSamples > 0 ? 'test' : 'train';
+      const mine = () => runOf(get(), docId).runId === runId;
       try {
         const r = await deps.client.request('evaluate', { runId, split });
-        if (get().runId === runId) set({ evaluation: { ...r, split } });
+        if (mine()) patch(docId, { evaluation: { ...r, split } });
       } catch (e) {
-        if (get().runId === runId) set({ error: `evaluation failed: ${messageOf(e)}` });
+        if (mine()) patch(docId, { error: `evaluation failed: ${messageOf(e)}` });
       } finally {
-        if (get().runId === runId) set({ evaluating: false });
+        if (mine()) patch(docId, { evaluating: false });
       }
     },
 
     clearError() {
-      set({ error: null, errorDiagnostics: [] });
+      patch(get().docId, { error: null, errorDiagnostics: [] });
+    },
+
+    switchDocument(docId) {
+      if (docId === get().docId) return;
+      const r = runOf(get(), docId);
+      const next: Partial<TrainingRunState> = {};
+      for (const k of RUN_KEYS) (next as Record<string, unknown>)[k] = r[k];
+      set({ docId, ...next });
+      // a run that went on while another document was shown: its picture now
+      if (r.wantsBoundary && r.runId && r.status !== 'failed') void get().refreshBoundary(docId);
     },
 
     handleEvent(runId, event) {
-      const s = get();
-      if (s.runId === null) {
-        if (starting) early.push({ runId, event });
+      const docId = docOfRun(get(), runId);
+      if (docId === null) {
+        // trainStart has not answered yet: keep it for the run it will name
+        if (starts.size > 0) early.set(runId, [...(early.get(runId) ?? []), event].slice(-10_000));
         return;
       }
-      if (runId !== s.runId) return;
+      const s = runOf(get(), docId);
       const wasActive = isActive(s.status);
+      if (!wasActive) return; // it ended (or was stopped here) already
       const next = reduceTrainEvent(s, runId, event, now());
       if (next === s) return;
-      set(next);
+      patch(docId, next);
       // the engine may say at the start which backend and provider really run the steps
       if (event.type === 'start' && event.backend) {
-        set({ backend: event.backend, provider: event.provider ?? get().provider, note: event.backendNote ?? get().note });
+        const r = runOf(get(), docId);
+        patch(docId, { backend: event.backend, provider: event.provider ?? r.provider, note: event.backendNote ?? r.note });
       }
-      if (event.type === 'end' && wasActive) afterEnd(runId);
+      if (event.type === 'end') afterEnd(docId);
     },
 
     dispose() {
-      stopPolling();
+      for (const docId of [...pollers.keys()]) stopPolling(docId);
       offTrain();
       offLog();
     },
@@ -302,11 +411,15 @@ export function createTrainingStore(deps: TrainingDeps): StoreApi<TrainingStore>
   const offTrain = deps.client.on('train', ({ runId, event }) => store.getState().handleEvent(runId, event));
   // A run that throws (rather than ending with an `end` event) is reported as a log line.
   const offLog = deps.client.on('log', ({ level, message }) => {
-    const s = store.getState();
-    if (level === 'error' && s.runId && isActive(s.status) && message.startsWith(`training ${s.runId} failed`)) {
-      stopPolling();
-      store.setState({ status: 'failed', error: message.replace(`training ${s.runId} failed: `, ''), runningSince: null, etaSeconds: null });
+    const m = level === 'error' ? /^training (\S+) failed: ([\s\S]*)$/.exec(message) : null;
+    if (!m) return;
+    const [, runId, reason] = m as unknown as [string, string, string];
+    const docId = docOfRun(store.getState(), runId);
+    if (docId === null) {
+      if (starts.size > 0) earlyFailures.set(runId, reason);
+      return;
     }
+    if (isActive(runOf(store.getState(), docId).status)) fail(docId, reason);
   });
 
   return store;

@@ -40,6 +40,13 @@ export interface HistoryEntry {
 export type ValidationState = 'idle' | 'pending' | 'done' | 'offline';
 
 export interface DocumentState {
+  /**
+   * Which document this is, for the state other stores keep per document (training runs,
+   * charts, inference, backprop sessions): a new one for New; for an open, one made of where
+   * it comes from (the file's path or name) and its content, so that opening the same file or
+   * example again in this session gives its earlier id back, and nothing else does.
+   */
+  docId: string;
   document: GraphDocument;
   /** False until New, Open, an example or a restore: the start screen shows. */
   opened: boolean;
@@ -72,6 +79,8 @@ export interface DocumentState {
 }
 
 export interface LoadOptions {
+  /** The document's identity in this session (`docId`), when the caller knows better than the file name and content. */
+  key?: string | null;
   fileName?: string | null;
   filePath?: string | null;
   fileKind?: FileKind;
@@ -152,6 +161,26 @@ function defineAction<A extends unknown[]>(def: ActionDef<A>): ActionDef<A> {
 }
 
 const PASTE_STEP = 40;
+
+let docSeq = 0;
+/** A fresh document id (New). */
+export function freshDocId(): string {
+  return `doc-${++docSeq}`;
+}
+
+/** FNV-1a over the text, with its length: a document's content in a few characters. */
+function contentHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return `${(h >>> 0).toString(36)}.${text.length.toString(36)}`;
+}
+
+/** The id of an opened document: the same file (path, else name) with the same content is the same document. */
+export function openedDocId(doc: GraphDocument, options: Pick<LoadOptions, 'key' | 'fileName' | 'filePath'> = {}): string {
+  if (options.key) return `key:${options.key}`;
+  const where = options.filePath ?? options.fileName ?? '';
+  return `open:${where}:${contentHash(JSON.stringify(doc))}`;
+}
 
 export function createDocumentStore(deps: DocumentStoreDeps = {}): StoreApi<DocumentStore> {
   let client = deps.client ?? null;
@@ -288,6 +317,7 @@ export function createDocumentStore(deps: DocumentStoreDeps = {}): StoreApi<Docu
     }
 
     return {
+      docId: freshDocId(),
       document: initial,
       opened: false,
       fileName: null,
@@ -310,13 +340,14 @@ export function createDocumentStore(deps: DocumentStoreDeps = {}): StoreApi<Docu
       newDocument(name = 'Untitled') {
         const doc = emptyDocument(name);
         set({
-          document: doc, opened: true, fileName: null, filePath: null, fileKind: 'graph', trained: null, savedDocument: doc, dirty: false,
+          docId: freshDocId(), document: doc, opened: true, fileName: null, filePath: null, fileKind: 'graph', trained: null, savedDocument: doc, dirty: false,
           selection: EMPTY_SELECTION, validation: null, loadIssues: [], past: [], future: [], revision: get().revision + 1,
         });
       },
       loadDocument(doc, options = {}) {
         const dirty = options.dirty ?? false;
         set({
+          docId: openedDocId(doc, options),
           document: doc,
           opened: true,
           fileName: options.fileName ?? null,
