@@ -155,6 +155,35 @@ function readDocumentValue(value: unknown, prefix: string): Omit<LoadedFile, 'tr
   return { document: salvageDocument(value), issues: parsed.issues.map((i) => issueDiagnostic(value, i, prefix)), repaired: true };
 }
 
+/** `v` with object keys sorted (for comparing params written in another order). */
+function stable(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stable);
+  if (isObject(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, stable(v[k])]));
+  return v;
+}
+
+/** The part of a document that trained weights depend on: nodes (id, type, params) and edges (ends, ports). */
+export function graphSignature(doc: Pick<GraphDocument, 'nodes' | 'edges'>): string {
+  const nodes = doc.nodes.map((n) => [n.id, n.type, stable(n.params ?? {})]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  const edges = doc.edges.map((e) => [e.source, e.sourcePort, e.target, e.targetPort].join('|')).sort();
+  return JSON.stringify([nodes, edges]);
+}
+
+/**
+ * Whether a trained model's weights belong to this document: the graph it was trained as has the
+ * same nodes (ids, types, params) and edges. Moving, renaming or relabelling nodes and changing
+ * the training settings keep them; anything else (a layer's size, a new node) does not.
+ */
+export function weightsFit(trained: Pick<TrainedModelLike, 'document' | 'weights'>, doc: GraphDocument): boolean {
+  const t = trained.document;
+  if (!isObject(t) || !Array.isArray(t['nodes']) || !Array.isArray(t['edges']) || !isObject(trained.weights)) return false;
+  try {
+    return graphSignature(t as unknown as GraphDocument) === graphSignature(doc);
+  } catch {
+    return false;
+  }
+}
+
 /** The text a graph document is saved as. */
 export function serializeDocument(doc: GraphDocument): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
