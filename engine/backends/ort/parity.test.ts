@@ -65,14 +65,14 @@ function compile(s: Setup): CompiledGraph {
  * elements that are sums cancelling to almost nothing (a bias before BatchNorm has gradient 0 up
  * to rounding); returns the worst relative error.
  */
-function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>, atol = 0): number {
+function expectClose(what: string, a: ArrayLike<number>, b: ArrayLike<number>, atol: number | ((i: number) => number) = 0): number {
   expect(a.length, what).toBe(b.length);
   let scale = 0;
   for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]!));
   let worst = 0;
   for (let i = 0; i < b.length; i++) {
     const err = Math.abs(a[i]! - b[i]!);
-    const tol = 1e-5 * Math.abs(b[i]!) + 1e-6 * scale + 1e-7 + atol;
+    const tol = 1e-5 * Math.abs(b[i]!) + 1e-6 * scale + 1e-7 + (typeof atol === 'number' ? atol : atol(i));
     if (!(err <= tol)) expect.fail(`${what}[${i}]: ort ${a[i]} vs ts ${b[i]} (error ${err.toExponential(2)} > ${tol.toExponential(2)})`);
     // reported: the relative error of the elements that are not rounding noise (≥ 1e-3 of the largest)
     if (Math.abs(b[i]!) >= 1e-3 * scale) worst = Math.max(worst, err / Math.abs(b[i]!));
@@ -125,12 +125,24 @@ describe('one training step: ort-cpu equals ts', () => {
     ex.sync();
     // Adam divides by √v + ε: a gradient that cancels to ~ε (a few elements do) turns its
     // float32 rounding into a visible part of the step — on either backend. Its gradients are
-    // compared through m = (1 − β₁)·g below; the parameters get an absolute slack of lr/200.
+    // compared through m = (1 − β₁)·g below; the parameters get an absolute slack of lr/200, and
+    // where the gradient itself is below 10·ε (rounding noise of a sum that cancels: the
+    // Fashion-MNIST MLP with Keras' init has one at −2e−9), the step lr·g/(|g| + ε) is that
+    // noise scaled by lr/ε, and only Adam's bound |Δp| ≤ lr holds.
     const opt = s.settings.optimizer;
     const slack = opt.type === 'adam' ? opt.lr / 200 : 0;
     const pa = a.parameters();
-    b.parameters().forEach((p, k) => (worst.params = Math.max(worst.params, expectClose(`${p.nodeId}.${p.name} after the update`, p.tensor.data, pa[k]!.tensor.data, slack))));
-    console.info(`parity ${name}: worst relative error (elements ≥ 1e-3 of their tensor's largest) — loss ${worst.loss.toExponential(1)}, edge values ${worst.values.toExponential(1)}, edge gradients ${worst.grads.toExponential(1)} (${withGrad} edges), parameters ${worst.params.toExponential(1)}`);
+    let noiseLevel = 0;
+    b.parameters().forEach((p, k) => {
+      const g = pa[k]!.tensor.grad?.data;
+      const tol = (i: number): number => {
+        if (opt.type !== 'adam' || !g || g[i] === 0 || Math.abs(g[i]!) >= 10 * opt.eps) return slack;
+        noiseLevel++;
+        return opt.lr;
+      };
+      worst.params = Math.max(worst.params, expectClose(`${p.nodeId}.${p.name} after the update`, p.tensor.data, pa[k]!.tensor.data, tol));
+    });
+    console.info(`parity ${name}: worst relative error (elements ≥ 1e-3 of their tensor's largest) — loss ${worst.loss.toExponential(1)}, edge values ${worst.values.toExponential(1)}, edge gradients ${worst.grads.toExponential(1)} (${withGrad} edges), parameters ${worst.params.toExponential(1)} (${noiseLevel} elements with a gradient below 10·ε held to |Δp| ≤ lr)`);
     a.buffers().forEach((buf, k) => expectClose(`${buf.nodeId}.${buf.name}`, b.buffers()[k]!.tensor.data, buf.tensor.data));
     expect(optB.stateDict().step).toBe(1);
     const sa = optA.stateDict();
@@ -148,16 +160,23 @@ describe('100 training steps: the loss curves agree within 1e-3', () => {
   // Iris at its own lr 0.01 with momentum 0.9 and BatchNorm over batches of 4 is chaotic: a
   // 1e-7 relative nudge to the ts backend's own weights changes its loss by 1e-2 within 60
   // steps. Its first 30 steps are compared at the document's settings, 100 steps at lr 1e-3.
-  const cases: [string, string, TrainOverrides, number][] = [
+  // The Fashion-MNIST MLP (Keras' glorot-uniform init, zero bias) memorising random pixels and
+  // labels meets weight gradients that cancel to ~ε: Adam turns their float32 rounding into
+  // steps of up to lr, so at ε = 1e-8 the two backends' losses part by 2e-4 at step 30 and 2e-2
+  // at step 100, while with ε = 1e-6 they stay within 4e-7 for 100 steps (so it is ε, not the
+  // network). Its first 30 steps are compared at the document's settings, 100 steps at ε 1e-6.
+  const cases: [string, string, TrainOverrides, number, number?][] = [
     ['xor-mlp', 'xor-mlp', {}, 100],
     ['perceptron-learning-or', 'perceptron-learning-or', {}, 100],
     ['perceptron-learning-xor', 'perceptron-learning-xor', {}, 100],
-    ['fashion-mnist-mlp (synthetic data)', 'fashion-mnist-mlp', {}, 100],
+    ['fashion-mnist-mlp (synthetic data)', 'fashion-mnist-mlp', {}, 30],
+    ['fashion-mnist-mlp (synthetic data), Adam ε 1e-6', 'fashion-mnist-mlp', {}, 100, 1e-6],
     ['iris-mlp', 'iris-mlp', {}, 30],
     ['iris-mlp, lr 1e-3', 'iris-mlp', { lr: 1e-3 }, 100],
   ];
-  it.each(cases)('%s', async (_label, name, overrides, steps) => {
+  it.each(cases)('%s', async (_label, name, overrides, steps, adamEps) => {
     const s = setup(name, overrides);
+    if (adamEps !== undefined && s.settings.optimizer.type === 'adam') s.settings = { ...s.settings, optimizer: { ...s.settings.optimizer, eps: adamEps } };
     const loader = new DataLoader(s.train, { batchSize: s.settings.batchSize, shuffle: s.settings.shuffle, seed: s.settings.seed });
     const a = compile(s);
     const ts = new TsStepExecutor(a, makeOptimizer(a.parameterTensors(), s.settings.optimizer));
