@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CURRENT_FORMAT_VERSION } from '../graph/document';
 import { writeSmallFashionMnist } from '../testing/idx-files';
 import { fmt } from './format';
 import { runCli, type CliIo } from './main';
@@ -551,7 +552,7 @@ describe('bpstudio export / import', () => {
     expect(out.join('')).toMatch(/^wrote xor\.onnx \(\d+ bytes, ONNX opset 17\): inputs x \[N×2\]/);
     expect(await runCli(['import', 'xor.onnx', '-o', 'xor.graph.json'], io)).toBe(0);
     expect(existsSync(join(dir, 'xor.graph.json'))).toBe(true);
-    expect(JSON.parse(rf(join(dir, 'xor.graph.json'), 'utf8')).formatVersion).toBe(2);
+    expect(JSON.parse(rf(join(dir, 'xor.graph.json'), 'utf8')).formatVersion).toBe(CURRENT_FORMAT_VERSION);
     err.length = 0;
     expect(await runCli(['import', example, '-o', 'bad.json'], io)).toBe(1);
     expect(err.join('')).toMatch(/^error: .*not .*ONNX/i);

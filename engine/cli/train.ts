@@ -97,6 +97,7 @@ export async function trainCommand(graph: string, opts: TrainCommandOptions, io:
   const useBar = !json && io.stderrIsTTY === true && io.stderrStream !== undefined;
   const bar = useBar ? await makeBar(io.stderrStream!) : null;
   let batchesPerEpoch = 1;
+  let plannedEpochs = settings.epochs ?? 0;
   let startEpoch = 0;
   let last: { loss: string; accuracy: string } = { loss: '—', accuracy: '—' };
 
@@ -104,6 +105,7 @@ export async function trainCommand(graph: string, opts: TrainCommandOptions, io:
     switch (e.type) {
       case 'start': {
         batchesPerEpoch = e.batchesPerEpoch;
+        plannedEpochs = e.epochs;
         startEpoch = e.startEpoch;
         const opt = settings.optimizer;
         line(info,
@@ -122,7 +124,7 @@ export async function trainCommand(graph: string, opts: TrainCommandOptions, io:
         else if (bar) {
           last = { loss: fmt(e.loss), accuracy: fmtFixed(e.accuracy) };
           bar.update((e.epoch - startEpoch) * batchesPerEpoch, last);
-        } else line(io.stdout, epochText(e, settings.epochs));
+        } else line(io.stdout, epochText(e, plannedEpochs));
         break;
       case 'end':
         bar?.stop();

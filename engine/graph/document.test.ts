@@ -12,16 +12,16 @@ function issuesOf(r: ParseResult): { path: string; message: string }[] {
 }
 
 describe('parseDocument', () => {
-  it('the current format version is 2', () => {
-    expect(CURRENT_FORMAT_VERSION).toBe(2);
+  it('the current format version is 3', () => {
+    expect(CURRENT_FORMAT_VERSION).toBe(3);
   });
 
   it('reads a minimal document and fills in defaults', () => {
-    const r = parseDocument({ formatVersion: 2, nodes: [{ id: 'x', type: 'Input' }], edges: [{ id: 'e', source: 'x', target: 'y' }] });
+    const r = parseDocument({ formatVersion: 3, nodes: [{ id: 'x', type: 'Input' }], edges: [{ id: 'e', source: 'x', target: 'y' }] });
     expect(r).toEqual({
       ok: true,
       document: {
-        formatVersion: 2,
+        formatVersion: 3,
         name: 'Untitled',
         nodes: [{ id: 'x', type: 'Input', params: {}, position: { x: 0, y: 0 } }],
         edges: [{ id: 'e', source: 'x', sourcePort: 'out', target: 'y', targetPort: 'in' }],
@@ -30,20 +30,20 @@ describe('parseDocument', () => {
   });
 
   it('accepts JSON text as well as a value', () => {
-    const text = JSON.stringify({ formatVersion: 2, name: 'n', nodes: [] });
+    const text = JSON.stringify({ formatVersion: 3, name: 'n', nodes: [] });
     const r = parseDocument(text);
     expect(r.ok && r.document.name).toBe('n');
     expect(r.ok && r.document.edges).toEqual([]);
   });
 
   it('fills every training default', () => {
-    const r = parseDocument({ formatVersion: 2, nodes: [], training: {} });
+    const r = parseDocument({ formatVersion: 3, nodes: [], training: {} });
     expect(r.ok && r.document.training).toEqual({
-      optimizer: { type: 'sgd', lr: 0.01, momentum: 0, weightDecay: 0, nesterov: false },
+      optimizer: { type: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
       batchSize: 32,
-      epochs: 10,
+      // epochs and split.test are left to follow the data (engine/train/defaults.ts)
       seed: 0,
-      split: { test: 0.2, validation: 0, stratify: true },
+      split: { validation: 0, stratify: true },
       normalize: 'none',
       shuffle: true,
       dropLast: false,
@@ -51,22 +51,22 @@ describe('parseDocument', () => {
   });
 
   it('fills the optimizer defaults of each type', () => {
-    const adam = parseDocument({ formatVersion: 2, nodes: [], training: { optimizer: { type: 'adam' } } });
+    const adam = parseDocument({ formatVersion: 3, nodes: [], training: { optimizer: { type: 'adam' } } });
     expect(adam.ok && adam.document.training?.optimizer).toEqual({ type: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
-    const sgd = parseDocument({ formatVersion: 2, nodes: [], training: { optimizer: { type: 'sgd', lr: 0.1 } } });
+    const sgd = parseDocument({ formatVersion: 3, nodes: [], training: { optimizer: { type: 'sgd', lr: 0.1 } } });
     expect(sgd.ok && sgd.document.training?.optimizer).toEqual({ type: 'sgd', lr: 0.1, momentum: 0, weightDecay: 0, nesterov: false });
-    const ds = parseDocument({ formatVersion: 2, nodes: [], training: { dataset: { name: 'xor' } } });
+    const ds = parseDocument({ formatVersion: 3, nodes: [], training: { dataset: { name: 'xor' } } });
     expect(ds.ok && ds.document.training?.dataset).toEqual({ name: 'xor', params: {} });
   });
 
   it('reports the JSON path of a problem: nodes[1].position.x', () => {
-    const r = parseDocument({ formatVersion: 2, nodes: [{ id: 'a', type: 'Input' }, { id: 'b', type: 'Linear', position: { x: 'left', y: 0 } }] });
+    const r = parseDocument({ formatVersion: 3, nodes: [{ id: 'a', type: 'Input' }, { id: 'b', type: 'Linear', position: { x: 'left', y: 0 } }] });
     expect(issuesOf(r)).toEqual([{ path: 'nodes[1].position.x', message: 'Invalid input: expected number, received string' }]);
   });
 
   it('reports every problem, each with its path', () => {
     const r = parseDocument({
-      formatVersion: 2,
+      formatVersion: 3,
       nodes: [{ id: '', type: 'Input' }, { type: 'Output' }, { id: 'c', type: 'Constant', position: { x: Infinity, y: 0 } }],
       edges: [{ id: 'e', source: 'a' }],
       training: { optimizer: { type: 'rmsprop', lr: 1 }, batchSize: 0, epochs: 2.5, split: { test: 1 }, normalize: 'zscore' },
@@ -85,7 +85,7 @@ describe('parseDocument', () => {
   });
 
   it('checks stored weights', () => {
-    const r = parseDocument({ formatVersion: 2, nodes: [{ id: 'h', type: 'Linear', weights: { weight: { shape: [2, -1], data: [1, 'x'] } } }] });
+    const r = parseDocument({ formatVersion: 3, nodes: [{ id: 'h', type: 'Linear', weights: { weight: { shape: [2, -1], data: [1, 'x'] } } }] });
     expect(issuesOf(r).map((i) => i.path)).toEqual(['nodes[0].weights.weight.shape[1]', 'nodes[0].weights.weight.data[1]']);
   });
 
@@ -111,22 +111,22 @@ describe('parseDocument', () => {
   });
 
   it('refuses a newer formatVersion with a clear message', () => {
-    expect(issuesOf(parseDocument({ formatVersion: 3, nodes: [] }))).toEqual([
+    expect(issuesOf(parseDocument({ formatVersion: 4, nodes: [] }))).toEqual([
       {
         path: 'formatVersion',
-        message: 'this document has formatVersion 3, newer than this version of Backprop Studio understands (2); update the app to open it',
+        message: 'this document has formatVersion 4, newer than this version of Backprop Studio understands (3); update the app to open it',
       },
     ]);
   });
 
   it('duplicate node ids, with the path of the second and the index of the first', () => {
-    const r = parseDocument({ formatVersion: 2, nodes: [{ id: 'a', type: 'Input' }, { id: 'b', type: 'Output' }, { id: 'a', type: 'Output' }] });
+    const r = parseDocument({ formatVersion: 3, nodes: [{ id: 'a', type: 'Input' }, { id: 'b', type: 'Output' }, { id: 'a', type: 'Output' }] });
     expect(issuesOf(r)).toEqual([{ path: 'nodes[2].id', message: 'duplicate node id "a" (also nodes[0])' }]);
   });
 
   it('duplicate edge ids', () => {
     const r = parseDocument({
-      formatVersion: 2,
+      formatVersion: 3,
       nodes: [],
       edges: [
         { id: 'e', source: 'a', target: 'b' },
@@ -137,8 +137,49 @@ describe('parseDocument', () => {
   });
 
   it('never throws', () => {
-    const inputs: unknown[] = [undefined, '', '{', '{}', { formatVersion: 2 }, { formatVersion: 2, nodes: {} }, { formatVersion: 2, nodes: [null] }, { formatVersion: 1, edges: 'x', nodes: [] }, { formatVersion: 1, nodes: [], edges: [null, 3, {}] }, Symbol('x'), () => 1];
+    const inputs: unknown[] = [undefined, '', '{', '{}', { formatVersion: 3 }, { formatVersion: 3, nodes: {} }, { formatVersion: 3, nodes: [null] }, { formatVersion: 1, edges: 'x', nodes: [] }, { formatVersion: 1, nodes: [], edges: [null, 3, {}] }, Symbol('x'), () => 1];
     for (const input of inputs) expect(() => parseDocument(input)).not.toThrow();
+  });
+});
+
+describe('migration from formatVersion 2: the old defaults are written in', () => {
+  it('Linear, BatchNorm1d and Target get the values format 2 meant by leaving them out; given values stay', () => {
+    const r = parseDocument({
+      formatVersion: 2,
+      nodes: [
+        { id: 'h', type: 'Linear', params: { outFeatures: 4 } },
+        { id: 'o', type: 'Linear' },
+        { id: 'bn', type: 'BatchNorm1d', params: {} },
+        { id: 't', type: 'Target' },
+        { id: 'u', type: 'Target', params: { encoding: 'column' } },
+        { id: 'x', type: 'Input' },
+      ],
+    });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.migratedFrom).toBe(2);
+    expect(r.document.formatVersion).toBe(3);
+    expect(r.document.nodes.map((n) => [n.id, n.params])).toEqual([
+      ['h', { inFeatures: 1, outFeatures: 4 }],
+      ['o', { inFeatures: 1, outFeatures: 1 }],
+      ['bn', { numFeatures: 1 }],
+      ['t', { encoding: 'index' }],
+      ['u', { encoding: 'column' }],
+      ['x', {}],
+    ]);
+  });
+
+  it('training keeps SGD lr 0.01, 10 epochs and a 0.2 test fraction where it left them out', () => {
+    const r = parseDocument({ formatVersion: 2, nodes: [], training: { dataset: { name: 'xor' }, split: { validation: 0.1 } } });
+    expect(r.ok && r.document.training).toMatchObject({
+      optimizer: { type: 'sgd', lr: 0.01, momentum: 0 },
+      epochs: 10,
+      split: { test: 0.2, validation: 0.1 },
+    });
+    const given = parseDocument({ formatVersion: 2, nodes: [], training: { optimizer: { type: 'adam', lr: 0.05 }, epochs: 300, split: { test: 0 } } });
+    expect(given.ok && given.document.training).toMatchObject({ optimizer: { type: 'adam', lr: 0.05 }, epochs: 300, split: { test: 0 } });
+    const none = parseDocument({ formatVersion: 2, nodes: [] });
+    expect(none.ok && none.document.training).toBeUndefined();
   });
 });
 
@@ -162,7 +203,7 @@ describe('migration from formatVersion 1', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.migratedFrom).toBe(1);
-    expect(r.document.formatVersion).toBe(2);
+    expect(r.document.formatVersion).toBe(3);
     expect(r.document.name).toBe('old');
     expect(r.document.edges).toEqual([
       { id: 'a', source: 'x', sourcePort: 'out', target: 'h', targetPort: 'in' },
@@ -172,7 +213,7 @@ describe('migration from formatVersion 1', () => {
   });
 
   it('a current document is not marked as migrated', () => {
-    const r = parseDocument({ formatVersion: 2, nodes: [] });
+    const r = parseDocument({ formatVersion: 3, nodes: [] });
     expect(r.ok && 'migratedFrom' in r).toBe(false);
   });
 

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { isFiniteFloat32 } from '../core/dtype';
 
-export const CURRENT_FORMAT_VERSION = 2;
+export const CURRENT_FORMAT_VERSION = 3;
 
 const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
 /** A setting the training graph uses as a float32 constant: 1e39 would become Infinity there. */
@@ -71,18 +71,21 @@ export const trainingSchema = z.object({
   dataset: datasetRefSchema.optional(),
   /** A separate test set (e.g. Fashion-MNIST's t10k files); when given, `split.test` is not used. */
   testDataset: datasetRefSchema.optional(),
-  optimizer: optimizerSchema.default({ type: 'sgd', lr: 0.01, momentum: 0, weightDecay: 0, nesterov: false }),
+  /** Adam with lr 0.01 unless the document says otherwise (format 2 defaulted to SGD, lr 0.01). */
+  optimizer: optimizerSchema.default({ type: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }),
   batchSize: z.number().int().positive().default(32),
-  epochs: z.number().int().positive().default(10),
+  /** Unset: enough epochs for about 300 optimizer steps (engine/train/defaults.ts). */
+  epochs: z.number().int().positive().optional(),
   seed: z.number().int().default(0),
   /** Fractions of the data held out; the rest trains. */
   split: z
     .object({
-      test: finite.min(0).lt(1).default(0.2),
+      /** Unset: 0.2, or — for datasets under 50 rows — train and test on every row (engine/train/defaults.ts). */
+      test: finite.min(0).lt(1).optional(),
       validation: finite.min(0).lt(1).default(0),
       stratify: z.boolean().default(true),
     })
-    .default({ test: 0.2, validation: 0, stratify: true }),
+    .default({ validation: 0, stratify: true }),
   normalize: z.enum(['none', 'standardize', 'minmax', 'scale255']).default('none'),
   shuffle: z.boolean().default(true),
   dropLast: z.boolean().default(false),
@@ -144,6 +147,42 @@ const migrations: Record<number, (doc: Record<string, unknown>) => Record<string
         return { id: r['id'] ?? freshId(i), source: from['node'], sourcePort: from['port'] ?? 'out', target: to['node'], targetPort: to['port'] ?? 'in' };
       }),
     };
+  },
+  /**
+   * Version 3 lets values follow the graph and the data when a document leaves them unset: a
+   * Linear's in/out features and a BatchNorm1d's features follow their input (and the Loss), a
+   * Target's encoding follows its Loss, training's epochs and test fraction follow the dataset,
+   * and the optimizer defaults to Adam. A version 2 document meant the old defaults by leaving
+   * them out, so they are written in.
+   */
+  2: (doc) => {
+    const nodes = Array.isArray(doc['nodes']) ? (doc['nodes'] as unknown[]) : doc['nodes'];
+    const v2Defaults: Record<string, Record<string, unknown>> = {
+      Linear: { inFeatures: 1, outFeatures: 1 },
+      BatchNorm1d: { numFeatures: 1 },
+      Target: { encoding: 'index' },
+    };
+    const withDefaults = (n: unknown): unknown => {
+      if (typeof n !== 'object' || n === null) return n;
+      const r = n as Record<string, unknown>;
+      const defaults = typeof r['type'] === 'string' ? v2Defaults[r['type']] : undefined;
+      if (!defaults) return n;
+      const params = typeof r['params'] === 'object' && r['params'] !== null ? (r['params'] as Record<string, unknown>) : {};
+      return { ...r, params: { ...defaults, ...params } };
+    };
+    const out: Record<string, unknown> = { ...doc, formatVersion: 3, nodes: Array.isArray(nodes) ? nodes.map(withDefaults) : nodes };
+    const training = doc['training'];
+    if (typeof training === 'object' && training !== null) {
+      const t = training as Record<string, unknown>;
+      const split = typeof t['split'] === 'object' && t['split'] !== null ? (t['split'] as Record<string, unknown>) : {};
+      out['training'] = {
+        ...t,
+        optimizer: t['optimizer'] ?? { type: 'sgd', lr: 0.01 },
+        epochs: t['epochs'] ?? 10,
+        split: { ...split, test: split['test'] ?? 0.2 },
+      };
+    }
+    return out;
   },
 };
 

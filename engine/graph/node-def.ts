@@ -25,6 +25,11 @@ interface ParamBase<V> {
   readonly label: string;
   readonly description: string;
   readonly default: V;
+  /**
+   * Left unset, the value follows the graph (the node's `follow` computes it) — shown, and
+   * overridable by setting it. Words for the inspector: "the input's features".
+   */
+  readonly follows?: string;
 }
 export type ParamSpec =
   | (ParamBase<number> & { readonly kind: 'int'; readonly min?: number; readonly max?: number })
@@ -59,6 +64,21 @@ export interface ShapeContext {
   /** Shapes arriving at each connected input port. */
   readonly inputs: Readonly<Record<string, SymShape>>;
   readonly data: DataBinding | null;
+}
+
+/** The Loss a node's output feeds directly, as the node's `follow` sees it. */
+export interface FedLoss {
+  /** The Loss node's `fn`. */
+  readonly fn: string;
+  /** Which of the Loss's inputs this node feeds. */
+  readonly port: 'prediction' | 'target';
+  /** Feeding the prediction: how many values per sample the target asks for (null: not known). */
+  readonly predictionWidth: number | null;
+}
+
+export interface FollowContext extends ShapeContext {
+  /** The Loss this node feeds directly, if any. */
+  readonly loss: FedLoss | null;
 }
 
 /** A shape problem found by a node's shape rule; the validator turns it into a diagnostic. */
@@ -123,6 +143,12 @@ export interface NodeDef {
   readonly keyParams?: readonly string[];
   /** Extra checks across params (beyond each param's own range); return messages. */
   checkParams?(params: ParamValues): string[];
+  /**
+   * Values for the params marked `follows` that the document leaves unset, from the input shapes
+   * and the Loss the node feeds (a Linear's in_features = its input's features). A param it
+   * cannot work out (an unknown shape) is left out and keeps its default.
+   */
+  follow?(ctx: FollowContext): Record<string, unknown>;
   /** Output shapes from input shapes; throws NodeShapeError with a message a person understands. */
   inferShapes(ctx: ShapeContext): Record<string, SymShape>;
   build(ctx: BuildContext): NodeRuntime;

@@ -114,7 +114,8 @@ function renderNode(def: NodeDef): string {
   else {
     lines.push('| param | type | default | range / options | meaning |', '|---|---|---|---|---|');
     for (const [name, spec] of params) {
-      lines.push(`| \`${name}\` | ${paramType(spec)} | ${code(spec.default)} | ${cell(paramRange(spec))} | ${cell(spec.description)} |`);
+      const meaning = spec.follows ? `${spec.description}. Left unset, it follows ${spec.follows}` : spec.description;
+      lines.push(`| \`${name}\` | ${paramType(spec)} | ${code(spec.default)} | ${cell(paramRange(spec))} | ${cell(meaning)} |`);
     }
   }
   if (NOTES[def.type]) lines.push('', NOTES[def.type]!);
@@ -185,7 +186,7 @@ describe('node registry', () => {
 
   it('resolveParams fills defaults and keeps given values', () => {
     const def = getNodeDef('Linear')!;
-    expect(resolveParams(def, {})).toEqual({ inFeatures: 1, outFeatures: 1, bias: true, init: 'kaiming-uniform' });
+    expect(resolveParams(def, {})).toEqual({ inFeatures: 1, outFeatures: 8, bias: true, init: 'kaiming-uniform' });
     expect(resolveParams(def, { outFeatures: 8, bias: false, init: 'glorot-uniform' })).toEqual({ inFeatures: 1, outFeatures: 8, bias: false, init: 'glorot-uniform' });
   });
 

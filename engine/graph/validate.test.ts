@@ -17,7 +17,7 @@ const node = (id: string, type: string, params: Record<string, unknown> = {}, la
 const edge = (id: string, source: string, sourcePort: string, target: string, targetPort: string): EdgeIn => ({ id, source, sourcePort, target, targetPort });
 
 function doc(nodes: NodeIn[], edges: EdgeIn[], extra: Partial<GraphDocumentInput> = {}): GraphDocument {
-  const r = parseDocument({ formatVersion: 2, nodes, edges, ...extra });
+  const r = parseDocument({ formatVersion: 3, nodes, edges, ...extra });
   if (!r.ok) throw new Error(`test document does not parse: ${JSON.stringify(r.issues)}`);
   return r.document;
 }
@@ -260,8 +260,9 @@ describe('validateDocument: diagnostics', () => {
     }
     // The dataset may come from the caller (--dataset) instead of the document.
     expect(validateDocument(doc(mlpNodes(), mlpEdges()), { data: IRIS_LIKE, purpose: 'train' }).diagnostics).toEqual([]);
-    // Mismatched prediction and target shapes are the Loss node's own error, at every level.
-    const nodes = mlpNodes().map((n) => (n.id === 'l' ? node('l', 'Loss', { fn: 'mse' }) : n));
+    // Mismatched prediction and target shapes are the Loss node's own error, at every level
+    // (the Target's encoding given as index; left unset it would follow the MSE: one-hot, N×3).
+    const nodes = mlpNodes().map((n) => (n.id === 'l' ? node('l', 'Loss', { fn: 'mse' }) : n.id === 'y' ? node('y', 'Target', { encoding: 'index' }) : n));
     for (const purpose of ['run', 'train'] as const) {
       expect(validateDocument(doc(nodes, mlpEdges(), { training: { dataset: { name: 'iris' } } }), { data: IRIS_LIKE, purpose }).diagnostics).toEqual([
         { severity: 'error', code: 'shape-mismatch', nodeId: 'l', port: 'target', message: 'Loss "l": prediction N×3 and target N must have the same shape' },
@@ -466,7 +467,7 @@ describe('validateDocument never throws', () => {
         return { id: rnd() < 0.05 ? 'e0' : `e${i}`, source, sourcePort: portOf(source, 'outputs'), target, targetPort: portOf(target, 'inputs') };
       });
       const data: DataBinding | null = rnd() < 0.5 ? null : { featureShape: pick([[2], [4], [2, 3], []]), targetShape: [], task: 'classification', numClasses: 3 };
-      const d = { formatVersion: 2, name: 'fuzz', nodes, edges } as GraphDocument;
+      const d = { formatVersion: 3, name: 'fuzz', nodes, edges } as GraphDocument;
       const v = validateDocument(d, { data });
       expect(v.ok).toBe(!v.diagnostics.some((x) => x.severity === 'error'));
       for (const x of v.diagnostics) expect(x.message.length).toBeGreaterThan(0);

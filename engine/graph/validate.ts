@@ -4,9 +4,10 @@
  * understands, e.g. `Linear "hidden": input has 3 features but in_features is 4`.
  */
 import type { GraphDocument, GraphEdge, GraphNode } from './document';
-import type { DataBinding, NodeDef, ParamValues, PortDef, PortKind } from './node-def';
+import type { DataBinding, FedLoss, NodeDef, ParamValues, PortDef, PortKind } from './node-def';
 import { NodeShapeError } from './node-def';
 import { checkParam, getNodeDef, resolveParams } from './node-registry';
+import { predictionWidthFor } from './nodes/loss';
 import { formatSymShape, type SymShape } from './symbolic';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -59,8 +60,10 @@ export interface ValidationResult {
   portShapes: Map<string, SymShape>;
   /** Inferred shape of every edge (the shape of its source port). */
   edgeShapes: Map<string, SymShape>;
-  /** Params with defaults applied, per node. */
+  /** Params with defaults applied, per node (and the followed values, below, merged in). */
   params: Map<string, ParamValues>;
+  /** Per node, the params the document left unset that follow the graph, with the values they took. */
+  followed: Map<string, Record<string, unknown>>;
 }
 
 /** `Linear "hidden"` — how a node is named in messages. */
@@ -157,7 +160,9 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
     }
     ins.set(dp.name, e);
     incoming.set(dst.id, ins);
-    outgoing.set(src.id, [...(outgoing.get(src.id) ?? []), e]);
+    const outs = outgoing.get(src.id);
+    if (outs) outs.push(e);
+    else outgoing.set(src.id, [e]);
     validEdges.push(e);
   }
 
@@ -183,8 +188,8 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
   const indeg = new Map(docNodes.map((n) => [n.id, incoming.get(n.id)?.size ?? 0]));
   const queue = docNodes.filter((n) => indeg.get(n.id) === 0).map((n) => n.id);
   const order: string[] = [];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const id = queue[head]!;
     order.push(id);
     for (const e of outgoing.get(id) ?? []) {
       const left = indeg.get(e.target)! - 1;
@@ -193,7 +198,8 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
     }
   }
   if (order.length < docNodes.length) {
-    const stuck = docNodes.filter((n) => !order.includes(n.id));
+    const done = new Set(order);
+    const stuck = docNodes.filter((n) => !done.has(n.id));
     const cycle = findCycle(stuck.map((n) => n.id), outgoing);
     const names = (cycle.length > 0 ? cycle : stuck.map((n) => n.id)).map((id) => nodeTitle(nodes.get(id)!, defs.get(id)));
     err({ code: 'cycle', nodeId: cycle[0] ?? stuck[0]!.id, message: `the graph has a cycle: ${names.join(' → ')}${cycle.length > 0 ? ` → ${names[0]}` : ''}` });
@@ -232,9 +238,49 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
     for (const l of losses.slice(1)) err({ code: 'several-losses', nodeId: l.id, message: `${nodeTitle(l, defs.get(l.id))}: a graph has one Loss; add the losses with an Add node` });
   }
 
-  // 6. Shape inference in topological order
+  // 6. Shape inference in topological order. Params marked `follows` that the document leaves
+  //    unset are worked out first by the node's `follow` (a Linear's in_features from its input).
   const portShapes = new Map<string, SymShape>();
   const failed = new Set<string>();
+  const followed = new Map<string, Record<string, unknown>>();
+  const lossFed = lossFeeds(losses, incoming, params);
+  const follow = (id: string, inputs: Record<string, SymShape>): ParamValues => {
+    const node = nodes.get(id)!;
+    const def = defs.get(id)!;
+    const own = params.get(id)!;
+    const unset = Object.keys(def.params).filter((k) => def.params[k]!.follows !== undefined && node.params[k] === undefined);
+    if (!def.follow || unset.length === 0) return own;
+    const fed = lossFed.get(id);
+    let loss: FedLoss | null = null;
+    if (fed) {
+      let predictionWidth: number | null = null;
+      if (fed.port === 'prediction') {
+        const t = fed.targetSource ? targetShapeOf(fed.targetSource) : null;
+        predictionWidth = predictionWidthFor(fed.fn, t, data);
+      }
+      loss = { fn: fed.fn, port: fed.port, predictionWidth };
+    }
+    const values = def.follow({ node, params: own, inputs, data, loss });
+    const picked: Record<string, unknown> = {};
+    for (const k of unset) if (values[k] !== undefined && checkParam(k, def.params[k]!, values[k]) === null) picked[k] = values[k];
+    if (Object.keys(picked).length === 0) return own;
+    followed.set(id, picked);
+    const merged = { ...own, ...picked };
+    params.set(id, merged);
+    return merged;
+  };
+  // The target a Loss compares with: a source-less node (the Target) can be worked out at any time.
+  const targetShapeOf = (e: GraphEdge): SymShape | null => {
+    const known = portShapes.get(portKey(e.source, e.sourcePort));
+    if (known) return known;
+    const def = defs.get(e.source);
+    if (!def || def.inputs.length > 0) return null;
+    try {
+      return def.inferShapes({ node: nodes.get(e.source)!, params: follow(e.source, {}), inputs: {}, data })[e.sourcePort] ?? null;
+    } catch {
+      return null;
+    }
+  };
   for (const id of order) {
     const node = nodes.get(id)!;
     const def = defs.get(id);
@@ -254,7 +300,7 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
       continue;
     }
     try {
-      const outs = def.inferShapes({ node, params: params.get(id)!, inputs, data });
+      const outs = def.inferShapes({ node, params: follow(id, inputs), inputs, data });
       for (const [p, s] of Object.entries(outs)) portShapes.set(portKey(id, p), s);
     } catch (e) {
       failed.add(id);
@@ -268,7 +314,26 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
     if (s) edgeShapes.set(e.id, s);
   }
 
-  return { ok: !diagnostics.some((d) => d.severity === 'error'), diagnostics, order, portShapes, edgeShapes, params };
+  return { ok: !diagnostics.some((d) => d.severity === 'error'), diagnostics, order, portShapes, edgeShapes, params, followed };
+}
+
+/** For each node feeding a Loss directly: the Loss's fn, which port, and the edge bringing the target. */
+function lossFeeds(
+  losses: readonly GraphNode[],
+  incoming: Map<string, Map<string, GraphEdge>>,
+  params: Map<string, ParamValues>,
+): Map<string, { fn: string; port: 'prediction' | 'target'; targetSource: GraphEdge | null }> {
+  const out = new Map<string, { fn: string; port: 'prediction' | 'target'; targetSource: GraphEdge | null }>();
+  for (const loss of losses) {
+    const fn = params.get(loss.id)?.['fn'];
+    const ins = incoming.get(loss.id);
+    if (typeof fn !== 'string' || !ins) continue;
+    const target = ins.get('target') ?? null;
+    const prediction = ins.get('prediction');
+    if (prediction) out.set(prediction.source, { fn, port: 'prediction', targetSource: target });
+    if (target) out.set(target.source, { fn, port: 'target', targetSource: null });
+  }
+  return out;
 }
 
 function portList(ports: readonly PortDef[]): string {
@@ -286,28 +351,36 @@ export function connectionProblem(from: PortDef, to: PortDef): string | null {
 }
 
 function findCycle(ids: readonly string[], outgoing: Map<string, GraphEdge[]>): string[] {
+  // Depth-first, with an explicit stack (a chain of 10⁵ nodes must not overflow the call stack).
   const inSet = new Set(ids);
   const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  const visit = (id: string): string[] | null => {
-    state.set(id, 1);
-    stack.push(id);
-    for (const e of outgoing.get(id) ?? []) {
-      if (!inSet.has(e.target)) continue;
-      if (state.get(e.target) === 1) return stack.slice(stack.indexOf(e.target));
-      if (!state.has(e.target)) {
-        const c = visit(e.target);
-        if (c) return c;
+  for (const start of ids) {
+    if (state.has(start)) continue;
+    const path: string[] = [];
+    const onPath = new Map<string, number>();
+    const frames: { id: string; next: number }[] = [{ id: start, next: 0 }];
+    state.set(start, 1);
+    onPath.set(start, 0);
+    path.push(start);
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1]!;
+      const outs = outgoing.get(f.id) ?? [];
+      if (f.next < outs.length) {
+        const t = outs[f.next++]!.target;
+        if (!inSet.has(t)) continue;
+        if (state.get(t) === 1) return path.slice(onPath.get(t)!);
+        if (!state.has(t)) {
+          state.set(t, 1);
+          onPath.set(t, path.length);
+          path.push(t);
+          frames.push({ id: t, next: 0 });
+        }
+      } else {
+        frames.pop();
+        path.pop();
+        onPath.delete(f.id);
+        state.set(f.id, 2);
       }
-    }
-    stack.pop();
-    state.set(id, 2);
-    return null;
-  };
-  for (const id of ids) {
-    if (!state.has(id)) {
-      const c = visit(id);
-      if (c) return c;
     }
   }
   return [];

@@ -127,7 +127,7 @@ describe('what the exported file holds', () => {
 
   it('lowers GELU as 0.5·x·(1+erf(x/√2)), Step as Cast(Greater), Sign, LeakyReLU, Dropout → Identity, Reshape keeping the batch', async () => {
     const doc: GraphDocument = {
-      formatVersion: 2,
+      formatVersion: 3,
       name: 'activations',
       nodes: [
         { id: 'x', type: 'Input', params: { shape: [2, 3] }, position: { x: 0, y: 0 } },
@@ -234,10 +234,10 @@ describe('what the exported file holds', () => {
 
   it('refuses other opsets, graphs without an output, and outputs that need training data', () => {
     expect(() => exportOnnx(iris, { opset: 13 })).toThrow(/opset 17 only/);
-    const noOut: GraphDocument = { formatVersion: 2, name: 'x', nodes: [{ id: 'x', type: 'Input', params: { shape: [2] }, position: { x: 0, y: 0 } }], edges: [] };
+    const noOut: GraphDocument = { formatVersion: 3, name: 'x', nodes: [{ id: 'x', type: 'Input', params: { shape: [2] }, position: { x: 0, y: 0 } }], edges: [] };
     expect(() => exportOnnx(noOut)).toThrow(/no Output node/);
     const fromTarget: GraphDocument = {
-      formatVersion: 2,
+      formatVersion: 3,
       name: 't',
       nodes: [
         { id: 't', type: 'Target', params: { encoding: 'column' }, position: { x: 0, y: 0 } },
@@ -247,6 +247,6 @@ describe('what the exported file holds', () => {
     };
     // Refused by the validation of the whole document, which runs first (as `bpstudio info` reports it).
     expect(() => exportOnnx(fromTarget)).toThrow(/^cannot export "t" to ONNX: the graph has 1 error:\n.*Output "o": input "in" expects a tensor, but Target "t" gives labels$/);
-    expect(() => exportOnnxFromJson({ formatVersion: 2, nodes: 'no' })).toThrow(/not a valid graph document/);
+    expect(() => exportOnnxFromJson({ formatVersion: 3, nodes: 'no' })).toThrow(/not a valid graph document/);
   });
 });

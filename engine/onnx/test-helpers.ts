@@ -160,7 +160,7 @@ export function operatorsDocument(): GraphDocument {
   let k = 0;
   const edge = (source: string, target: string, targetPort = 'in'): GraphDocument['edges'][number] => ({ id: `e${++k}`, source, sourcePort: 'out', target, targetPort });
   return {
-    formatVersion: 2,
+    formatVersion: 3,
     name: 'Every lowering',
     training: { optimizer: { type: 'sgd', lr: 0.1, momentum: 0, weightDecay: 0, nesterov: false }, batchSize: 4, epochs: 1, seed: 3, split: { test: 0.2, validation: 0, stratify: true }, normalize: 'none', shuffle: true, dropLast: false },
     nodes: [

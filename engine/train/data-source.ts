@@ -2,6 +2,7 @@
  * From a document's dataset reference to the tensors a trainer feeds: load (built-in name, CSV
  * or IDX file), split with the seed, normalise with statistics fitted on the training split.
  */
+import { testPlan } from './defaults';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { tensor } from '../core/creation';
@@ -95,17 +96,21 @@ export function prepareData(ds: Dataset, settings: Pick<TrainingSettings, 'split
   let train = ds;
   let test: Dataset | null = null;
   let validation: Dataset | null = null;
-  if (settings.split.test > 0 || settings.split.validation > 0) {
+  const plan = testPlan(ds.numSamples, settings.split.test);
+  const testFraction = plan.kind === 'fraction' ? plan.fraction : 0;
+  if (testFraction > 0 || settings.split.validation > 0) {
     const s = trainTestSplit(ds, {
-      testFraction: settings.split.test,
+      testFraction,
       validationFraction: settings.split.validation,
       seed: settings.seed,
       stratify: ds.task === 'classification' && settings.split.stratify,
     });
     train = s.train;
-    test = settings.split.test > 0 ? s.test : null;
+    test = testFraction > 0 ? s.test : null;
     validation = s.validation ?? null;
   }
+  // A tiny dataset (the logic gates) is tested on every row it trains on.
+  if (plan.kind === 'all-rows') test = train;
   const normalization = fitNormalization(train, settings.normalize);
   const norm = (d: Dataset | null): Dataset | null => (d ? applyNormalization(d, normalization) : null);
   return {

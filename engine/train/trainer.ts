@@ -4,6 +4,7 @@
  * progress events (the UI and the CLI both consume them), pause/resume, cancellation, and a
  * stop with a diagnostic naming the node where a NaN or Inf first appeared.
  */
+import { autoEpochs } from './defaults';
 import type { Tensor } from '../core/tensor';
 import type { Dataset } from '../data/dataset';
 import { DataLoader } from '../data/loader';
@@ -139,13 +140,14 @@ export class Trainer {
     const made = factory({ model: this.model, optimizer: this.optimizer, settings: s, train: this.train });
     const executor = made instanceof Promise ? await made : made;
     this.executor = executor;
+    const epochs = s.epochs ?? autoEpochs(this.train.numSamples, s.batchSize, s.dropLast);
     try {
       this.emit({
-        type: 'start', epochs: s.epochs, batchesPerEpoch: loader.numBatches, trainSamples: this.train.numSamples,
+        type: 'start', epochs, batchesPerEpoch: loader.numBatches, trainSamples: this.train.numSamples,
         testSamples: this.test?.numSamples ?? 0, startEpoch: start,
         backend: executor.report.backend, provider: executor.report.provider, backendNote: executor.report.note,
       });
-      for (let epoch = start; epoch < s.epochs; epoch++) {
+      for (let epoch = start; epoch < epochs; epoch++) {
         const t0 = performance.now();
         let lossSum = 0;
         let seen = 0;

@@ -6,6 +6,7 @@ import { oneHot } from '../../ops/functional';
 import { defineNode, NodeShapeError, type ParamValues } from '../node-def';
 import type { SymShape } from '../symbolic';
 import { boolParam, enumParam, port, stateless, storedTensor } from './common';
+import { targetEncodingFor } from './loss';
 
 function feedFor(id: string, given: Readonly<Record<string, Tensor>> | undefined): Tensor | undefined {
   return given?.[id];
@@ -62,9 +63,13 @@ export const TargetNode = defineNode({
   inputs: [],
   outputs: [port('out', 'labels')],
   params: {
-    encoding: enumParam('Encoding', 'How classes are given to the loss', ['index', 'onehot', 'column', 'signed'], 'index'),
+    encoding: {
+      ...enumParam('Encoding', 'How classes are given to the loss: class indices, one-hot rows, a 0/1 column, or −1/+1', ['index', 'onehot', 'column', 'signed'], 'index'),
+      follows: 'the Loss it feeds (index for cross-entropy, a 0/1 column for BCE, one-hot for MSE, −1/+1 for the perceptron)',
+    },
   },
   keyParams: ['encoding'],
+  follow: ({ loss, data }) => (loss ? { encoding: targetEncodingFor(loss.fn, data?.task) } : {}),
   inferShapes: ({ params, data }) => {
     if (!data) return { out: targetShape(params, null) };
     return { out: targetShape(params, data) };

@@ -6,6 +6,13 @@ import type { SymShape } from '../symbolic';
 import { symSize } from '../symbolic';
 import { boolParam, enumParam, floatParam, inShape, intParam, stateless, storedTensor, tensorIn, tensorOut, shapeText } from './common';
 
+/** `{ [param]: n }` when the input's last dimension is a known number n, else nothing (the param keeps its default). */
+function lastDimension(inputs: Readonly<Record<string, SymShape>>, param: string): Record<string, number> {
+  const s = inputs['in'];
+  const last = s && s.length > 0 ? s[s.length - 1] : undefined;
+  return typeof last === 'number' ? { [param]: last } : {};
+}
+
 /** y = x·Wᵀ + b — a fully connected layer (Keras Dense). */
 export const LinearNode = defineNode({
   type: 'Linear',
@@ -15,8 +22,11 @@ export const LinearNode = defineNode({
   inputs: [tensorIn()],
   outputs: [tensorOut()],
   params: {
-    inFeatures: intParam('In features', 'Size of each input sample', 1, 1, 1 << 20),
-    outFeatures: intParam('Out features', 'Size of each output sample', 1, 1, 1 << 20),
+    inFeatures: { ...intParam('In features', 'Size of each input sample', 1, 1, 1 << 20), follows: "the input's features" },
+    outFeatures: {
+      ...intParam('Out features', 'Size of each output sample (a hidden layer of 8 unless it feeds a Loss)', 8, 1, 1 << 20),
+      follows: 'the Loss it feeds (one logit per class for cross-entropy, else the target\'s width)',
+    },
     bias: boolParam('Bias', 'Learn an additive bias b', true),
     init: enumParam(
       'Init',
@@ -27,6 +37,10 @@ export const LinearNode = defineNode({
     ),
   },
   keyParams: ['inFeatures', 'outFeatures'],
+  follow: ({ inputs, loss }) => ({
+    ...lastDimension(inputs, 'inFeatures'),
+    ...(loss?.port === 'prediction' && loss.predictionWidth !== null ? { outFeatures: loss.predictionWidth } : {}),
+  }),
   inferShapes: ({ inputs, params }) => {
     const s = inShape(inputs);
     const last = s[s.length - 1];
@@ -62,11 +76,12 @@ export const BatchNorm1dNode = defineNode({
   inputs: [tensorIn()],
   outputs: [tensorOut()],
   params: {
-    numFeatures: intParam('Features', 'Number of features C of an N×C input', 1, 1, 1 << 20),
+    numFeatures: { ...intParam('Features', 'Number of features C of an N×C input', 1, 1, 1 << 20), follows: "the input's features" },
     eps: floatParam('eps', 'Added to the variance for stability', 1e-5, 0),
     momentum: floatParam('Momentum', 'Weight of the new batch in the running statistics', 0.1, 0, 1),
   },
   keyParams: ['numFeatures'],
+  follow: ({ inputs }) => lastDimension(inputs, 'numFeatures'),
   inferShapes: ({ inputs, params }) => {
     const s = inShape(inputs);
     if (s.length !== 2) throw new NodeShapeError(`input must be N×C, got ${shapeText(s)}`, 'in');

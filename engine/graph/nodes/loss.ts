@@ -1,11 +1,38 @@
 import { binaryCrossEntropyWithLogits, crossEntropy, mseLoss, perceptronCriterion } from '../../nn/losses';
 import { reshape } from '../../ops/functional';
-import { defineNode, NodeShapeError } from '../node-def';
-import { symShapesEqual } from '../symbolic';
+import { defineNode, NodeShapeError, type DataBinding } from '../node-def';
+import { symShapesEqual, type SymShape } from '../symbolic';
 import { enumParam, inShape, port, stateless, shapeText } from './common';
 
 export const LOSSES = ['mse', 'mse-half', 'crossEntropy', 'bce', 'perceptron'] as const;
 export type LossFn = (typeof LOSSES)[number];
+
+/** The Target encoding each loss needs, for a Target whose encoding is left to follow its Loss. */
+export function targetEncodingFor(fn: string, task: 'classification' | 'regression' | undefined): 'index' | 'onehot' | 'column' | 'signed' {
+  switch (fn as LossFn) {
+    case 'crossEntropy':
+      return 'index';
+    case 'bce':
+      return 'column';
+    case 'perceptron':
+      return 'signed';
+    default:
+      // mse, mse-half: one value per class to regress onto (regression targets are used as they are)
+      return task === 'regression' ? 'column' : 'onehot';
+  }
+}
+
+/**
+ * How many values per sample the prediction of loss `fn` must have, given the target's shape and
+ * the data: one logit per class for cross-entropy, else the target's width. Null when not known.
+ */
+export function predictionWidthFor(fn: string, target: SymShape | null, data: DataBinding | null): number | null {
+  if (fn === 'crossEntropy') return data?.task === 'classification' && data.numClasses > 0 ? data.numClasses : null;
+  if (!target) return null;
+  if (target.length === 1) return 1;
+  const last = target[target.length - 1];
+  return typeof last === 'number' ? last : null;
+}
 
 /**
  * The objective. `mse`: PyTorch's mean squared error; `mse-half`: the lecture's

@@ -227,7 +227,7 @@ function SplitSettings({ settings, datasets, setTraining, disabled }: {
               setTraining(
                 v && settings.dataset
                   ? { testDataset: { name: settings.dataset.name, params: { ...settings.dataset.params, split: 'test' } }, dataset: { name: settings.dataset.name, params: { ...settings.dataset.params, split: 'train' } }, split: { ...settings.split, test: 0 } }
-                  : { testDataset: undefined, split: { ...settings.split, test: settings.split.test || 0.2 } },
+                  : { testDataset: undefined, split: { validation: settings.split.validation, stratify: settings.split.stratify } },
               )
             }
           />
@@ -235,8 +235,9 @@ function SplitSettings({ settings, datasets, setTraining, disabled }: {
         <div className="bpp-grid2">
           <NumberField
             label="Test fraction"
-            hint={official ? 'Not used: the official test split is the test data' : 'Fraction of the samples held out for testing'}
+            hint={official ? 'Not used: the official test split is the test data' : 'Fraction of the samples held out for testing; auto: 0.2, or every row for datasets under 50 rows'}
             value={settings.split.test}
+            auto={{ text: 'auto', onAuto: () => setTraining({ split: { validation: settings.split.validation, stratify: settings.split.stratify } }) }}
             min={0}
             max={1}
             exclusiveMax

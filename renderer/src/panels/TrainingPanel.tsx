@@ -267,7 +267,17 @@ function TrainingSettingsForm({ settings, setTraining, disabled }: { settings: T
           />
         )}
         <NumberField label="Batch size" value={settings.batchSize} min={1} integer step={1} disabled={disabled} onCommit={(batchSize) => setTraining({ batchSize })} />
-        <NumberField label="Epochs" value={settings.epochs} min={1} integer step={1} disabled={disabled} onCommit={(epochs) => setTraining({ epochs })} />
+        <NumberField
+          label="Epochs"
+          value={settings.epochs}
+          auto={{ text: 'auto', onAuto: () => setTraining({ epochs: undefined }) }}
+          hint="Passes over the training data; auto: enough for about 300 optimizer steps"
+          min={1}
+          integer
+          step={1}
+          disabled={disabled}
+          onCommit={(epochs) => setTraining({ epochs })}
+        />
         <NumberField label="Seed" value={settings.seed} integer step={1} disabled={disabled} hint="Initialisation, shuffling and splits" onCommit={(seed) => setTraining({ seed })} />
         <SelectField
           wide

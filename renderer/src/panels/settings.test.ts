@@ -16,8 +16,11 @@ const circle: BuiltinDatasetInfo = {
 describe('resolveTraining', () => {
   it('fills the engine’s defaults', () => {
     const t = resolveTraining(undefined);
-    expect(t).toMatchObject({ batchSize: 32, epochs: 10, seed: 0, normalize: 'none', split: { test: 0.2, validation: 0, stratify: true } });
-    expect(t.optimizer).toMatchObject({ type: 'sgd', lr: 0.01 });
+    expect(t).toMatchObject({ batchSize: 32, seed: 0, normalize: 'none', split: { validation: 0, stratify: true } });
+    // epochs and the test fraction follow the dataset when left unset (engine/train/defaults.ts)
+    expect(t.epochs).toBeUndefined();
+    expect(t.split.test).toBeUndefined();
+    expect(t.optimizer).toMatchObject({ type: 'adam', lr: 0.01 });
   });
   it('keeps what parses in a half-edited document', () => {
     const t = resolveTraining({ epochs: 300, batchSize: -4, dataset: { name: 'xor' } });

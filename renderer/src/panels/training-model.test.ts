@@ -31,7 +31,7 @@ function fakeClient(handlers: Partial<Record<Method, Handler>>) {
 }
 
 const doc: GraphDocument = {
-  formatVersion: 2,
+  formatVersion: 3,
   name: 'xor',
   nodes: [],
   edges: [],

@@ -30,8 +30,11 @@ export function Field({ label, htmlFor, children, hint, wide }: { label: string;
 
 export interface NumberFieldProps {
   label: string;
-  value: number;
+  /** Undefined: the value is left to follow the data ("auto"), shown as `auto.text`. */
+  value: number | undefined;
   onCommit(value: number): void;
+  /** Offer "auto": an emptied field calls `onAuto`, and while the value is undefined the field shows `text`. */
+  auto?: { text: string; onAuto(): void };
   min?: number;
   max?: number;
   exclusiveMin?: boolean;
@@ -45,18 +48,23 @@ export interface NumberFieldProps {
 }
 
 /** A number input that keeps a draft while typing and commits valid values once. */
-export function NumberField({ label, value, onCommit, min, max, exclusiveMin, exclusiveMax, integer, step, disabled, hint, debounceMs = 600 }: NumberFieldProps) {
+export function NumberField({ label, value, onCommit, auto, min, max, exclusiveMin, exclusiveMax, integer, step, disabled, hint, debounceMs = 600 }: NumberFieldProps) {
   const id = useId();
   const [draft, setDraft] = useState<string | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const opts = { min, max, integer, exclusiveMin, exclusiveMax };
   const parsed = draft === null ? value : parseNumberInput(draft, opts);
-  const invalid = draft !== null && parsed === null;
+  const invalid = draft !== null && parsed === null && !(auto && draft.trim() === '');
 
   const commit = (text: string | null) => {
     if (timer.current) clearTimeout(timer.current);
     timer.current = null;
     if (text === null) return;
+    if (auto && text.trim() === '') {
+      if (value !== undefined) auto.onAuto();
+      setDraft(null);
+      return;
+    }
     const v = parseNumberInput(text, opts);
     if (v !== null && v !== value) onCommit(v);
     if (v !== null) setDraft(null);
@@ -76,10 +84,11 @@ export function NumberField({ label, value, onCommit, min, max, exclusiveMin, ex
         className="bpp-input bpp-num"
         type="text"
         inputMode={integer ? 'numeric' : 'decimal'}
-        value={draft ?? String(value)}
+        value={draft ?? (value === undefined ? '' : String(value))}
+        placeholder={auto && value === undefined ? auto.text : undefined}
         disabled={disabled}
         aria-invalid={invalid || undefined}
-        title={invalid ? `Enter ${range}` : hint ? `${hint} (${range})` : range}
+        title={invalid ? `Enter ${range}` : hint ? `${hint} (${range}${auto ? '; empty for auto' : ''})` : range}
         data-step={step}
         onChange={(e) => {
           const text = e.target.value;
@@ -100,7 +109,7 @@ export function NumberField({ label, value, onCommit, min, max, exclusiveMin, ex
             setDraft(null);
           } else if ((e.key === 'ArrowUp' || e.key === 'ArrowDown') && typeof step === 'number') {
             e.preventDefault();
-            const base = parsed ?? value;
+            const base = parsed ?? value ?? min ?? 0;
             let v = base + (e.key === 'ArrowUp' ? step : -step);
             v = Number(v.toPrecision(12));
             if (min !== undefined) v = Math.max(min, v);

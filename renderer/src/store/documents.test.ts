@@ -48,8 +48,8 @@ const settings = (name: string): GraphDocument['training'] => ({
   optimizer: { type: 'adam', lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
   batchSize: 4, epochs: 2, seed: 1, split: { test: 0, validation: 0, stratify: true }, normalize: 'none', shuffle: true, dropLast: false,
 });
-const xor: GraphDocument = { formatVersion: 2, name: 'XOR', nodes: [], edges: [], training: settings('xor') };
-const and: GraphDocument = { formatVersion: 2, name: 'AND', nodes: [], edges: [], training: settings('and') };
+const xor: GraphDocument = { formatVersion: 3, name: 'XOR', nodes: [], edges: [], training: settings('xor') };
+const and: GraphDocument = { formatVersion: 3, name: 'AND', nodes: [], edges: [], training: settings('and') };
 const startEvent: TrainEvent = { type: 'start', epochs: 2, batchesPerEpoch: 1, trainSamples: 4, testSamples: 0, startEpoch: 0 };
 const epoch = (e: number) => ({ epoch: e, loss: 0.7 / e, accuracy: 0.5 * e, testLoss: null, testAccuracy: null, seconds: 0.01 });
 const steps = (sessionId: string, fromRun: boolean): Results['stepThrough'] => ({ sessionId, objective: 1, steps: [], samples: [0], splitSize: 4, fromRun });

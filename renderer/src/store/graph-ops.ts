@@ -3,7 +3,7 @@
  * edges that did not change keep their identity, so the canvas re-renders only what changed).
  * The document store wraps them in undoable actions; tests call them directly.
  */
-import type { GraphDocument, GraphEdge, GraphNode, TrainingSettings } from '../../../engine/graph/document';
+import { CURRENT_FORMAT_VERSION, type GraphDocument, type GraphEdge, type GraphNode, type TrainingSettings } from '../../../engine/graph/document';
 
 export interface XY {
   x: number;
@@ -32,7 +32,7 @@ export interface Fragment {
 }
 
 export function emptyDocument(name = 'Untitled'): GraphDocument {
-  return { formatVersion: 2, name, nodes: [], edges: [] };
+  return { formatVersion: CURRENT_FORMAT_VERSION, name, nodes: [], edges: [] };
 }
 
 /** `stem1`, `stem2`, … (the base without its trailing digits) — the first not in `taken`. */

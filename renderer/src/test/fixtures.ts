@@ -15,6 +15,11 @@ export const NODE_TYPES: NodeTypeInfo[] = [
       inFeatures: { kind: 'int', label: 'In features', description: '', default: 1, min: 1, max: 1 << 20 },
       outFeatures: { kind: 'int', label: 'Out features', description: '', default: 1, min: 1, max: 1 << 20 },
       bias: { kind: 'bool', label: 'Bias', description: '', default: true },
+      init: {
+        kind: 'enum', label: 'Init', description: '', default: 'kaiming-uniform',
+        options: ['kaiming-uniform', 'kaiming-normal', 'he-uniform', 'glorot-uniform', 'glorot-normal', 'zeros'],
+        optionLabels: ['Kaiming uniform (PyTorch)', 'Kaiming normal (He)', 'He uniform', 'Glorot uniform (Keras)', 'Glorot normal', 'Zeros'],
+      },
     },
     keyParams: ['inFeatures', 'outFeatures'],
   },
@@ -33,7 +38,7 @@ export const TYPES = typeMap(NODE_TYPES);
 /** x → h (Linear 2→4) → a (ReLU) → o (Linear 4→1) → loss ← y */
 export function mlpDocument(): GraphDocument {
   return {
-    formatVersion: 2,
+    formatVersion: 3,
     name: 'MLP',
     nodes: [
       { id: 'x', type: 'Input', params: { shape: [2] }, position: { x: 0, y: 0 } },
