@@ -13,7 +13,20 @@ export interface HostPort {
   start(): void;
 }
 
-type Service = Pick<EngineService, 'dispatch' | 'onEvent'>;
+type Service = Pick<EngineService, 'dispatch' | 'onEvent'> & Partial<Pick<EngineService, 'allowDatasetFiles'>>;
+
+/**
+ * A message from main itself, not a request: `{ host: 'allow', files, folders }` lets the engine
+ * read dataset files the user picked or dropped. Main's relay only ever posts `{ id, method,
+ * params }` for the renderer, so a renderer cannot send one of these.
+ */
+function hostCommand(service: Service, data: unknown): boolean {
+  if (!data || typeof data !== 'object' || !('host' in data)) return false;
+  const m = data as { host: unknown; files?: unknown; folders?: unknown };
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  if (m.host === 'allow') service.allowDatasetFiles?.(strings(m.files), strings(m.folders));
+  return true;
+}
 
 function send(port: HostPort, value: unknown, id: number | null): void {
   let text: string;
@@ -29,6 +42,7 @@ function send(port: HostPort, value: unknown, id: number | null): void {
 export function hostService(port: HostPort, service: Service): () => void {
   const unsubscribe = service.onEvent((event, data) => send(port, { event, data }, null));
   port.on('message', (e) => {
+    if (hostCommand(service, e.data)) return;
     void service.dispatch(e.data).then(
       (reply) => send(port, reply, reply.id),
       (err: unknown) => {

@@ -15,7 +15,8 @@ if (!parentPort) {
   process.exit(2);
 }
 
-const service = new EngineService();
+// Hosted for the renderer: dataset files only when main allows them (the user picked or dropped them).
+const service = new EngineService({ restrictFiles: true });
 let connected = false;
 
 parentPort.on('message', (e) => {

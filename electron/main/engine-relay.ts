@@ -56,6 +56,10 @@ export class EngineRelay {
     this.proc = proc;
     proc.port.on('message', (e) => this.receive(e.data));
     proc.port.start();
+    // a restarted engine gets back what the user had allowed
+    if (this.allowed.files.length + this.allowed.folders.length > 0) {
+      proc.port.postMessage({ host: 'allow', files: [...this.allowed.files], folders: [...this.allowed.folders] });
+    }
     proc.onExit((code) => this.exited(proc, code));
   }
 
@@ -75,6 +79,20 @@ export class EngineRelay {
       }
     });
   }
+
+  /** Let the engine read these files and folders (the user picked or dropped them); a host message, never the renderer's. */
+  allowDatasetFiles(files: readonly string[], folders: readonly string[] = []): void {
+    this.allowed.files.push(...files);
+    this.allowed.folders.push(...folders);
+    this.start();
+    try {
+      this.proc?.port.postMessage({ host: 'allow', files: [...files], folders: [...folders] });
+    } catch {
+      // a process that died is restarted with the whole list (start)
+    }
+  }
+
+  private readonly allowed = { files: [] as string[], folders: [] as string[] };
 
   get inFlight(): number {
     return this.pending.size;

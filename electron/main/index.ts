@@ -9,7 +9,7 @@ import {
   type WebContents,
 } from 'electron';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APP_ENTRY_URL, CHANNELS, OPEN_RECENT_PREFIX, type CommandId, type DocumentState, type NativeEditAction } from '../shared/ipc-contract';
 import { appProtocolResponse } from './app-protocol';
@@ -84,7 +84,10 @@ function main(): void {
   const dialogs: Dialogs = {
     async showOpen(options) {
       const r = win ? await dialog.showOpenDialog(win, { ...options, properties: ['openFile'] }) : await dialog.showOpenDialog({ ...options, properties: ['openFile'] });
-      return r.canceled ? null : (r.filePaths[0] ?? null);
+      const picked = r.canceled ? null : (r.filePaths[0] ?? null);
+      // The user picked it: the engine may read it, and the files next to it (a document's dataset).
+      if (picked) relay.allowDatasetFiles([picked], [dirname(picked)]);
+      return picked;
     },
     async showSave(options) {
       const opts = { ...options, properties: ['createDirectory', 'showOverwriteConfirmation'] as ('createDirectory' | 'showOverwriteConfirmation')[] };
@@ -126,6 +129,7 @@ function main(): void {
 
   /** Files handed to the app by the OS: listed as recent and opened by the renderer once it is up. */
   const openFromOs = (path: string): void => {
+    relay.allowDatasetFiles([path], [dirname(path)]);
     if (!files) {
       pendingOpen.push(path);
       return;

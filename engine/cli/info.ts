@@ -72,8 +72,12 @@ export function graphInfo(file: string, opts: InfoCommandOptions, cwd: string, w
     for (const p of model.buffers()) buffers.set(p.nodeId, (buffers.get(p.nodeId) ?? 0) + p.tensor.size);
     built = true;
   }
-  const inOrder = [...v.order, ...doc.nodes.map((n) => n.id).filter((id) => !v.order.includes(id))];
+  // Linear in nodes and edges: a Set for what is ordered, the first incoming edge per node.
+  const ordered = new Set(v.order);
+  const inOrder = [...v.order, ...doc.nodes.map((n) => n.id).filter((id) => !ordered.has(id))];
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
+  const firstIn = new Map<string, (typeof doc.edges)[number]>();
+  for (const e of doc.edges) if (!firstIn.has(e.target)) firstIn.set(e.target, e);
   const nodes: InfoNode[] = inOrder.map((id) => {
     const node = byId.get(id)!;
     const def = getNodeDef(node.type);
@@ -85,7 +89,7 @@ export function graphInfo(file: string, opts: InfoCommandOptions, cwd: string, w
       }
     } else {
       // Output nodes: the shape of what they name.
-      const e = doc.edges.find((x) => x.target === id);
+      const e = firstIn.get(id);
       const s = e ? v.portShapes.get(portKey(e.source, e.sourcePort)) : undefined;
       outputShapes['in'] = s ? fmtShape(s) : null;
     }

@@ -49,5 +49,18 @@ export class CliError extends Error {
   }
 }
 
-/** Write a line (adds the newline). */
-export const line = (write: (s: string) => void, text = ''): void => write(`${text}\n`);
+/**
+ * Control characters in text that came from a document or a data file (a node label, a
+ * column name) shown as visible escapes — `\x1b` for ESC, `\u202e` for a bidi override — so
+ * nothing the CLI prints can move the cursor, recolour or rewrite the terminal. Line breaks and
+ * tabs the CLI itself writes are kept.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Write a line (adds the newline), control characters escaped (escapeControls). */
+export const line = (write: (s: string) => void, text = ''): void => write(`${escapeControls(text)}\n`);

@@ -2,7 +2,9 @@
  * Reading what the command line names: graph documents and trained-model files (told apart by
  * their `format` field), dataset references, and the data binding shape inference needs.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { LimitError } from '../core/limits';
+import { parseJsonSafe, readRegularTextFile } from '../core/safe-read';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Dataset } from '../data/dataset';
 import { isBuiltinDataset } from '../data/builtin';
@@ -13,20 +15,25 @@ import { effectiveSettings } from '../train/session';
 import { isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../train/trained-model';
 import { CliError, EXIT } from './io';
 
+/** Why a file could not be read, in words (no stack, no errno prefix). */
+export function fileErrorWords(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+}
+
 /** Read and parse a JSON file; a missing file or bad JSON is a one-line CliError naming the file. */
 export function readJsonFile(file: string, cwd: string): unknown {
   const path = resolve(cwd, file);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularTextFile(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new CliError(`${file}: ${why}`);
+    throw new CliError(`${file}: ${fileErrorWords(e)}`);
   }
   try {
-    return JSON.parse(text);
+    return parseJsonSafe(text);
   } catch (e) {
+    if (e instanceof LimitError) throw new CliError(`${file}: ${e.message}`);
     throw new CliError(`${file}: not valid JSON: ${(e as Error).message}`);
   }
 }

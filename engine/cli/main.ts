@@ -156,6 +156,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, locations: Dat
     .description('web mode: serve the app and its engine on 127.0.0.1 (a token protects the engine)')
     .option('--port <n>', 'port (default: any free port)', port)
     .option('--renderer <dir>', 'folder of the built app (default: dist/renderer)')
+    .option('--allow-data <dir>', 'a folder whose files documents may name as datasets (repeatable; nothing else on disk is read)', (v: string, acc: string[] = []) => [...acc, v])
     .action(async (opts) => setCode(await serveCommand(opts, io)));
 
   return program;

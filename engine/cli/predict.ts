@@ -3,13 +3,12 @@
  * weights) on samples from a JSON or CSV file, with the saved normalisation applied; print the
  * output per sample and, for classification, the predicted class and probabilities.
  */
-import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { tensor } from '../core/creation';
 import { isFiniteFloat32 } from '../core/dtype';
 import type { Tensor } from '../core/tensor';
 import { noGrad } from '../autograd/grad-mode';
-import { DataError } from '../data/errors';
+import { DataError, excerpt } from '../data/errors';
 import { detectHeader, forEachCsvRecord, parseNumberCell } from '../data/csv';
 import { normalizeFeatures, type Normalization } from '../data/transforms';
 import { compileDocument } from '../graph/compile';
@@ -18,7 +17,9 @@ import { effectiveSettings } from '../train/session';
 import { decisionThreshold, predictClasses } from '../train/metrics';
 import { fmt, fmtNested, renderTable } from './format';
 import { CliError, EXIT, line, type CliIo } from './io';
-import { loadGraphSource, resolveBinding } from './load';
+import { fileErrorWords, loadGraphSource, resolveBinding } from './load';
+import { LimitError } from '../core/limits';
+import { parseJsonSafe, readRegularTextFile } from '../core/safe-read';
 import { parseNested, sizeOfShape } from './nested';
 
 export interface PredictCommandOptions {
@@ -37,10 +38,9 @@ export interface Samples {
 
 function readText(file: string, cwd: string): string {
   try {
-    return readFileSync(resolve(cwd, file), 'utf8');
+    return readRegularTextFile(resolve(cwd, file));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`${file}: ${code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : (e as Error).message}`);
+    throw new CliError(`${file}: ${fileErrorWords(e)}`);
   }
 }
 
@@ -67,7 +67,7 @@ export function samplesFromJson(value: unknown, featureShape: readonly number[] 
     const f = sizeOfShape(shape);
     const fits = v.shape.join() === shape.join() || (v.shape.length <= 1 && v.data.length === f);
     if (!fits) {
-      const hint = v.shape.length === 0 && Array.isArray(list) && list.length === f ? ` (to predict one sample write [${JSON.stringify(list)}])` : '';
+      const hint = v.shape.length === 0 && Array.isArray(list) && list.length === f && list.length <= 64 ? ` (to predict one sample write [${JSON.stringify(list)}])` : '';
       throw new CliError(`${file}: sample ${i} has shape ${shapeText(v.shape)}, the model's features are ${shapeText(shape)}${hint}`);
     }
     const j = v.data.findIndex((x) => !isFiniteFloat32(x));
@@ -98,8 +98,8 @@ export function samplesFromCsv(text: string, featureShape: readonly number[] | n
     if (r.fields.length !== cols) throw new DataError(`has ${r.fields.length} fields, expected ${cols}`, { file, row: r.line });
     r.fields.forEach((cell, j) => {
       const v = parseNumberCell(cell);
-      if (v === undefined) throw new DataError(`${JSON.stringify(cell.trim())} is not a number`, { file, row: r.line, column: header ? header[j]! : j + 1 });
-      if (!isFiniteFloat32(v)) throw new DataError(`${cell.trim()} is too large for a 32-bit float`, { file, row: r.line, column: header ? header[j]! : j + 1 });
+      if (v === undefined) throw new DataError(`"${excerpt(cell.trim())}" is not a number`, { file, row: r.line, column: header ? header[j]! : j + 1 });
+      if (!isFiniteFloat32(v)) throw new DataError(`${excerpt(cell.trim())} is too large for a 32-bit float`, { file, row: r.line, column: header ? header[j]! : j + 1 });
       data[i * f + j] = v;
     });
   });
@@ -112,8 +112,9 @@ export function readSamples(file: string, cwd: string, featureShape: readonly nu
   if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return samplesFromCsv(text, featureShape, file, ext === '.tsv' ? '\t' : ',');
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonSafe(text);
   } catch (e) {
+    if (e instanceof LimitError) throw new CliError(`${file}: ${e.message}`);
     throw new CliError(`${file}: not valid JSON (${(e as Error).message}); --input takes a .json or a .csv file`);
   }
   return samplesFromJson(value, featureShape, file);
@@ -136,13 +137,21 @@ export interface PredictReport {
 }
 
 function softmaxRow(v: readonly number[]): number[] {
-  const m = Math.max(...v);
+  const m = v.reduce((a, c) => (c > a ? c : a), -Infinity);
   const e = v.map((x) => Math.exp(x - m));
   const s = e.reduce((a, b) => a + b, 0);
   return e.map((x) => x / s);
 }
 
-const rowOf = (t: Tensor, i: number): unknown => (t.ndim === 0 ? t.item() : (t.toArray() as unknown[])[i]);
+/** Row i of a tensor as nested arrays; the nested form is built once per tensor (not per row). */
+function rowsOf(t: Tensor): (i: number) => unknown {
+  if (t.ndim === 0) {
+    const v = t.item();
+    return () => v;
+  }
+  const all = t.toArray() as unknown[];
+  return (i) => all[i];
+}
 
 export function predict(modelFile: string, opts: PredictCommandOptions, cwd: string, warn: (s: string) => void): PredictReport {
   const src = loadGraphSource(modelFile, cwd);
@@ -178,10 +187,12 @@ export function predict(modelFile: string, opts: PredictCommandOptions, cwd: str
   const rows = pred.ndim === 0 ? 1 : pred.shape[0]!;
   const width = pred.size / rows;
 
+  const predRow = rowsOf(pred);
+  const outputRows = names.length > 1 ? names.map((n) => [n, rowsOf(r.outputs[n]!)] as const) : [];
   const predictions: Prediction[] = [];
   for (let i = 0; i < rows; i++) {
-    const p: Prediction = { output: rowOf(pred, i) };
-    if (names.length > 1) p.outputs = Object.fromEntries(names.map((n) => [n, rowOf(r.outputs[n]!, i)]));
+    const p: Prediction = { output: predRow(i) };
+    if (names.length > 1) p.outputs = Object.fromEntries(outputRows.map(([n, row]) => [n, row(i)]));
     if (classes) {
       const k = classes[i]!;
       p.class = k;

@@ -29,9 +29,10 @@
  *   arrays (linear time, no per-cell objects kept). Files over `MAX_CSV_BYTES` are refused
  *   with a message instead of exhausting memory.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { LIMITS, LimitError } from '../core/limits';
+import { readRegularTextFile } from '../core/safe-read';
 import { makeDataset, type Dataset, type Task } from './dataset';
-import { baseName, DataError, fileReadError, formatColumn, type WarningHandler } from './errors';
+import { baseName, DataError, fileReadError, excerpt, formatColumn, type WarningHandler } from './errors';
 
 /** A column given by header name or by 0-based index (negative: from the end). */
 export type ColumnRef = string | number;
@@ -71,7 +72,7 @@ export interface CsvRecord {
 }
 
 /** Largest CSV file `loadCsvFile` reads (JavaScript strings stop at about 512 MiB). */
-export const MAX_CSV_BYTES = 400 * 1024 * 1024;
+export const MAX_CSV_BYTES = LIMITS.fileSize.defaultValue * 1024 * 1024;
 
 /** Most distinct integers that `task: 'auto'` still reads as classes. */
 const AUTO_CLASS_LIMIT = 20;
@@ -319,7 +320,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
       if (id === undefined) {
         if (key === '') throw new DataError('empty label (missing value)', { ...fileLoc(file), row: line, column: colId(j) });
         if (given !== null && !given.has(key)) {
-          throw new DataError(`"${key}" is not one of the classes ${options.classNames!.join(', ')}`, {
+          throw new DataError(`"${excerpt(key)}" is not one of the classes ${options.classNames!.map((c) => excerpt(c)).join(', ')}`, {
             ...fileLoc(file),
             row: line,
             column: colId(j),
@@ -409,7 +410,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
   const ids = labelIds!;
   for (let i = 0; i < n; i++) labels[i] = remap[ids[i]!]!;
 
-  if (keys.length === 1) warn(`${labelColumn} has a single class "${keys[0]}"; a classifier has nothing to tell apart`);
+  if (keys.length === 1) warn(`${labelColumn} has a single class "${excerpt(keys[0]!)}"; a classifier has nothing to tell apart`);
   if (classNames.length > 100 && classNames.length > n / 2) {
     warn(`${labelColumn} has ${classNames.length} classes in ${n} rows; is it the right label column?`);
   }
@@ -423,16 +424,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): Dataset {
 export function loadCsvFile(path: string, options: CsvOptions = {}): Dataset {
   let text: string;
   try {
-    const size = statSync(path).size;
-    if (size > MAX_CSV_BYTES) {
-      throw new DataError(
-        `the file is ${(size / 2 ** 20).toFixed(0)} MiB; CSV files up to ${MAX_CSV_BYTES / 2 ** 20} MiB can be loaded`,
-        { file: path },
-      );
-    }
-    text = readFileSync(path, 'utf8');
+    text = readRegularTextFile(path);
   } catch (err) {
-    if (err instanceof DataError) throw err;
+    if (err instanceof LimitError) throw new DataError(err.message, { file: path });
     throw fileReadError(path, err);
   }
   return parseCsv(text, { ...options, file: options.file ?? path });
@@ -453,11 +447,11 @@ function emptyError(text: string, file: string | undefined): DataError {
 function numberCell(cell: string, file: string | undefined, row: number, column: string | number): number {
   const v = parseNumberCell(cell);
   if (v === undefined) {
-    const reason = cell.trim() === '' ? 'empty cell (missing value)' : `"${cell}" is not a number`;
+    const reason = cell.trim() === '' ? 'empty cell (missing value)' : `"${excerpt(cell.trim())}" is not a number`;
     throw new DataError(reason, { ...fileLoc(file), row, column });
   }
   if (Math.abs(v) > FLOAT32_MAX) {
-    throw new DataError(`${cell.trim()} is too large for a 32-bit float`, { ...fileLoc(file), row, column });
+    throw new DataError(`${excerpt(cell.trim())} is too large for a 32-bit float`, { ...fileLoc(file), row, column });
   }
   return v;
 }
@@ -475,18 +469,18 @@ function resolveColumn(ref: ColumnRef, names: string[] | null, count: number, fi
   }
   const want = ref.trim();
   if (names === null) {
-    throw new DataError(`column "${want}" is named, but the file has no header row; give a 0-based column index instead`, fileLoc(file));
+    throw new DataError(`column "${excerpt(want)}" is named, but the file has no header row; give a 0-based column index instead`, fileLoc(file));
   }
   const hits: number[] = [];
   names.forEach((nm, j) => {
     if (nm === want) hits.push(j);
   });
   if (hits.length === 0) {
-    throw new DataError(`unknown column "${want}"; the columns are ${names.map((nm) => `"${nm}"`).join(', ')}`, fileLoc(file));
+    throw new DataError(`unknown column "${excerpt(want)}"; the columns are ${names.slice(0, 12).map((nm) => `"${excerpt(nm)}"`).join(', ')}${names.length > 12 ? `, … (${names.length} in all)` : ''}`, fileLoc(file));
   }
   if (hits.length > 1) {
     throw new DataError(
-      `column name "${want}" is ambiguous: columns ${hits.map((j) => j + 1).join(' and ')} have it; give a 0-based index instead`,
+      `column name "${excerpt(want)}" is ambiguous: columns ${hits.map((j) => j + 1).join(' and ')} have it; give a 0-based index instead`,
       fileLoc(file),
     );
   }

@@ -56,9 +56,20 @@ export function baseName(path: string): string {
   return i >= 0 ? path.slice(i + 1) : path;
 }
 
+/**
+ * A cell or name from a user's file as messages quote it: at most `max` characters (then `…`),
+ * control characters escaped. Messages never carry more of a file's content than this, so an
+ * error about a file the engine should not have read cannot leak it.
+ */
+export function excerpt(text: string, max = 16): string {
+  const chars = [...text.slice(0, 2 * max + 2)];
+  const cut = chars.length > max ? `${chars.slice(0, max).join('')}…` : text;
+  return cut.replace(/[\x00-\x1f\x7f-\x9f"\\]/g, (c) => (c === '"' ? '\\"' : c === '\\' ? '\\\\' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
 /** `column "name"` or `column 3`. */
 export function formatColumn(column: string | number): string {
-  return typeof column === 'string' ? `column "${column}"` : `column ${column}`;
+  return typeof column === 'string' ? `column "${excerpt(column)}"` : `column ${column}`;
 }
 
 /**
@@ -89,7 +100,9 @@ export function fileReadError(path: string, err: unknown): DataError {
       ? `file not found (looked for ${path})`
       : code === 'EISDIR'
         ? 'is a directory, not a file'
-        : code === 'EACCES' || code === 'EPERM'
+        : code === 'ENOTREG' && err instanceof Error
+          ? err.message
+          : code === 'EACCES' || code === 'EPERM'
           ? 'permission denied'
           : `cannot be read (${err instanceof Error ? err.message : String(err)})`;
   return new DataError(reason, { file: path });

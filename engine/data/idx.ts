@@ -11,8 +11,9 @@
  * byte: the magic number, the element type, the header length, and that the data length
  * is exactly what the header says.
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { LIMITS, limit, limitBytes, limitHint, LimitError } from '../core/limits';
+import { readRegularFile } from '../core/safe-read';
 import { makeDataset, type Dataset } from './dataset';
 import { baseName, DataError, fileReadError } from './errors';
 
@@ -57,8 +58,11 @@ export const FASHION_MNIST_CLASSES: readonly string[] = [
 /** MNIST's class names: the digits `0`..`9`. */
 export const DIGIT_CLASSES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
-/** Largest decompressed size accepted from a .gz file (guards against gzip bombs). */
-export const MAX_IDX_BYTES = 1024 * 1024 * 1024;
+/**
+ * Default largest decompressed size accepted from a .gz file (guards against gzip bombs); the
+ * limit in force is `limitBytes('decompressed')`, raised with BPSTUDIO_MAX_DECOMPRESSED_MB.
+ */
+export const MAX_IDX_BYTES = LIMITS.decompressed.defaultValue * 1024 * 1024;
 
 const hex8 = (v: number): string => `0x${(v >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 const hex2 = (v: number): string => `0x${v.toString(16).toUpperCase().padStart(2, '0')}`;
@@ -72,13 +76,13 @@ export function isGzip(bytes: Uint8Array): boolean {
 export function maybeGunzip(bytes: Uint8Array, file?: string): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   try {
-    const out = gunzipSync(bytes, { maxOutputLength: MAX_IDX_BYTES });
+    const out = gunzipSync(bytes, { maxOutputLength: limitBytes('decompressed') });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
     const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
     const reason =
       code === 'ERR_BUFFER_TOO_LARGE' || code === 'ERR_OUT_OF_RANGE'
-        ? `decompresses to more than ${MAX_IDX_BYTES / 2 ** 20} MiB`
+        ? `decompresses to more than ${limit('decompressed')} MiB ${limitHint('decompressed')}`
         : `the gzip data is corrupt or truncated (${err instanceof Error ? err.message : String(err)})`;
     throw new DataError(reason, file !== undefined ? { file } : {});
   }
@@ -261,9 +265,10 @@ export function idxDatasetFromBytes(
 
 function readBytes(path: string): Uint8Array {
   try {
-    const b = readFileSync(path);
+    const b = readRegularFile(path);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (err) {
+    if (err instanceof LimitError) throw new DataError(err.message, { file: path });
     throw fileReadError(path, err);
   }
 }

@@ -7,7 +7,7 @@
  * loads). Training-only nodes (Target, Loss) are left out. The same input always gives the same
  * bytes. Documented in docs/onnx.md.
  */
-import { readFileSync } from 'node:fs';
+import { parseJsonSafe, readRegularTextFile } from '../core/safe-read';
 import { EngineError } from '../core/errors';
 import { writeFileAtomic } from '../core/atomic-write';
 import { compileDocument, GraphCompileError, type CompiledGraph } from '../graph/compile';
@@ -280,10 +280,17 @@ export function exportOnnx(source: GraphDocument | TrainedModelFile, options: On
     if (!wantsSoftmax[i] && !directName.has(o.key) && model.nodes.get(o.sourceId)!.type !== 'Input') directName.set(o.key, outNames[i]!);
   });
 
+  // Each node's incoming edges, grouped once (a scan of every edge per node is quadratic).
+  const incoming = new Map<string, GraphEdge[]>();
+  for (const e of model.document.edges) {
+    const l = incoming.get(e.target);
+    if (l) l.push(e);
+    else incoming.set(e.target, [e]);
+  }
   for (const node of model.order) {
     if (node.type === 'Input' || node.type === 'Output') continue;
     const params = model.validation.params.get(node.id)!;
-    const ins = inputValues(model, node, valueOf);
+    const ins = inputValues(incoming.get(node.id) ?? [], valueOf);
     const key = portKey(node.id, 'out');
     const value = lowerNode(b, model, node, params, ins, directName.get(key));
     valueOf.set(key, value);
@@ -333,10 +340,9 @@ function untrainedNormalization(doc: GraphDocument): Normalization | null {
   return kind === 'none' || kind === 'scale255' ? { kind } : null;
 }
 
-function inputValues(model: CompiledGraph, node: GraphNode, valueOf: Map<string, string>): Record<string, string> {
+function inputValues(edges: readonly GraphEdge[], valueOf: Map<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const e of model.document.edges) {
-    if (e.target !== node.id) continue;
+  for (const e of edges) {
     out[e.targetPort] = valueOf.get(portKey(e.source, e.sourcePort))!;
   }
   return out;
@@ -519,7 +525,7 @@ export function exportOnnxFromJson(value: unknown, options: OnnxExportOptions = 
 export function exportOnnxFile(inputPath: string, outputPath: string, options: OnnxExportOptions = {}): OnnxExportResult {
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(inputPath, 'utf8'));
+    value = parseJsonSafe(readRegularTextFile(inputPath));
   } catch (e) {
     throw new EngineError(`${inputPath}: ${(e as Error).message}`);
   }

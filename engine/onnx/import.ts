@@ -6,7 +6,7 @@
  * empty, truncated or non-ONNX bytes give a clear EngineError, never a crash.
  * Documented in docs/onnx.md.
  */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../core/safe-read';
 import { basename } from 'node:path';
 import { EngineError } from '../core/errors';
 import { writeFileAtomic } from '../core/atomic-write';
@@ -358,23 +358,46 @@ function neededInOrder(nodes: WorkNode[], available: Set<string>, outputs: strin
     needed.add(p);
     for (const i of p.inputs) if (i) stack.push(i);
   }
-  // Kahn's algorithm in file order.
-  const order: WorkNode[] = [];
-  const done = new Set<string>(available);
-  let pending = nodes.filter((n) => needed.has(n));
-  while (pending.length > 0) {
-    const ready = pending.filter((n) => n.inputs.every((i) => !i || done.has(i)));
-    if (ready.length === 0) {
-      throw new EngineError(`${file}: the graph has a cycle (or values no node produces) around ${pending.slice(0, 3).map((n) => n.title).join(', ')}`);
+  // Kahn's algorithm in file order, round by round: a node's round is one past the latest round
+  // of the nodes producing its inputs; the order is by round, then by file position (linear).
+  const pending = nodes.filter((n) => needed.has(n));
+  const index = new Map(pending.map((n, i) => [n, i] as const));
+  const waiting = new Map<WorkNode, number>();
+  const consumers = new Map<WorkNode, WorkNode[]>();
+  const round = new Map<WorkNode, number>();
+  const ready: WorkNode[] = [];
+  for (const n of pending) {
+    let count = 0;
+    for (const i of n.inputs) {
+      if (!i || available.has(i)) continue;
+      const p = producer.get(i);
+      if (!p) continue;
+      count++;
+      const c = consumers.get(p);
+      if (c) c.push(n);
+      else consumers.set(p, [n]);
     }
-    for (const n of ready) {
-      order.push(n);
-      for (const o of n.outputs) if (o) done.add(o);
+    waiting.set(n, count);
+    if (count === 0) {
+      round.set(n, 0);
+      ready.push(n);
     }
-    const r = new Set(ready);
-    pending = pending.filter((n) => !r.has(n));
   }
-  return order;
+  for (let head = 0; head < ready.length; head++) {
+    const n = ready[head]!;
+    const r = round.get(n)! + 1;
+    for (const c of consumers.get(n) ?? []) {
+      if ((round.get(c) ?? -1) < r) round.set(c, r);
+      const left = waiting.get(c)! - 1;
+      waiting.set(c, left);
+      if (left === 0) ready.push(c);
+    }
+  }
+  if (ready.length < pending.length) {
+    const stuck = pending.filter((n) => waiting.get(n)! > 0);
+    throw new EngineError(`${file}: the graph has a cycle (or values no node produces) around ${stuck.slice(0, 3).map((n) => n.title).join(', ')}`);
+  }
+  return ready.sort((a, b) => round.get(a)! - round.get(b)! || index.get(a)! - index.get(b)!);
 }
 
 /**
@@ -383,7 +406,15 @@ function neededInOrder(nodes: WorkNode[], available: Set<string>, outputs: strin
  */
 function fusePatterns(order: WorkNode[], consts: Map<string, Const>, graphOutputs: Set<string>): WorkNode[] {
   const uses = new Map<string, WorkNode[]>();
-  for (const n of order) for (const i of n.inputs) if (i) uses.set(i, [...(uses.get(i) ?? []), n]);
+  for (const n of order) {
+    for (const i of n.inputs) {
+      if (!i) continue;
+      const u = uses.get(i);
+      if (u) u.push(n);
+      else uses.set(i, [n]);
+    }
+  }
+  const position = new Map(order.map((n, i) => [n, i] as const));
   const single = (v: string): WorkNode | null => {
     const u = uses.get(v) ?? [];
     return u.length === 1 && !graphOutputs.has(v) ? u[0]! : null;
@@ -398,7 +429,7 @@ function fusePatterns(order: WorkNode[], consts: Map<string, Const>, graphOutput
   const replaced = new Map<WorkNode, WorkNode | null>();
   const fuse = (parts: WorkNode[], op: string, inputs: string[], output: string, label: string): void => {
     if (parts.some((p) => replaced.has(p))) return;
-    const last = parts.reduce((a, p) => (order.indexOf(p) > order.indexOf(a) ? p : a));
+    const last = parts.reduce((a, p) => (position.get(p)! > position.get(a)! ? p : a));
     const fused: WorkNode = { op, domain: '', title: `${parts.map((p) => p.title).join(' + ')}`, label, inputs, outputs: [output], attrs: new Map(), parts };
     for (const p of parts) replaced.set(p, p === last ? fused : null);
   };
@@ -839,26 +870,34 @@ const ROW = 110;
 function layout(nodes: GraphNode[], edges: GraphEdge[]): void {
   const preds = new Map<string, string[]>();
   const succs = new Map<string, string[]>();
+  const add = (m: Map<string, string[]>, k: string, v: string): void => {
+    const l = m.get(k);
+    if (l) l.push(v);
+    else m.set(k, [v]);
+  };
   for (const e of edges) {
-    preds.set(e.target, [...(preds.get(e.target) ?? []), e.source]);
-    succs.set(e.source, [...(succs.get(e.source) ?? []), e.target]);
+    add(preds, e.target, e.source);
+    add(succs, e.source, e.target);
   }
   const depth = new Map<string, number>();
   // nodes are created in topological order
-  for (const n of nodes) depth.set(n.id, Math.max(-1, ...(preds.get(n.id) ?? []).map((p) => depth.get(p) ?? 0)) + 1);
+  for (const n of nodes) depth.set(n.id, (preds.get(n.id) ?? []).reduce((m, p) => Math.max(m, depth.get(p) ?? 0), -1) + 1);
   // Sources that feed one place (constants) sit just left of their first consumer.
   for (const n of nodes) {
     if ((preds.get(n.id) ?? []).length > 0 || n.type === 'Input') continue;
     const consumers = (succs.get(n.id) ?? []).map((s) => depth.get(s) ?? 1);
-    if (consumers.length > 0) depth.set(n.id, Math.max(0, Math.min(...consumers) - 1));
+    if (consumers.length > 0) depth.set(n.id, Math.max(0, consumers.reduce((m, c) => Math.min(m, c), Infinity) - 1));
   }
   const columns = new Map<number, GraphNode[]>();
   for (const n of nodes) {
     const d = depth.get(n.id)!;
-    columns.set(d, [...(columns.get(d) ?? []), n]);
+    const col = columns.get(d);
+    if (col) col.push(n);
+    else columns.set(d, [n]);
   }
   const rowOf = new Map<string, number>();
-  const tallest = Math.max(...[...columns.values()].map((c) => c.length));
+  let tallest = 0;
+  for (const c of columns.values()) tallest = Math.max(tallest, c.length);
   for (const d of [...columns.keys()].sort((a, b) => a - b)) {
     const col = columns.get(d)!;
     const key = (n: GraphNode): number => {
@@ -1028,7 +1067,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
 export function importOnnxFile(inputPath: string, outputPath: string, options: Omit<OnnxImportOptions, 'file'> = {}): GraphDocument {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(inputPath);
+    bytes = readRegularFile(inputPath);
   } catch (e) {
     throw new EngineError(`${inputPath}: ${(e as Error).message}`);
   }

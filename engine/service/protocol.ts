@@ -9,6 +9,8 @@
  *   event    { event, data }
  */
 import { z } from 'zod';
+import { LimitError } from '../core/limits';
+import { assertJsonDepth, parseJsonSafe } from '../core/safe-read';
 import type { Diagnostic } from '../graph/validate';
 import type { GraphDocument } from '../graph/document';
 import type { BuiltinDatasetInfo } from '../data/builtin';
@@ -196,9 +198,16 @@ export function parseRequest(raw: unknown): ParsedRequest {
   let value = raw;
   if (typeof raw === 'string') {
     try {
-      value = JSON.parse(raw);
-    } catch {
-      return { ok: false, id: null, error: { code: 'bad-request', message: 'the message is not valid JSON' } };
+      value = parseJsonSafe(raw);
+    } catch (e) {
+      return { ok: false, id: null, error: { code: 'bad-request', message: e instanceof LimitError ? `the message is refused: ${e.message}` : 'the message is not valid JSON' } };
+    }
+  } else {
+    // A structured-cloned message (Electron's MessagePort): as deep as JSON text may be, no deeper.
+    try {
+      assertJsonDepth(raw, 'the message');
+    } catch (e) {
+      return { ok: false, id: null, error: { code: 'bad-request', message: `the message is refused: ${(e as Error).message}` } };
     }
   }
   const env = requestEnvelope.safeParse(value);

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { limitBytes } from '../core/limits';
 import { EngineService } from './service';
 
 /** The Content-Security-Policy of the app page (the same as the Electron window's). */
@@ -31,6 +32,8 @@ export interface ServeOptions {
   rendererDir?: string;
   token?: string;
   service?: EngineService;
+  /** Folders whose files documents may name as datasets (`--allow-data DIR`); nothing else on disk is read. */
+  allowData?: readonly string[];
 }
 
 export interface RunningServer {
@@ -116,7 +119,9 @@ function tokenMatches(given: string | null, token: string): boolean {
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const token = options.token ?? randomBytes(24).toString('hex');
   const rendererDir = resolve(options.rendererDir ?? defaultRendererDir());
-  const service = options.service ?? new EngineService();
+  // Hosted for a web page: dataset files only from the allow-list (engine/data/access.ts).
+  const service = options.service ?? new EngineService({ restrictFiles: true });
+  service.allowDatasetFiles([], (options.allowData ?? []).map((d) => resolve(d)));
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new Error(`the app is not built: ${join(rendererDir, 'index.html')} is missing (run npm run build:renderer)`);
   }
@@ -151,7 +156,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     createReadStream(file).pipe(res);
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 512 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limitBytes('message') });
+  let nextClient = 1;
   const sockets = new Set<WebSocket>();
   const unsubscribe = service.onEvent((event, data) => {
     const msg = JSON.stringify({ event, data });
@@ -176,13 +182,18 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     // ws answers a bad handshake (method, Upgrade, Sec-WebSocket-Key/-Version) with 4xx itself.
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
+      // Runs this connection starts are its own: stopped after a grace period once it closes.
+      const client = `ws-${nextClient++}`;
+      ws.on('close', () => {
+        sockets.delete(ws);
+        void service.closeClient(client);
+      });
       // A bad frame or an oversized message: ws closes the connection itself (1002/1009); without a
       // listener its 'error' would be thrown.
       ws.on('error', () => {});
       ws.on('message', (data) => {
         void service
-          .dispatch(String(data))
+          .dispatch(String(data), client)
           .then((reply) => JSON.stringify(reply))
           .catch((e: unknown) => JSON.stringify({ id: null, error: { code: 'internal', message: e instanceof Error ? e.message : String(e) } }))
           .then((msg) => {

@@ -9,6 +9,8 @@ import { noGrad } from '../autograd/grad-mode';
 import { snapshot, StepThrough, type Step, type TensorSnapshot } from '../autograd/step-through';
 import { tensor } from '../core/creation';
 import { EngineError } from '../core/errors';
+import { limit } from '../core/limits';
+import { allowDatasetFiles, allowDatasetFolders, restrictDatasetFiles } from '../data/access';
 import type { Tensor } from '../core/tensor';
 import { listBuiltinDatasets } from '../data/builtin';
 import { parseCsv } from '../data/csv';
@@ -47,6 +49,17 @@ interface Run {
   overrides: TrainOverrides;
   /** The run's data, prepared again (deterministically) for views needed while it trains. */
   prepared: PreparedData | null;
+  /** The client (a WebSocket connection, the Electron window) that started it; '' in process. */
+  owner?: string;
+}
+
+/** How a host runs the service. */
+export interface EngineServiceOptions {
+  /**
+   * Hosted for a renderer (Electron's utility process, `bpstudio serve`): dataset files are read
+   * only from the allow-list the host fills (`allowDatasetFiles`, engine/data/access.ts).
+   */
+  restrictFiles?: boolean;
 }
 
 export class ServiceError extends EngineError {
@@ -100,15 +113,73 @@ export class EngineService {
     for (const l of this.listeners) l(event, data);
   }
 
-  /** Validate a raw message and answer it: the transports call only this. */
-  async dispatch(raw: unknown): Promise<{ id: number | null; result?: unknown; error?: ErrorInfo }> {
+  constructor(options: EngineServiceOptions = {}) {
+    if (options.restrictFiles) restrictDatasetFiles();
+  }
+
+  /**
+   * Validate a raw message and answer it: the transports call only this. `client` names the
+   * connection it came on (runs it starts are its own: kept per client, stopped when it closes).
+   */
+  async dispatch(raw: unknown, client = ''): Promise<{ id: number | null; result?: unknown; error?: ErrorInfo }> {
     const req = parseRequest(raw);
     if (!req.ok) return { id: req.id, error: req.error };
     try {
-      return { id: req.id, result: await this.handle(req.method, req.params as ParsedParams<typeof req.method>) };
+      const result = await this.handle(req.method, req.params as ParsedParams<typeof req.method>);
+      if (req.method === 'trainStart') this.adoptRun((result as Results['trainStart']).runId, client);
+      return { id: req.id, result };
     } catch (e) {
       return { id: req.id, error: errorInfo(e) };
     }
+  }
+
+  /** Host API (not in the protocol): let the engine read these dataset files and folders. */
+  allowDatasetFiles(files: readonly string[], folders: readonly string[] = []): void {
+    allowDatasetFiles(files);
+    allowDatasetFolders(folders);
+  }
+
+  /** Finished runs kept per client (the newest; running ones are always kept): the `keptRuns` limit. */
+  private adoptRun(runId: string, client: string): void {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    run.owner = client;
+    const keep = limit('keptRuns');
+    const finished = [...this.runs.values()].filter((r) => r.owner === client && r.id !== runId && (r.result !== null || r.error !== null));
+    for (const r of finished.slice(0, Math.max(0, finished.length - keep))) this.runs.delete(r.id);
+  }
+
+  private readonly pendingClose = new Map<string, ReturnType<typeof setTimeout>>();
+
+  /**
+   * The connection `client` closed: after the `orphanGrace` limit its runs still training are
+   * stopped and all its runs are forgotten (nobody is left to ask for them). Returns the timer's
+   * promise, for tests.
+   */
+  closeClient(client: string, graceMs = limit('orphanGrace') * 1000): Promise<number> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.pendingClose.delete(client);
+        let stopped = 0;
+        for (const r of [...this.runs.values()]) {
+          if (r.owner !== client) continue;
+          if (!r.result && !r.error && r.trainer) {
+            r.trainer.stop();
+            stopped++;
+          }
+          this.runs.delete(r.id);
+        }
+        if (stopped > 0) this.emit('log', { level: 'info', message: `stopped ${stopped} training run${stopped === 1 ? '' : 's'} of a closed connection` });
+        resolve(stopped);
+      }, graceMs);
+      t.unref?.();
+      this.pendingClose.set(client, t);
+    });
+  }
+
+  /** How many runs the service holds (for tests and status). */
+  get runCount(): number {
+    return this.runs.size;
   }
 
   async handle<M extends Method>(method: M, params: ParsedParams<M>): Promise<Results[M]> {

@@ -17,26 +17,86 @@ import { trainTestSplit } from '../data/split';
 import { fitNormalization, applyNormalization, type Normalization } from '../data/transforms';
 import type { DatasetRef, TrainingSettings } from '../graph/document';
 import type { BatchFeed, DataBinding } from '../graph/node-def';
+import { LimitError, limit, limitBytes, limitHint, mib } from '../core/limits';
+import { checkDatasetAccess } from '../data/access';
 
-/** Datasets imported in this process (the app's CSV/IDX import), named `upload:<name>`. */
-const uploads = new Map<string, Dataset>();
+/**
+ * Datasets imported in this process (the app's CSV/IDX import), named `upload:<name>`. Bounded:
+ * all of them together hold at most the `uploads` limit (the least recently used are freed
+ * first), and one that no request used for the `uploadIdle` limit is freed; importing a name
+ * again replaces it. A freed one is refused with a message saying to import the file again.
+ */
+const uploads = new Map<string, { ds: Dataset; bytes: number; used: number }>();
+let now = (): number => Date.now();
+
+const datasetBytes = (ds: Dataset): number => ds.features.byteLength + ds.labels.byteLength;
+
+/** Drop idle uploads, then the least recently used while the total is over the limit. */
+function trimUploads(keep?: string): void {
+  const idleMs = limit('uploadIdle') * 60_000;
+  const t = now();
+  for (const [k, u] of uploads) if (k !== keep && t - u.used > idleMs) uploads.delete(k);
+  let total = 0;
+  for (const u of uploads.values()) total += u.bytes;
+  const max = limitBytes('uploads');
+  for (const [k, u] of uploads) {
+    if (total <= max) break;
+    if (k === keep) continue;
+    uploads.delete(k);
+    total -= u.bytes;
+  }
+}
 
 /** Make an imported dataset loadable by documents as `upload:<name>`; returns that reference name. */
 export function registerUploadedDataset(name: string, ds: Dataset): string {
   const ref = `upload:${name}`;
-  uploads.set(ref, ds);
+  const bytes = datasetBytes(ds);
+  if (bytes > limitBytes('uploads')) {
+    throw new LimitError(`dataset "${name}" takes ${mib(bytes)} in memory, more than uploaded datasets may ${limitHint('uploads')}`, 'uploads');
+  }
+  uploads.delete(ref); // re-inserted last: the most recently used
+  uploads.set(ref, { ds, bytes, used: now() });
+  trimUploads(ref);
   return ref;
+}
+
+/** What uploaded datasets hold now (for tests and the service's status). */
+export function uploadedDatasetsUsage(): { count: number; bytes: number } {
+  let bytes = 0;
+  for (const u of uploads.values()) bytes += u.bytes;
+  return { count: uploads.size, bytes };
+}
+
+/** Tests: a clock for the idle limit (null restores Date.now), and forgetting every upload. */
+export function _setUploadClock(clock: (() => number) | null): void {
+  now = clock ?? ((): number => Date.now());
+}
+export function _clearUploads(): void {
+  uploads.clear();
+}
+
+function uploadedDataset(ref: string): Dataset | undefined {
+  trimUploads();
+  const u = uploads.get(ref);
+  if (!u) return undefined;
+  u.used = now();
+  uploads.delete(ref);
+  uploads.set(ref, u);
+  return u.ds;
 }
 
 /** Load the dataset a document names: a built-in, an uploaded one, a .csv file, or IDX images (params.labels names the labels file). */
 export function loadDatasetRef(ref: DatasetRef, baseDir = process.cwd()): Dataset {
   if (isBuiltinDataset(ref.name)) return loadBuiltinDataset(ref.name, ref.params);
-  const uploaded = uploads.get(ref.name);
+  const uploaded = uploadedDataset(ref.name);
   if (uploaded) return uploaded;
   if (ref.name.startsWith('upload:')) {
-    throw new DataError(`dataset "${ref.name}" was imported in an earlier session; import the file again`, { file: ref.name });
+    throw new DataError(`dataset "${ref.name}" was imported in an earlier session or freed (unused for ${limit('uploadIdle')} minutes, or over ${limit('uploads')} MiB of imports); import the file again`, { file: ref.name });
   }
   const path = isAbsolute(ref.name) ? ref.name : resolve(baseDir, ref.name);
+  checkDatasetAccess(path, ref.name);
+  const labelsRef = ref.params['labels'];
+  if (typeof labelsRef === 'string') checkDatasetAccess(isAbsolute(labelsRef) ? labelsRef : resolve(baseDir, labelsRef), labelsRef);
   if (!existsSync(path)) {
     const names = listBuiltinDatasets().map((d) => d.name).join(', ');
     throw new DataError(`dataset "${ref.name}" is neither a built-in dataset (${names}) nor an existing file`, { file: ref.name });

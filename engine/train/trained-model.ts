@@ -3,7 +3,7 @@
  * the input normalisation and what the dataset's classes are called — enough to resume
  * training, evaluate, predict, reopen in the app, and export. Written atomically.
  */
-import { readFileSync } from 'node:fs';
+import { parseJsonSafe, readRegularTextFile } from '../core/safe-read';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write';
 import { EngineError } from '../core/errors';
@@ -112,7 +112,7 @@ function inconsistency(m: z.infer<typeof trainedSchema>): string | null {
 export function loadTrainedModel(path: string): TrainedModelFile {
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    value = parseJsonSafe(readRegularTextFile(path));
   } catch (e) {
     throw new EngineError(`${path}: ${(e as Error).message}`);
   }

@@ -14,6 +14,7 @@ import { catalogStore } from './store/catalog-store';
 import { installCommandHandlers } from './commands';
 import { offerRecovery } from './project';
 import { startAutosave, writeRecovery } from './recovery';
+import { uiStore } from './store/ui-store';
 
 documentStore.getState().attachEngine(engine);
 void catalogStore.getState().load(engine);
@@ -29,7 +30,7 @@ createRoot(root).render(
 
 // The recovery copy is offered first, then autosave may overwrite it.
 void offerRecovery(localStorage).finally(() => {
-  startAutosave({ store: documentStore, storage: localStorage, intervalMs: 3000 });
+  startAutosave({ store: documentStore, storage: localStorage, intervalMs: 3000, onWriteFailed: (m) => uiStore.getState().toast(m, 'warning') });
   // a last copy when the page goes away with unsaved changes (a closed tab, a reload)
   window.addEventListener('pagehide', () => {
     const s = documentStore.getState();

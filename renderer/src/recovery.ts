@@ -72,16 +72,25 @@ export interface AutosaveOptions {
   storage: KeyValueStorage;
   intervalMs?: number;
   now?: () => number;
+  /**
+   * Called once when a copy cannot be written (the storage quota is full, private mode), with a
+   * one-line message for a warning toast; again only after a copy was written in between.
+   */
+  onWriteFailed?: (message: string) => void;
 }
+
+/** The one-line warning when the recovery copy cannot be written. */
+export const RECOVERY_FAILED_MESSAGE = 'Unsaved changes could not be copied for recovery (the browser storage is full or blocked); save the document to keep them.';
 
 /**
  * Every `intervalMs`, write a copy when the document changed since the last copy and is dirty;
  * when a document this session copied becomes clean (saved, or undone back to the saved state),
  * remove the copy. Returns a stop function. `tick` is exposed for tests.
  */
-export function startAutosave({ store, storage, intervalMs = 3000, now = Date.now }: AutosaveOptions): { stop(): void; tick(): void } {
+export function startAutosave({ store, storage, intervalMs = 3000, now = Date.now, onWriteFailed }: AutosaveOptions): { stop(): void; tick(): void } {
   let lastRevision = -1;
   let wrote = false;
+  let warned = false;
   const tick = () => {
     const s = store.getState();
     if (s.dirty && s.opened) {
@@ -93,6 +102,10 @@ export function startAutosave({ store, storage, intervalMs = 3000, now = Date.no
       ) {
         lastRevision = s.revision;
         wrote = true;
+        warned = false;
+      } else if (!warned) {
+        warned = true;
+        onWriteFailed?.(RECOVERY_FAILED_MESSAGE);
       }
     } else if (wrote) {
       clearRecovery(storage);

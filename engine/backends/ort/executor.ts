@@ -500,8 +500,12 @@ async function startSession(graph: StepGraph, backend: BackendName, t: number): 
     return { provider, session: await openSession(graph.bytes, { provider, threads: t }), note: null };
   }
   const failures: string[] = [];
+  // WebGPU only when asked: its probe (Dawn) writes a native warning line to the process's stderr
+  // on machines without a GPU driver (Vulkan), which JavaScript cannot capture — so `auto` would
+  // print it on every run. --backend ort-webgpu or BPSTUDIO_AUTO_WEBGPU=1 tries it.
+  const webgpuToo = process.env['BPSTUDIO_AUTO_WEBGPU'] === '1';
   for (const info of listProviders()) {
-    if (!info.available) continue;
+    if (!info.available || (info.provider === 'webgpu' && !webgpuToo)) continue;
     try {
       const session = await openSession(graph.bytes, { provider: info.provider, threads: t });
       const note = failures.length > 0

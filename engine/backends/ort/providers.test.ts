@@ -67,9 +67,19 @@ describe('ort-webgpu', () => {
     );
   });
 
-  it('auto takes WebGPU where it starts, and otherwise falls back to ort-cpu and says why', async () => {
+  it('auto does not probe WebGPU unless BPSTUDIO_AUTO_WEBGPU=1 (its native probe prints a Vulkan warning)', async () => {
+    const cudaHere = listProviders().find((p) => p.provider === 'cuda')!.available;
+    const r = await trainDocument(xor(), { backend: 'auto', overrides: { epochs: 1 } });
+    if (!cudaHere) expect(r.backend).toMatchObject({ backend: 'ort-cpu', provider: 'cpu' });
+    expect(r.backend.provider).not.toBe('webgpu');
+  });
+
+  it('with BPSTUDIO_AUTO_WEBGPU=1 auto takes WebGPU where it starts, and otherwise falls back to ort-cpu and says why', async () => {
     const events: { type: string; backendNote?: string | null }[] = [];
-    const r = await trainDocument(xor(), { backend: 'auto', overrides: { epochs: 2 }, onEvent: (e) => events.push(e) });
+    process.env['BPSTUDIO_AUTO_WEBGPU'] = '1';
+    const r = await trainDocument(xor(), { backend: 'auto', overrides: { epochs: 2 }, onEvent: (e) => events.push(e) }).finally(() => {
+      delete process.env['BPSTUDIO_AUTO_WEBGPU'];
+    });
     if (webgpuError === null) {
       expect(r.backend).toMatchObject({ backend: 'ort-webgpu', provider: 'webgpu' });
       return;
