@@ -190,6 +190,12 @@ export async function runStudioFlow(page: Page, o: FlowOptions): Promise<FlowRep
   // 3. params in the inspector
   await setParam(page, lin1, 'In features', '2');
   await setParam(page, lin1, 'Out features', '4');
+  // Linear's init is in the inspector: PyTorch's by default, Keras' (and the others) on offer
+  const init = page.getByRole('complementary', { name: 'Inspector' }).getByRole('region', { name: 'Parameters' }).getByLabel('Init', { exact: true });
+  expect(await init.inputValue()).toBe('kaiming-uniform');
+  expect(await init.locator('option').allTextContents()).toEqual([
+    'Kaiming uniform (PyTorch)', 'Kaiming normal (He)', 'He uniform', 'Glorot uniform (Keras)', 'Glorot normal', 'Zeros',
+  ]);
   await setParam(page, act, 'Function', 'sigmoid');
   await setParam(page, lin2, 'In features', '4');
   await setParam(page, lin2, 'Out features', '1');
