@@ -20,7 +20,7 @@ describe('the app menu', () => {
     const { find } = menu('linux');
     expect(labels(sub(find('File')))).toEqual(['New', 'Open…', 'Open Recent', 'Save', 'Save As…', 'Import ONNX…', 'Export ONNX…', 'Quit']);
     expect(labels(sub(find('Edit')))).toEqual(['Undo', 'Redo', 'Cut', 'Copy', 'Paste', 'Delete', 'Select All']);
-    expect(labels(sub(find('View')))).toEqual(['Fit to Window', 'Zoom In', 'Zoom Out', 'Toggle Panels']);
+    expect(labels(sub(find('View')))).toEqual(['Fit to Window', 'Zoom In', 'Zoom Out', 'Toggle Panels', 'Toggle Node Palette', 'Toggle Inspector', 'Toggle Bottom Panels']);
     expect(labels(sub(find('Help')))).toEqual(['Examples', 'Keyboard Shortcuts', 'About Backprop Studio']);
   });
 
@@ -37,6 +37,9 @@ describe('the app menu', () => {
     expect(acc('Edit', 'Copy')).toBe('CmdOrCtrl+C');
     expect(acc('Edit', 'Select All')).toBe('CmdOrCtrl+A');
     expect(acc('View', 'Zoom In')).toBe('CmdOrCtrl+=');
+    expect(acc('View', 'Toggle Node Palette')).toBe('CmdOrCtrl+Alt+P');
+    expect(acc('View', 'Toggle Inspector')).toBe('CmdOrCtrl+Alt+I');
+    expect(acc('View', 'Toggle Bottom Panels')).toBe('CmdOrCtrl+J');
     // Delete is shown but not grabbed, so the key still works in text fields
     expect(sub(find('Edit')).find((i) => i.label === 'Delete')).toMatchObject({ accelerator: 'Delete', registerAccelerator: false });
     const mac = menu('darwin');

@@ -127,7 +127,7 @@ export type DocumentState = z.infer<typeof payloadSchemas.documentState>;
 export const COMMAND_IDS = [
   'new', 'open', 'save', 'save-as', 'import-onnx', 'export-onnx',
   'undo', 'redo', 'cut', 'copy', 'paste', 'delete', 'select-all',
-  'fit', 'zoom-in', 'zoom-out', 'toggle-panels',
+  'fit', 'zoom-in', 'zoom-out', 'toggle-panels', 'toggle-palette', 'toggle-inspector', 'toggle-dock',
   'examples', 'shortcuts', 'about',
 ] as const;
 export type PlainCommandId = (typeof COMMAND_IDS)[number];
@@ -208,6 +208,9 @@ export const APP_MENU: MenuSection[] = [
       { command: 'zoom-out', label: 'Zoom Out', accelerator: 'CmdOrCtrl+-' },
       { separator: true },
       { command: 'toggle-panels', label: 'Toggle Panels', accelerator: 'CmdOrCtrl+B' },
+      { command: 'toggle-palette', label: 'Toggle Node Palette', accelerator: 'CmdOrCtrl+Alt+P' },
+      { command: 'toggle-inspector', label: 'Toggle Inspector', accelerator: 'CmdOrCtrl+Alt+I' },
+      { command: 'toggle-dock', label: 'Toggle Bottom Panels', accelerator: 'CmdOrCtrl+J' },
     ],
   },
   {

@@ -1,6 +1,8 @@
 /**
  * The app frame: menu bar (web mode), palette left, canvas centre, inspector right, the dock
- * below, the status bar; the start screen while no document is open; dialogs and toasts.
+ * below, the status bar; the start screen while no document is open; dialogs and toasts. The
+ * palette and the inspector collapse to a narrow rail (a button to bring each back), the dock to
+ * its tab strip; Backprop mode collapses the side panels while it is on.
  */
 import { useEffect } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
@@ -16,6 +18,9 @@ import { useDocumentStore } from './store/document-store';
 import { useUi, uiStore } from './store/ui-store';
 import { runCommand } from './commands';
 import { BackpropControls, BackpropModeToggle, useBackpropEffects } from './backprop/BackpropControls';
+import { useBackprop } from './backprop/backprop-store';
+import { SideRail } from './ui/SideRail';
+import { fitViewSoon } from './canvas/flow-api';
 
 function Welcome() {
   return (
@@ -61,22 +66,38 @@ function useWindowTitle(): void {
   }, [dirty, opened, fileName, name, filePath]);
 }
 
+/** Backprop mode makes room for the canvas: the side panels collapse while it is on. */
+function useRoomForBackprop(): void {
+  const mode = useBackprop((s) => s.mode);
+  useEffect(() => {
+    const before = uiStore.getState().roomSaved;
+    uiStore.getState().roomFor(mode === 'backprop' ? 'backprop' : 'edit');
+    // the canvas changed size: show the graph in it again
+    if (uiStore.getState().roomSaved !== before) fitViewSoon();
+  }, [mode]);
+}
+
 export function App() {
   const opened = useDocumentStore((s) => s.opened);
   const panelsHidden = useUi((s) => s.panelsHidden);
+  const paletteOpen = useUi((s) => s.paletteOpen);
+  const inspectorOpen = useUi((s) => s.inspectorOpen);
   const exportOpen = useUi((s) => s.dialog === 'export');
   const busy = useUi((s) => s.busy);
   const web = !window.bpstudio;
   useTheme();
   useWindowTitle();
   useBackpropEffects();
+  useRoomForBackprop();
 
   return (
     <ReactFlowProvider>
-      <div className={`bp-app${panelsHidden ? ' is-focus' : ''}${web ? ' is-web' : ' is-desktop'}`}>
+      <div
+        className={`bp-app${panelsHidden ? ' is-focus' : ''}${paletteOpen ? '' : ' no-palette'}${inspectorOpen ? '' : ' no-inspector'}${web ? ' is-web' : ' is-desktop'}`}
+      >
         {web && <MenuBar />}
         <div className="bp-workspace">
-          {!panelsHidden && <Palette />}
+          {!panelsHidden && (paletteOpen ? <Palette /> : <SideRail side="palette" />)}
           <main className="bp-centre" aria-label="Canvas">
             <FlowCanvas />
             {opened && <BackpropModeToggle />}
@@ -89,7 +110,7 @@ export function App() {
               </div>
             )}
           </main>
-          {!panelsHidden && <Inspector />}
+          {!panelsHidden && (inspectorOpen ? <Inspector /> : <SideRail side="inspector" />)}
           {!panelsHidden && <Dock />}
         </div>
         <StatusBar />

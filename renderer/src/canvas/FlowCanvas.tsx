@@ -34,6 +34,11 @@ const DEFAULT_VIEWPORT = { x: 40, y: 40, zoom: 1 };
 const ZOOM_KEYS = ['Control', 'Meta'];
 const proOptions = { hideAttribution: true };
 const MINIMAP_STYLE = { width: 140, height: 92 };
+/**
+ * Up to this many nodes every node is drawn, so each is in the Tab order even when it is off
+ * screen (focusing one pans it into view); bigger documents draw only what is in view.
+ */
+const DRAW_ALL_NODES_UP_TO = 200;
 
 /** Source and target of a connection in progress, whichever end it started from. */
 function endsOf(c: { fromHandle: { nodeId: string; id?: string | null; type: 'source' | 'target' }; toHandle: { nodeId: string; id?: string | null } | null }) {
@@ -235,7 +240,8 @@ export function FlowCanvas() {
         colorMode={colorMode}
         proOptions={proOptions}
         elevateEdgesOnSelect
-        onlyRenderVisibleElements
+        onlyRenderVisibleElements={document.nodes.length > DRAW_ALL_NODES_UP_TO}
+        autoPanOnNodeFocus
         aria-label="Graph canvas"
       >
         <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} />

@@ -1,8 +1,10 @@
 /**
  * A node on the canvas, generated from its type's definition: title (label or type), key params
  * inline, typed input and output handles (port name on hover, colour by kind), the parameter
- * count, and the engine's diagnostics (red outline for errors, amber for warnings, the message
- * on hover).
+ * count, and the engine's diagnostics (a red dashed outline for errors, amber dotted for warnings,
+ * apart from the selection's accent ring so both show; the messages on hover). The accessible
+ * name, with every diagnostic and its severity, is on React Flow's focusable wrapper
+ * (`ariaLabel`, see flow-types) and, for the tests that read it there, on the node's box.
  */
 import { memo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
@@ -10,6 +12,7 @@ import { formatNumber, fullNumber } from '../panels/format';
 import { keyParamRows, nodeTitle, type PortDef } from '../lib/node-types';
 import type { FlowNode } from './flow-types';
 import { useNodeStepState } from '../backprop/node-overlay';
+import { nodeAccessibleLabel } from '../lib/node-label';
 
 const KIND_TEXT = { tensor: 'tensor', labels: 'labels', loss: 'loss' } as const;
 
@@ -34,14 +37,14 @@ function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   const portRows = needsPortRows(inputs, outputs);
   const nRows = Math.max(inputs.length, outputs.length);
   const severity = diag?.severity;
-  const hover = diag ? diag.messages.join('\n') : (info?.description ?? `unknown node type "${node.type}"`);
+  const hover = diag ? diag.items.map((d) => `${d.severity === 'info' ? 'note' : d.severity}: ${d.message}`).join('\n') : (info?.description ?? `unknown node type "${node.type}"`);
   const category = (info?.category ?? 'Unknown').toLowerCase();
 
   return (
     <div
       className={`bp-node bp-cat-${category}${selected ? ' is-selected' : ''}${severity === 'error' ? ' has-error' : severity === 'warning' ? ' has-warning' : ''}${!info ? ' is-unknown' : ''}${step}`}
       title={hover}
-      aria-label={`${typeLabel} node ${title}${severity ? ` (${severity}: ${diag!.messages[0]})` : ''}`}
+      aria-label={nodeAccessibleLabel(typeLabel, title, diag?.items ?? [])}
     >
       <div className="bp-node-head">
         <span className="bp-node-title">{title}</span>
@@ -72,7 +75,9 @@ function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
           {rows.map((r) => (
             <div key={r.name} className="bp-node-param">
               <dt>{r.label}</dt>
-              <dd title={r.value}>{r.value}</dd>
+              <dd title={r.value} className={info?.params[r.name]?.kind === 'enum' ? 'is-word' : undefined}>
+                {r.value}
+              </dd>
             </div>
           ))}
         </dl>

@@ -5,7 +5,8 @@
  */
 import type { Edge, Node } from '@xyflow/react';
 import type { GraphDocument, GraphEdge, GraphNode } from '../../../engine/graph/document';
-import type { NodeTypeInfo, NodeTypeMap, PortKind } from '../lib/node-types';
+import { nodeTitle, type NodeTypeInfo, type NodeTypeMap, type PortKind } from '../lib/node-types';
+import { nodeAccessibleLabel } from '../lib/node-label';
 import type { DiagnosticIndex, ElementDiagnostics } from '../store/diagnostics';
 
 export interface GraphNodeData extends Record<string, unknown> {
@@ -50,10 +51,11 @@ export function toFlowNodes(inp: FlowInputs, prev: ReadonlyMap<string, FlowNode>
         ...old,
         position: samePos ? old.position : n.position,
         selected,
+        ...(sameData ? {} : { ariaLabel: labelOf(n, info, diag) }),
         data: sameData ? d : { node: n, info, diag, paramCount },
       };
     }
-    return { id: n.id, type: 'graph', position: n.position, selected, data: { node: n, info, diag, paramCount } };
+    return { id: n.id, type: 'graph', position: n.position, selected, ariaLabel: labelOf(n, info, diag), data: { node: n, info, diag, paramCount } };
   });
 }
 
@@ -91,8 +93,17 @@ function edgeKind(e: GraphEdge, nodes: ReadonlyMap<string, GraphNode>, types: No
   return info?.outputs.find((p) => p.name === e.sourcePort)?.kind ?? 'tensor';
 }
 
+/** The node's accessible name (on the focusable wrapper React Flow draws): its type, title and every diagnostic. */
+function labelOf(n: GraphNode, info: NodeTypeInfo | undefined, diag: ElementDiagnostics | undefined): string {
+  return nodeAccessibleLabel(info?.label ?? n.type, nodeTitle(n, info), diag?.items ?? []);
+}
+
 function sameDiag(a: ElementDiagnostics | undefined, b: ElementDiagnostics | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
-  return a.severity === b.severity && a.messages.join('\n') === b.messages.join('\n') && JSON.stringify(a.ports) === JSON.stringify(b.ports);
+  return (
+    a.severity === b.severity &&
+    a.items.map((i) => `${i.severity}:${i.message}`).join('\n') === b.items.map((i) => `${i.severity}:${i.message}`).join('\n') &&
+    JSON.stringify(a.ports) === JSON.stringify(b.ports)
+  );
 }

@@ -15,6 +15,7 @@ import { formatNumber, fullNumber } from '../panels/format';
 import { ParamControl } from './ParamControl';
 import { WeightsView } from './WeightsView';
 import { runAutoLayout } from '../commands';
+import { CollapseButton } from '../ui/SideRail';
 
 function TextField({ label, value, onCommit, placeholder, multiline }: { label: string; value: string; onCommit(v: string): void; placeholder?: string; multiline?: boolean }) {
   const id = useId();
@@ -266,6 +267,7 @@ export function Inspector() {
     <aside className="bp-inspector" aria-label="Inspector">
       <div className="bp-side-head">
         <h2>Inspector</h2>
+        <CollapseButton side="inspector" />
       </div>
       <div className="bp-inspector-scroll">{body}</div>
     </aside>

@@ -13,6 +13,9 @@ describe('keyboard shortcuts', () => {
     expect(comboOf(ev('f'), false)).toBe('F');
     expect(comboOf(ev('L', { shiftKey: true }), false)).toBe('Shift+L');
     expect(comboOf(ev('Delete'), false)).toBe('Delete');
+    expect(comboOf(ev('p', { ctrlKey: true, altKey: true }), false)).toBe('Mod+Alt+P');
+    expect(comboOf({ ...ev('π', { metaKey: true, altKey: true }), code: 'KeyP' }, true)).toBe('Mod+Alt+P'); // ⌥ types π on a Mac
+    expect(comboOf({ ...ev('ł', { ctrlKey: true, altKey: true }), code: 'KeyL' }, false)).toBe('Mod+Alt+Ł'); // AltGr elsewhere: the character
   });
   it('shows shortcuts per platform', () => {
     expect(keyLabel('Mod+Shift+S', false)).toBe('Ctrl+Shift+S');

@@ -3,7 +3,7 @@
 export const IS_MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
 /** `Mod+Shift+Z` for a key event (Mod = Ctrl, or ⌘ on a Mac). */
-export function comboOf(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey'>, mac = IS_MAC): string {
+export function comboOf(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey'> & { code?: string }, mac = IS_MAC): string {
   const parts: string[] = [];
   if (mac ? e.metaKey : e.ctrlKey) parts.push('Mod');
   if (e.altKey) parts.push('Alt');
@@ -15,6 +15,9 @@ export function comboOf(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | '
   }
   if (key === '_') key = '-';
   if (key === '?') key = '/';
+  // ⌥ on a Mac types a character (⌥P is π): the key's place names it
+  const letter = mac && e.altKey ? /^Key([A-Z])$/.exec(e.code ?? '') : null;
+  if (letter) key = letter[1]!;
   parts.push(key.length === 1 ? key.toUpperCase() : key);
   return parts.join('+');
 }

@@ -1,37 +1,44 @@
 /**
  * The node palette, from the engine's node registry: grouped by category, with a search box.
  * Drag an item onto the canvas, or click it / press Enter to add it (next to the selected node,
- * else in the middle of the view). Each item's accessible name is its label; its tooltip the
- * one-line description.
+ * else in the middle of the view, always where it can be seen). Each item's accessible name is
+ * its label; its tooltip the one-line description. The list is one Tab stop (roving tab index):
+ * ↑ ↓ Home End move between the items.
  */
 import { useId, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { useCatalog } from '../store/catalog-store';
 import { documentStore } from '../store/document-store';
 import { paletteGroups, type NodeTypeInfo } from '../lib/node-types';
 import { NODE_DRAG_MIME } from '../canvas/FlowCanvas';
-import { viewportCentre } from '../canvas/flow-api';
+import { revealNode, visibleArea } from '../canvas/flow-api';
+import { placeNode } from '../canvas/placement';
+import { rovingIndex, tabStop } from '../lib/roving';
+import { CollapseButton } from '../ui/SideRail';
 import type { XY } from '../store/graph-ops';
 
-/** Where a clicked item goes: right of the selected node, else the view's centre (nudged off others). */
+/**
+ * Where a clicked item goes: right of the selected node, else the view's centre — on a free spot
+ * inside the part of the view nothing covers (not under the minimap or the controls).
+ */
 export function placementFor(): XY {
   const s = documentStore.getState();
   const doc = s.document;
   const anchor = s.selection.nodes.length === 1 ? doc.nodes.find((n) => n.id === s.selection.nodes[0]) : undefined;
-  let p: XY = anchor ? { x: anchor.position.x + 220, y: anchor.position.y } : (() => {
-    const c = viewportCentre();
-    return { x: c.x - 80, y: c.y - 30 };
-  })();
-  // do not land on another node (a node is about 156×60–100)
-  const taken = (q: XY) => doc.nodes.some((n) => Math.abs(n.position.x - q.x) < 170 && Math.abs(n.position.y - q.y) < 100);
-  for (let i = 0; i < 30 && taken(p); i++) p = { x: p.x, y: p.y + 110 };
-  return p;
+  return placeNode({
+    anchor: anchor ? { x: anchor.position.x + 220, y: anchor.position.y } : null,
+    view: visibleArea(),
+    nodes: doc.nodes.map((n) => n.position),
+  });
 }
 
 function addFromPalette(type: string): void {
+  const before = new Set(documentStore.getState().document.nodes.map((n) => n.id));
   documentStore.getState().addNode(type, placementFor());
+  const added = documentStore.getState().document.nodes.find((n) => !before.has(n.id));
+  if (added) revealNode(added.id);
 }
 
-function PaletteItem({ info }: { info: NodeTypeInfo }) {
+function PaletteItem({ info, tabbable, onFocus }: { info: NodeTypeInfo; tabbable: boolean; onFocus(): void }) {
   const onDragStart = (e: DragEvent) => {
     e.dataTransfer.setData(NODE_DRAG_MIME, info.type);
     e.dataTransfer.setData('text/plain', info.label);
@@ -45,6 +52,8 @@ function PaletteItem({ info }: { info: NodeTypeInfo }) {
         draggable
         onDragStart={onDragStart}
         onClick={() => addFromPalette(info.type)}
+        onFocus={onFocus}
+        tabIndex={tabbable ? 0 : -1}
         title={info.description}
         aria-label={info.label}
         aria-description={info.description}
@@ -67,6 +76,9 @@ export function Palette() {
   const searchId = useId();
   const listRef = useRef<HTMLDivElement>(null);
   const groups = useMemo(() => paletteGroups(types, query), [types, query]);
+  const flat = useMemo(() => groups.flatMap((g) => g.items.map((t) => t.type)), [groups]);
+  const [active, setActive] = useState<string | null>(null);
+  const stop = tabStop(active ? flat.indexOf(active) : -1, flat.length);
 
   const onSearchKey = (e: KeyboardEvent<HTMLInputElement>) => {
     if (e.key === 'Enter') {
@@ -77,24 +89,29 @@ export function Palette() {
       }
     } else if (e.key === 'ArrowDown') {
       e.preventDefault();
-      listRef.current?.querySelector<HTMLButtonElement>('button')?.focus();
+      focusItem(stop);
     } else if (e.key === 'Escape') setQuery('');
   };
 
-  // arrow keys move between items
+  const focusItem = (i: number) => {
+    const type = flat[i];
+    if (type) listRef.current?.querySelector<HTMLButtonElement>(`button.bp-palette-item[data-node-type="${CSS.escape(type)}"]`)?.focus();
+  };
+  // the list is one Tab stop; ↑ ↓ Home End move between the items
   const onListKey = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
-    const buttons = [...(listRef.current?.querySelectorAll<HTMLButtonElement>('button.bp-palette-item') ?? [])];
-    const i = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const i = flat.indexOf((document.activeElement as HTMLElement | null)?.dataset?.['nodeType'] ?? '');
     if (i < 0) return;
+    const next = rovingIndex(i, flat.length, e.key, { orientation: 'vertical' });
+    if (next === null) return;
     e.preventDefault();
-    buttons[Math.max(0, Math.min(buttons.length - 1, i + (e.key === 'ArrowDown' ? 1 : -1)))]?.focus();
+    focusItem(next);
   };
 
   return (
     <aside className="bp-palette" aria-label="Node palette">
       <div className="bp-side-head">
         <h2>Nodes</h2>
+        <CollapseButton side="palette" />
       </div>
       <div className="bp-palette-search">
         <label htmlFor={searchId} className="bp-visually-hidden">
@@ -120,7 +137,7 @@ export function Palette() {
             <h3>{g.category}</h3>
             <ul>
               {g.items.map((t) => (
-                <PaletteItem key={t.type} info={t} />
+                <PaletteItem key={t.type} info={t} tabbable={flat[stop] === t.type} onFocus={() => setActive(t.type)} />
               ))}
             </ul>
           </section>

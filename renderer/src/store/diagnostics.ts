@@ -17,6 +17,8 @@ export interface ElementDiagnostics {
   /** The worst severity on the element. */
   severity: Severity;
   messages: string[];
+  /** Each diagnostic with its own severity (in the order of `messages`). */
+  items: { severity: Severity; message: string }[];
   /** Severity per port name (the handle is outlined). */
   ports: Record<string, Severity>;
 }
@@ -35,8 +37,8 @@ export function worse(a: Severity, b: Severity): Severity {
 function add(map: Map<string, ElementDiagnostics>, id: string, d: Diagnostic): void {
   const cur = map.get(id);
   const entry: ElementDiagnostics = cur
-    ? { severity: worse(cur.severity, d.severity), messages: [...cur.messages, d.message], ports: { ...cur.ports } }
-    : { severity: d.severity, messages: [d.message], ports: {} };
+    ? { severity: worse(cur.severity, d.severity), messages: [...cur.messages, d.message], items: [...cur.items, { severity: d.severity, message: d.message }], ports: { ...cur.ports } }
+    : { severity: d.severity, messages: [d.message], items: [{ severity: d.severity, message: d.message }], ports: {} };
   if (d.port) entry.ports[d.port] = entry.ports[d.port] ? worse(entry.ports[d.port]!, d.severity) : d.severity;
   map.set(id, entry);
 }

@@ -278,7 +278,7 @@ describe('validation through the engine', () => {
     expect(sent.nodes.find((n) => n.id === 'h')!.params['outFeatures']).toBe(8);
     // mapped onto the node and its port
     const index = indexDiagnostics(v.diagnostics);
-    expect(index.nodes.get('o')).toEqual({ severity: 'error', messages: [expect.stringContaining('in_features is 4')], ports: { in: 'error' } });
+    expect(index.nodes.get('o')).toMatchObject({ severity: 'error', messages: [expect.stringContaining('in_features is 4')], ports: { in: 'error' } });
     expect(index.nodes.has('h')).toBe(false);
   });
 
@@ -326,7 +326,15 @@ describe('diagnostics mapping', () => {
       { severity: 'error', code: 'missing-input', nodeId: 'a', port: 'in', message: 'input "in" is not connected' },
       { severity: 'error', code: 'port-kind', edgeId: 'e1', nodeId: 'b', port: 'target', message: 'kind' },
     ]);
-    expect(index.nodes.get('a')).toEqual({ severity: 'error', messages: ['unused', 'input "in" is not connected'], ports: { in: 'error' } });
+    expect(index.nodes.get('a')).toEqual({
+      severity: 'error',
+      messages: ['unused', 'input "in" is not connected'],
+      items: [
+        { severity: 'warning', message: 'unused' },
+        { severity: 'error', message: 'input "in" is not connected' },
+      ],
+      ports: { in: 'error' },
+    });
     expect(index.nodes.get('b')!.ports).toEqual({ target: 'error' });
     expect(index.edges.get('e1')!.severity).toBe('error');
   });

@@ -1,6 +1,8 @@
 /**
  * The app frame's own state (not part of the document): theme, which dialog is open, the dock's
- * tab, hidden panels, toasts, and a confirm dialog that commands can await.
+ * tab, which side panels are shown (palette, inspector, dock: remembered), toasts, and a confirm
+ * dialog that commands can await. Backprop mode gives the canvas room: it hides the palette and
+ * the inspector while it is on and restores them after (`roomFor`).
  */
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
@@ -28,7 +30,14 @@ export interface UiState {
   dialog: DialogName;
   dockTab: DockTab;
   dockOpen: boolean;
+  /** The node palette (left) is shown. */
+  paletteOpen: boolean;
+  /** The inspector (right) is shown. */
+  inspectorOpen: boolean;
+  /** Every panel hidden at once (Toggle Panels); the per-panel choices stay as they are. */
   panelsHidden: boolean;
+  /** While Backprop mode has made room: the side panels' state before, restored when it ends. */
+  roomSaved: Pick<UiState, 'paletteOpen' | 'inspectorOpen'> | null;
   toasts: Toast[];
   confirm: ConfirmRequest | null;
   /** A document, file or example is being read. */
@@ -42,7 +51,11 @@ export interface UiActions {
   closeDialog(): void;
   showDock(tab: DockTab): void;
   toggleDock(): void;
+  togglePalette(): void;
+  toggleInspector(): void;
   togglePanels(): void;
+  /** Backprop mode on: hide the palette and the inspector (not remembered); off: restore them. */
+  roomFor(mode: 'backprop' | 'edit'): void;
   toast(message: string, kind?: Toast['kind'], ms?: number): void;
   dismissToast(id: number): void;
   ask(req: Omit<ConfirmRequest, 'resolve'>): Promise<string>;
@@ -51,6 +64,36 @@ export interface UiActions {
 }
 
 const THEME_KEY = 'bpstudio.theme';
+const LAYOUT_KEY = 'bpstudio.layout';
+
+type Layout = Pick<UiState, 'paletteOpen' | 'inspectorOpen' | 'dockOpen'>;
+
+/** The panels shown last time (localStorage), all shown by default. */
+export function storedLayout(): Layout {
+  const all: Layout = { paletteOpen: true, inspectorOpen: true, dockOpen: true };
+  try {
+    const raw = typeof localStorage !== 'undefined' ? localStorage.getItem(LAYOUT_KEY) : null;
+    const v = raw ? (JSON.parse(raw) as Partial<Record<keyof Layout, unknown>>) : null;
+    if (!v || typeof v !== 'object') return all;
+    return {
+      paletteOpen: v.paletteOpen !== false,
+      inspectorOpen: v.inspectorOpen !== false,
+      dockOpen: v.dockOpen !== false,
+    };
+  } catch {
+    return all;
+  }
+}
+
+function storeLayout(s: UiState): void {
+  // what Backprop mode hid for the time being is not the user's choice: the saved state is kept
+  const l: Layout = { paletteOpen: s.roomSaved?.paletteOpen ?? s.paletteOpen, inspectorOpen: s.roomSaved?.inspectorOpen ?? s.inspectorOpen, dockOpen: s.dockOpen };
+  try {
+    localStorage.setItem(LAYOUT_KEY, JSON.stringify(l));
+  } catch {
+    /* private mode */
+  }
+}
 
 function storedTheme(): ThemeChoice {
   try {
@@ -67,8 +110,9 @@ export const uiStore = createStore<UiState & UiActions>()((set, get) => ({
   theme: storedTheme(),
   dialog: null,
   dockTab: 'data',
-  dockOpen: true,
+  ...storedLayout(),
   panelsHidden: false,
+  roomSaved: null,
   toasts: [],
   confirm: null,
   busy: null,
@@ -93,12 +137,33 @@ export const uiStore = createStore<UiState & UiActions>()((set, get) => ({
   },
   showDock(dockTab) {
     set({ dockTab, dockOpen: true, panelsHidden: false });
+    storeLayout(get());
   },
   toggleDock() {
-    set({ dockOpen: !get().dockOpen });
+    set({ dockOpen: get().panelsHidden ? true : !get().dockOpen, panelsHidden: false });
+    storeLayout(get());
+  },
+  togglePalette() {
+    // (in Backprop mode the choice holds until the mode ends, then the panels are as before)
+    const s = get();
+    set({ paletteOpen: s.panelsHidden ? true : !s.paletteOpen, panelsHidden: false });
+    storeLayout(get());
+  },
+  toggleInspector() {
+    const s = get();
+    set({ inspectorOpen: s.panelsHidden ? true : !s.inspectorOpen, panelsHidden: false });
+    storeLayout(get());
   },
   togglePanels() {
     set({ panelsHidden: !get().panelsHidden });
+  },
+  roomFor(mode) {
+    const s = get();
+    if (mode === 'backprop' && !s.roomSaved) {
+      set({ roomSaved: { paletteOpen: s.paletteOpen, inspectorOpen: s.inspectorOpen }, paletteOpen: false, inspectorOpen: false });
+    } else if (mode === 'edit' && s.roomSaved) {
+      set({ ...s.roomSaved, roomSaved: null });
+    }
   },
   toast(message, kind = 'info', ms = kind === 'error' ? 8000 : 4000) {
     const id = toastId++;

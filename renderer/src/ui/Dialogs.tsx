@@ -58,7 +58,7 @@ export function Modal({ open, onClose, title, children, footer, wide, className 
 const SHORTCUT_GROUPS: { title: string; ids: (keyof typeof COMMANDS)[] }[] = [
   { title: 'File', ids: ['new', 'open', 'save', 'save-as', 'import-onnx', 'export-onnx'] },
   { title: 'Edit', ids: ['undo', 'redo', 'cut', 'copy', 'paste', 'duplicate', 'delete', 'select-all', 'escape'] },
-  { title: 'View', ids: ['fit', 'zoom-in', 'zoom-out', 'auto-layout', 'toggle-panels', 'shortcuts'] },
+  { title: 'View', ids: ['fit', 'zoom-in', 'zoom-out', 'auto-layout', 'toggle-panels', 'toggle-palette', 'toggle-inspector', 'toggle-dock', 'shortcuts'] },
 ];
 
 export function ShortcutsDialog() {

@@ -1,7 +1,8 @@
 /**
  * The bottom dock: tabs for the panels (Data, Training, Inference from `./panels`) and the
- * Problems list. Resizable by its top edge (the height is remembered), collapsible by clicking
- * the open tab.
+ * Problems list. Resizable by its top edge (the height is remembered, one for editing and a lower
+ * one for Backprop mode, where the canvas needs the room), collapsible to its tab strip by
+ * clicking the open tab, its ▾ button or Toggle Bottom Panels.
  */
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { DataPanel, TrainingPanel, InferencePanel, useTrainingStore } from '../panels';
@@ -10,6 +11,8 @@ import { useAllDiagnostics } from '../store/use-diagnostics';
 import { countBySeverity } from '../store/diagnostics';
 import { ProblemsPanel } from './ProblemsPanel';
 import { BackpropPanel } from '../backprop/BackpropPanel';
+import { useBackprop } from '../backprop/backprop-store';
+import { COMMANDS, keyLabel } from '../commands';
 
 const TABS: { id: DockTab; label: string }[] = [
   { id: 'data', label: 'Data' },
@@ -19,15 +22,18 @@ const TABS: { id: DockTab; label: string }[] = [
   { id: 'backprop', label: 'Backprop' },
 ];
 
-const HEIGHT_KEY = 'bpstudio.dockHeight';
+type DockMode = 'edit' | 'backprop';
+const HEIGHT_KEY: Record<DockMode, string> = { edit: 'bpstudio.dockHeight', backprop: 'bpstudio.dockHeight.backprop' };
 
-function initialHeight(): number {
+function initialHeight(mode: DockMode): number {
   try {
-    const v = Number(localStorage.getItem(HEIGHT_KEY));
+    const v = Number(localStorage.getItem(HEIGHT_KEY[mode]));
     if (Number.isFinite(v) && v >= 120) return v;
   } catch {
     /* default */
   }
+  // Backprop mode: the canvas keeps at least 70 % of the window
+  if (mode === 'backprop') return Math.round(Math.max(150, Math.min(260, window.innerHeight * 0.19)));
   return Math.round(Math.min(420, Math.max(230, window.innerHeight * 0.36)));
 }
 
@@ -36,17 +42,23 @@ export function Dock() {
   const open = useUi((s) => s.dockOpen);
   const counts = countBySeverity(useAllDiagnostics());
   const trainingStatus = useTrainingStore((s) => s.status);
-  const [height, setHeight] = useState(initialHeight);
+  const mode: DockMode = useBackprop((s) => s.mode) === 'backprop' ? 'backprop' : 'edit';
+  const [heights, setHeights] = useState(() => ({ edit: initialHeight('edit'), backprop: initialHeight('backprop') }));
+  const height = heights[mode];
+  const setHeight = useCallback((f: (h: number) => number) => setHeights((hs) => ({ ...hs, [mode]: f(hs[mode]) })), [mode]);
   const drag = useRef<{ y: number; h: number } | null>(null);
   const tabsRef = useRef<HTMLDivElement>(null);
+  const toggleKeys = COMMANDS['toggle-dock'].keys?.[0];
 
+  const stored = useRef(heights);
   useEffect(() => {
     try {
-      localStorage.setItem(HEIGHT_KEY, String(height));
+      for (const m of ['edit', 'backprop'] as const) if (heights[m] !== stored.current[m]) localStorage.setItem(HEIGHT_KEY[m], String(heights[m]));
     } catch {
       /* ignore */
     }
-  }, [height]);
+    stored.current = heights;
+  }, [heights]);
 
   const onPointerDown = useCallback((e: PointerEvent<HTMLDivElement>) => {
     drag.current = { y: e.clientY, h: height };
@@ -55,8 +67,9 @@ export function Dock() {
   const onPointerMove = useCallback((e: PointerEvent<HTMLDivElement>) => {
     if (!drag.current) return;
     const max = window.innerHeight - 220;
-    setHeight(Math.round(Math.max(140, Math.min(max, drag.current.h + drag.current.y - e.clientY))));
-  }, []);
+    const d = drag.current;
+    setHeight(() => Math.round(Math.max(140, Math.min(max, d.h + d.y - e.clientY))));
+  }, [setHeight]);
   const onPointerUp = useCallback(() => {
     drag.current = null;
   }, []);
@@ -120,7 +133,14 @@ export function Dock() {
           </button>
         ))}
         <span className="bp-status-spacer" />
-        <button type="button" className="bp-icon-btn" onClick={() => uiStore.getState().toggleDock()} aria-label={open ? 'Collapse panels' : 'Expand panels'} title={open ? 'Collapse' : 'Expand'}>
+        <button
+          type="button"
+          className="bp-icon-btn"
+          onClick={() => uiStore.getState().toggleDock()}
+          aria-label={open ? 'Collapse panels' : 'Expand panels'}
+          aria-expanded={open}
+          title={`${open ? 'Collapse' : 'Expand'} the bottom panels${toggleKeys ? ` (${keyLabel(toggleKeys)})` : ''}`}
+        >
           {open ? '▾' : '▴'}
         </button>
       </div>

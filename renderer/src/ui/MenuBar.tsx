@@ -1,7 +1,9 @@
 /**
  * The in-page menu bar of web mode (Electron has the native menu instead): the shell's menu
  * description (APP_MENU) with the renderer's extra commands, keyboard navigable like a desktop
- * menu bar (arrows, Enter, Escape), each item showing its shortcut.
+ * menu bar (arrows, Enter, Escape), each item showing its shortcut. As a WAI-ARIA menubar it is
+ * one Tab stop (roving tab index): ← → move along the bar, ↓ opens a menu, ↑ ↓ Home End move in
+ * it, Tab leaves it.
  */
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { APP_MENU } from '../../../electron/shared/ipc-contract';
@@ -9,6 +11,7 @@ import { COMMANDS, IS_MAC, keyLabel, runCommand, type AppCommandId } from '../co
 import { useDocumentStore } from '../store/document-store';
 import { useUi } from '../store/ui-store';
 import { openRecentEntry, recentEntries } from '../project';
+import { rovingIndex, tabStop } from '../lib/roving';
 import type { RecentEntry } from '../files';
 
 type Item = { kind: 'command'; id: AppCommandId; label: string } | { kind: 'separator' } | { kind: 'recent' };
@@ -23,7 +26,7 @@ const AFTER: Partial<Record<string, AppCommandId[]>> = {
   'save-as': ['save-trained'],
   paste: ['duplicate'],
   'zoom-out': ['auto-layout'],
-  'toggle-panels': ['toggle-theme'],
+  'toggle-dock': ['toggle-theme'],
 };
 
 export const WEB_MENU: Menu[] = APP_MENU.map((section) => ({
@@ -53,14 +56,17 @@ function MenuList({ menu, onClose, focusFirst }: { menu: Menu; onClose(refocus: 
     if (focusFirst) ref.current?.querySelector<HTMLButtonElement>('[role="menuitem"]:not([disabled])')?.focus();
   }, [focusFirst]);
   const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Tab') {
+      // Tab leaves the menu bar: from its (now focused) menu title the browser moves on
+      onClose(true);
+      return;
+    }
     const items = [...(ref.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]:not([disabled])') ?? [])];
     const i = items.indexOf(document.activeElement as HTMLButtonElement);
-    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      e.preventDefault();
-      const n = items.length;
-      items[(i + (e.key === 'ArrowDown' ? 1 : -1) + n) % n]?.focus();
-    } else if (e.key === 'Home') items[0]?.focus();
-    else if (e.key === 'End') items[items.length - 1]?.focus();
+    const next = rovingIndex(i, items.length, e.key, { orientation: 'vertical', wrap: true });
+    if (next === null) return;
+    e.preventDefault();
+    items[next]?.focus();
   };
   const labelFor = (it: Extract<Item, { kind: 'command' }>) => {
     if (it.id === 'undo' && past.length) return `Undo ${past[past.length - 1]!.label}`;
@@ -76,7 +82,7 @@ function MenuList({ menu, onClose, focusFirst }: { menu: Menu; onClose(refocus: 
             <div key={i} role="group" aria-label="Open Recent" className="bp-menu-group">
               <div className="bp-menu-group-label">Open Recent</div>
               {recent.length === 0 ? (
-                <button type="button" role="menuitem" className="bp-menu-item is-sub" disabled>
+                <button type="button" role="menuitem" className="bp-menu-item is-sub" tabIndex={-1} disabled>
                   <span>No recent files</span>
                 </button>
               ) : (
@@ -86,6 +92,7 @@ function MenuList({ menu, onClose, focusFirst }: { menu: Menu; onClose(refocus: 
                     type="button"
                     role="menuitem"
                     className="bp-menu-item is-sub"
+                    tabIndex={-1}
                     onClick={() => {
                       onClose(false);
                       void openRecentEntry(r);
@@ -107,6 +114,7 @@ function MenuList({ menu, onClose, focusFirst }: { menu: Menu; onClose(refocus: 
             type="button"
             role="menuitem"
             className="bp-menu-item"
+            tabIndex={-1}
             aria-label={labelFor(it)}
             {...(keys ? { 'aria-keyshortcuts': keys.replace('Mod', IS_MAC ? 'Meta' : 'Control') } : {})}
             disabled={!enabled}
@@ -127,6 +135,8 @@ function MenuList({ menu, onClose, focusFirst }: { menu: Menu; onClose(refocus: 
 export function MenuBar() {
   const [open, setOpen] = useState<string | null>(null);
   const [viaKeyboard, setViaKeyboard] = useState(false);
+  /** The menu title that holds the bar's one Tab stop. */
+  const [current, setCurrent] = useState(0);
   const bar = useRef<HTMLDivElement>(null);
   const dialog = useUi((s) => s.dialog);
 
@@ -151,9 +161,10 @@ export function MenuBar() {
   const onBarKey = (e: KeyboardEvent) => {
     const tops = [...(bar.current?.querySelectorAll<HTMLButtonElement>('.bp-menubar-top') ?? [])];
     const cur = tops.findIndex((b) => b.dataset['menu'] === open) >= 0 ? tops.findIndex((b) => b.dataset['menu'] === open) : tops.indexOf(document.activeElement as HTMLButtonElement);
-    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+    const move = e.key === 'ArrowRight' || e.key === 'ArrowLeft' || (!open && (e.key === 'Home' || e.key === 'End'));
+    if (move) {
       e.preventDefault();
-      const next = tops[(cur + (e.key === 'ArrowRight' ? 1 : -1) + tops.length) % tops.length];
+      const next = tops[rovingIndex(cur, tops.length, e.key, { orientation: 'horizontal', wrap: true }) ?? cur];
       next?.focus();
       if (open) {
         setViaKeyboard(true);
@@ -172,12 +183,14 @@ export function MenuBar() {
 
   return (
     <div className="bp-menubar" role="menubar" aria-label="Main menu" ref={bar} onKeyDown={onBarKey}>
-      {WEB_MENU.map((m) => (
+      {WEB_MENU.map((m, i) => (
         <div className="bp-menubar-entry" key={m.id}>
           <button
             type="button"
             role="menuitem"
             className={`bp-menubar-top${open === m.id ? ' is-open' : ''}`}
+            tabIndex={i === tabStop(current, WEB_MENU.length) ? 0 : -1}
+            onFocus={() => setCurrent(i)}
             data-menu={m.id}
             aria-haspopup="menu"
             aria-expanded={open === m.id}
