@@ -245,6 +245,21 @@ describe('room and keyboard at 1440×900 (web)', () => {
       await page.keyboard.press('Control+z');
       await until('the error undone', async () => !/error:/.test((await l1.getAttribute('aria-label')) ?? ''), 10_000);
 
+      // the View menu and the shortcuts dialog name the collapse shortcuts
+      await page.getByRole('menubar', { name: 'Main menu' }).getByRole('menuitem', { name: 'View', exact: true }).click();
+      const view = page.getByRole('menu', { name: 'View' });
+      for (const [name, keys] of [['Toggle Node Palette', 'Control+Alt+P'], ['Toggle Inspector', 'Control+Alt+I'], ['Toggle Bottom Panels', 'Control+J']]) {
+        expect(await view.getByRole('menuitem', { name }).getAttribute('aria-keyshortcuts')).toBe(keys);
+      }
+      await shot(page, '05a-view-menu');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+/');
+      const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+      await dialog.getByRole('rowheader', { name: 'Toggle Bottom Panels' }).waitFor();
+      await shot(page, '05b-shortcuts');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+
       // the Training tab: the Backend setting can be seen without scrolling
       await page.getByRole('tablist', { name: 'Panels' }).getByRole('tab', { name: /^Training/ }).click();
       const backend = page.getByRole('tabpanel').getByLabel('Backend', { exact: true });
@@ -298,6 +313,10 @@ describe('room and keyboard at 1440×900 (web)', () => {
       expect(bp).toBeGreaterThanOrEqual(0.7);
       expect(await page.getByRole('tabpanel').getByText(/Gradient overlay/).count()).toBeGreaterThan(0); // its panel stays open
       await shot(page, '10-backprop');
+      // a step and an edge's details fit the lower dock
+      await page.getByRole('toolbar', { name: 'Backprop controls' }).getByRole('button', { name: 'Jump to end' }).click();
+      await page.locator('.bp-bp-label[data-edge-id]').first().click();
+      await shot(page, '11-backprop-details');
       await page.getByRole('group', { name: 'Canvas mode' }).getByRole('button', { name: 'Edit' }).click();
       await palette.waitFor();
       await page.getByRole('complementary', { name: 'Inspector' }).waitFor();

@@ -91,6 +91,8 @@ export function ShortcutsDialog() {
               <tr><th scope="row">Move selected nodes</th><td><kbd>←</kbd> <kbd>→</kbd> <kbd>↑</kbd> <kbd>↓</kbd></td></tr>
               <tr><th scope="row">Connect</th><td>drag from an output (right) to an input (left)</td></tr>
               <tr><th scope="row">Add a node</th><td>palette: click, <kbd>Enter</kbd>, or drag</td></tr>
+              <tr><th scope="row">Go from node to node</th><td><kbd>Tab</kbd> (the view follows)</td></tr>
+              <tr><th scope="row">Menu bar, palette</th><td><kbd>Tab</kbd> in, then <kbd>←</kbd> <kbd>→</kbd> / <kbd>↑</kbd> <kbd>↓</kbd></td></tr>
             </tbody>
           </table>
         </section>
