@@ -5,6 +5,7 @@
  * gets ≥ 70 % of the window, Backprop mode makes that room itself, the menu bar and the palette
  * are one Tab stop each, every node is reachable by keyboard, a node's accessible name carries
  * its real diagnostics, and nothing is cut off. Screenshots go to test-results/e2e/room-*.png.
+ * The app is dist/renderer (npx vite build), or the folder BPSTUDIO_E2E_RENDERER names.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -180,6 +181,16 @@ describe('room and keyboard at 1440×900 (web)', () => {
       await page.keyboard.press('ArrowRight');
       expect((await activeInfo(page)).label).toBe('Edit');
       await page.keyboard.press('Tab');
+      expect((await activeInfo(page)).inPalette).toBe(true);
+      // in an open menu, ↓ moves and Tab closes it and leaves the bar
+      await page.keyboard.press('Shift+Tab');
+      expect((await activeInfo(page)).inMenubar).toBe(true);
+      await page.keyboard.press('ArrowDown');
+      await page.getByRole('menu', { name: 'Edit' }).waitFor();
+      await page.keyboard.press('ArrowDown');
+      expect((await activeInfo(page)).label).toMatch(/^Redo|^Cut|^Copy|^Paste|^Duplicate|^Delete|^Select All/);
+      await page.keyboard.press('Tab');
+      await page.getByRole('menu', { name: 'Edit' }).waitFor({ state: 'detached' });
       expect((await activeInfo(page)).inPalette).toBe(true);
       // the palette: its header button, the search box, the list — three stops, then out
       let stops = 1;
