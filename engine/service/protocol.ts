@@ -120,6 +120,8 @@ export interface ValidateResult {
   edgeShapes: Record<string, string>;
   /** Node id → its parameter count. */
   parameterCounts: Record<string, number>;
+  /** Node id → the params it leaves unset that follow the graph, with their values (a Linear's `inFeatures: 4`). */
+  followed: Record<string, Record<string, unknown>>;
 }
 
 export interface BackendInfo {

@@ -243,6 +243,7 @@ export class EngineService {
         diagnostics: [...v.diagnostics, ...extra],
         edgeShapes: Object.fromEntries([...v.edgeShapes].map(([id, s]) => [id, formatSymShape(s)])),
         parameterCounts,
+        followed: Object.fromEntries(v.followed),
       };
     },
     listDatasets: () => listBuiltinDatasets(),

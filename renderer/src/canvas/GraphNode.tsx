@@ -10,6 +10,7 @@ import { memo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { formatNumber, fullNumber } from '../panels/format';
 import { keyParamRows, nodeTitle, type PortDef } from '../lib/node-types';
+import { useDocumentStore } from '../store/document-store';
 import type { FlowNode } from './flow-types';
 import { useNodeStepState } from '../backprop/node-overlay';
 import { nodeAccessibleLabel } from '../lib/node-label';
@@ -31,7 +32,8 @@ function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   const { node, info, diag, paramCount } = data;
   const inputs = info?.inputs ?? [];
   const outputs = info?.outputs ?? [];
-  const rows = keyParamRows(node, info);
+  const followed = useDocumentStore((s) => s.validation?.followed[id]);
+  const rows = keyParamRows(node, info, followed);
   const title = nodeTitle(node, info);
   const typeLabel = info?.label ?? node.type;
   const portRows = needsPortRows(inputs, outputs);

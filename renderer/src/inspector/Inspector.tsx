@@ -129,6 +129,7 @@ function QuickFixes({ node, info, doc }: { node: GraphNode; info: NodeTypeInfo |
 
 function NodeInspector({ node, info, doc }: { node: GraphNode; info: NodeTypeInfo | undefined; doc: GraphDocument }) {
   const count = useDocumentStore((s) => s.validation?.parameterCounts[node.id]);
+  const followed = useDocumentStore((s) => s.validation?.followed[node.id]);
   const store = documentStore.getState();
   return (
     <div className="bp-insp-body" key={node.id}>
@@ -154,8 +155,9 @@ function NodeInspector({ node, info, doc }: { node: GraphNode; info: NodeTypeInf
               key={`${node.id}:${name}`}
               name={name}
               spec={spec}
-              value={paramValue(node, name, spec)}
+              value={paramValue(node, name, spec, followed)}
               explicit={Object.hasOwn(node.params, name)}
+              followed={followed !== undefined && Object.hasOwn(followed, name)}
               onCommit={(v) => documentStore.getState().setParam(node.id, name, v)}
               onReset={() => documentStore.getState().setParam(node.id, name, undefined)}
             />

@@ -12,13 +12,15 @@ export interface ParamControlProps {
   name: string;
   spec: ParamSpec;
   value: unknown;
-  /** Whether the node stores the value (else the default shows). */
+  /** Whether the node stores the value (else the default, or the value it follows, shows). */
   explicit: boolean;
+  /** The value shown follows the graph (the param is unset and `spec.follows` worked it out). */
+  followed?: boolean;
   onCommit(value: unknown): void;
   onReset(): void;
 }
 
-export function ParamControl({ name, spec, value, explicit, onCommit, onReset }: ParamControlProps) {
+export function ParamControl({ name, spec, value, explicit, followed = false, onCommit, onReset }: ParamControlProps) {
   const id = useId();
   const hintId = `${id}-hint`;
   const errId = `${id}-err`;
@@ -45,7 +47,17 @@ export function ParamControl({ name, spec, value, explicit, onCommit, onReset }:
       <label htmlFor={id} title={spec.description}>
         {spec.label}
       </label>
-      {explicit && JSON.stringify(value) !== JSON.stringify(spec.default) && (
+      {followed && (
+        <span className="bp-auto" title={`Follows ${spec.follows}: type a value to set it yourself`}>
+          auto
+        </span>
+      )}
+      {explicit && spec.follows !== undefined && (
+        <button type="button" className="bp-reset" onClick={onReset} title={`Let ${spec.label} follow ${spec.follows} again`} aria-label={`${spec.label}: back to auto`}>
+          ↺ auto
+        </button>
+      )}
+      {explicit && spec.follows === undefined && JSON.stringify(value) !== JSON.stringify(spec.default) && (
         <button type="button" className="bp-reset" onClick={onReset} title={`Reset ${spec.label} to its default (${paramToText(spec, spec.default) || 'empty'})`} aria-label={`Reset ${spec.label}`}>
           ↺
         </button>

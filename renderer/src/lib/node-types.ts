@@ -38,9 +38,13 @@ export function nodeName(node: Pick<GraphNode, 'label' | 'type' | 'id'>, info?: 
   return `${info?.label ?? node.type} "${node.label ?? node.id}"`;
 }
 
-/** A param's value on a node, else its default. */
-export function paramValue(node: Pick<GraphNode, 'params'>, name: string, spec: ParamSpec | undefined): unknown {
-  return Object.hasOwn(node.params, name) ? node.params[name] : spec?.default;
+/**
+ * A param's value on a node: the stored one, else the value it follows in the graph (a Linear's
+ * in_features from its input, as validation worked it out), else its default.
+ */
+export function paramValue(node: Pick<GraphNode, 'params'>, name: string, spec: ParamSpec | undefined, followed?: Readonly<Record<string, unknown>>): unknown {
+  if (Object.hasOwn(node.params, name)) return node.params[name];
+  return followed && Object.hasOwn(followed, name) ? followed[name] : spec?.default;
 }
 
 /** A param value in a few characters, for the node face. */
@@ -62,13 +66,13 @@ export function shortValue(value: unknown, spec: ParamSpec | undefined): string 
 }
 
 /** The key params of a node as label/value pairs for its face. */
-export function keyParamRows(node: Pick<GraphNode, 'params'>, info: NodeTypeInfo | undefined): { name: string; label: string; value: string }[] {
+export function keyParamRows(node: Pick<GraphNode, 'params'>, info: NodeTypeInfo | undefined, followed?: Readonly<Record<string, unknown>>): { name: string; label: string; value: string }[] {
   if (!info) return [];
   return info.keyParams
     .filter((name) => info.params[name])
     .map((name) => {
       const spec = info.params[name]!;
-      return { name, label: spec.label, value: shortValue(paramValue(node, name, spec), spec) };
+      return { name, label: spec.label, value: shortValue(paramValue(node, name, spec, followed), spec) };
     });
 }
 

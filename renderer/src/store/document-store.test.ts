@@ -265,6 +265,7 @@ describe('validation through the engine', () => {
       diagnostics: [{ severity: 'error', code: 'shape-mismatch', nodeId: 'o', port: 'in', message: `Linear "o": input has 8 features but in_features is 4 (${doc.nodes.length} nodes)` }],
       edgeShapes: { 'x-h': 'N×2', 'h-a': 'N×8' },
       parameterCounts: { h: 24 },
+      followed: {},
     }));
     const s = makeStore(mlpDocument(), client);
     await vi.waitFor(() => expect(s.getState().validationState).toBe('done'));
@@ -289,13 +290,13 @@ describe('validation through the engine', () => {
     const { client } = fakeClient(async (doc) => {
       calls++;
       if (calls === 1) return slow;
-      return { ok: true, diagnostics: [], edgeShapes: { fresh: String(doc.nodes.length) }, parameterCounts: {} };
+      return { ok: true, diagnostics: [], edgeShapes: { fresh: String(doc.nodes.length) }, parameterCounts: {}, followed: {} };
     });
     const s = makeStore(mlpDocument(), client);
     await vi.waitFor(() => expect(calls).toBe(1)); // the first answer is slow to come
     s.getState().addNode('Add', { x: 0, y: 0 });
     await vi.waitFor(() => expect(s.getState().validation?.edgeShapes['fresh']).toBe('7'));
-    release({ ok: true, diagnostics: [], edgeShapes: { stale: '1' }, parameterCounts: {} });
+    release({ ok: true, diagnostics: [], edgeShapes: { stale: '1' }, parameterCounts: {}, followed: {} });
     await new Promise((r) => setTimeout(r, 10));
     expect(s.getState().validation?.edgeShapes).toEqual({ fresh: '7' });
   });

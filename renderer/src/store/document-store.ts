@@ -494,6 +494,7 @@ export function createDocumentStore(deps: DocumentStoreDeps = {}): StoreApi<Docu
                 diagnostics: err.diagnostics?.length ? err.diagnostics : [{ severity: 'error', code: err.code, message: err.message ?? 'the engine refused the document' }],
                 edgeShapes: {},
                 parameterCounts: {},
+                followed: {},
               },
               validationState: 'done',
               validationError: null,

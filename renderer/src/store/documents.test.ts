@@ -39,7 +39,7 @@ const { backpropStore } = await import('../backprop/backprop-store');
 const flush = () => new Promise((r) => setTimeout(r, 0));
 const train = (runId: string, event: TrainEvent) => fake.emit('train', { runId, event } satisfies Events[EventName]);
 function handle(h: Partial<Record<Method, Handler>>) {
-  fake.state.handlers = { validate: () => ({ ok: true, diagnostics: [], edgeShapes: {}, parameterCounts: {} }), ...h } as typeof fake.state.handlers;
+  fake.state.handlers = { validate: () => ({ ok: true, diagnostics: [], edgeShapes: {}, parameterCounts: {}, followed: {} }), ...h } as typeof fake.state.handlers;
 }
 const calls = (m: Method) => fake.state.calls.filter((c) => c.method === m);
 
