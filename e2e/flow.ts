@@ -1,7 +1,8 @@
 /**
  * The user flow shared by the web and the Electron e2e: build an XOR network from the palette,
  * wire it, set its params, choose the data and the training setup, train to 100 %, export ONNX
- * and run it in onnxruntime, save, reload, reopen, open an invalid file, undo/redo an edge.
+ * (probabilities, then logits) and run it in onnxruntime, save with the weights, reload, reopen,
+ * open an invalid file, undo/redo an edge.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,10 +26,10 @@ export interface FlowReport {
 
 const MOD = process.platform === 'darwin' ? 'Meta' : 'Control';
 
-function nodes(page: Page): Locator {
+export function nodes(page: Page): Locator {
   return page.locator('.react-flow__node');
 }
-function edges(page: Page): Locator {
+export function edges(page: Page): Locator {
   return page.locator('.react-flow__edge');
 }
 async function nodeIds(page: Page): Promise<string[]> {
@@ -82,7 +83,7 @@ async function catchSaved(page: Page, o: FlowOptions, ext: string, name: string,
   return until(`a saved ${ext} file in ${o.saveDir}`, () => newestFile(o.saveDir, ext, since), 30_000);
 }
 
-async function addNode(page: Page, type: string, at: { x: number; y: number }, report: FlowReport): Promise<string> {
+export async function addNode(page: Page, type: string, at: { x: number; y: number }, report: FlowReport): Promise<string> {
   const before = new Set(await nodeIds(page));
   const item = page.getByRole('complementary', { name: 'Node palette' }).getByRole('button', { name: type, exact: true });
   await item.scrollIntoViewIfNeeded();
@@ -118,7 +119,7 @@ async function setParam(page: Page, id: string, label: string, value: string): P
   await expect.poll(async () => (await control.inputValue()).replace(/\s/g, '')).toBe(value);
 }
 
-async function connect(page: Page, from: string, fromPort: string, to: string, toPort: string): Promise<void> {
+export async function connect(page: Page, from: string, fromPort: string, to: string, toPort: string): Promise<void> {
   const n = await edges(page).count();
   const src = node(page, from).locator(`[aria-label^="output ${fromPort} of"]`);
   const dst = node(page, to).locator(`[aria-label^="input ${toPort} of"]`);
@@ -126,7 +127,7 @@ async function connect(page: Page, from: string, fromPort: string, to: string, t
   await until(`edge ${from}.${fromPort} → ${to}.${toPort}`, async () => (await edges(page).count()) === n + 1, 5_000);
 }
 
-async function dockTab(page: Page, name: string): Promise<Locator> {
+export async function dockTab(page: Page, name: string): Promise<Locator> {
   const tab = page.getByRole('tablist', { name: 'Panels' }).getByRole('tab', { name: new RegExp(`^${name}`) });
   if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
   await expect.poll(() => tab.getAttribute('aria-selected')).toBe('true');
@@ -260,30 +261,51 @@ export async function runStudioFlow(page: Page, o: FlowOptions): Promise<FlowRep
   expect(report.lastLoss!).toBeLessThan(report.firstLoss! * 0.5);
   await stage('09-trained');
 
-  // 8. export ONNX and run it in onnxruntime
+  // 8. export ONNX in one click, with the probability output the BCE loss implies, and run it in onnxruntime
   await command(page, o, 'File', /^Export ONNX/, `${MOD}+e`);
   const dialog = page.getByRole('dialog', { name: 'Export ONNX' });
   await dialog.waitFor();
-  await expect.poll(() => dialog.getByRole('radio', { name: /^Trained model/ }).isChecked()).toBe(true);
-  await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+  const trainedRadio = dialog.getByRole('radio', { name: /^Trained model/ });
+  await expect.poll(() => trainedRadio.isChecked()).toBe(true);
+  // the document's name, epochs and accuracy, never an internal run id
+  const trainedLabel = await trainedRadio.evaluate((el) => el.closest('label')?.textContent ?? '');
+  expect(trainedLabel).toMatch(/300 epochs, accuracy 100%/);
+  expect(trainedLabel).not.toMatch(/run-\d/);
+  expect(await dialog.getByRole('radio', { name: /^Sigmoid/ }).isChecked()).toBe(true);
+  expect(await dialog.getByRole('radio', { name: /^Softmax/ }).isDisabled()).toBe(true);
+  const exportButton = dialog.getByRole('button', { name: /^Export/ });
+  const onnxPath = await catchSaved(page, o, '.onnx', 'xor.onnx', () => exportButton.click());
   await dialog.getByRole('region', { name: 'Exported file' }).waitFor({ timeout: 30_000 }).catch(async (e: Error) => {
     throw new Error(`export failed: ${(await dialog.innerText()).replace(/\s+/g, ' ')} (${e.message})`);
   });
   await stage('10-exported');
-  const onnxPath = await catchSaved(page, o, '.onnx', 'xor.onnx', () => dialog.getByRole('button', { name: o.mode === 'web' ? 'Download' : 'Save…' }).click());
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(onnxPath)));
-  const x = new ort.Tensor('float32', Float32Array.from([0, 0, 0, 1, 1, 0, 1, 1]), [4, 2]);
-  const out = await session.run({ [session.inputNames[0]!]: x });
-  const y = out[session.outputNames[0]!]!.data as Float32Array;
-  expect(Array.from(y, (v) => (v > 0 ? 1 : 0))).toEqual([0, 1, 1, 0]);
+  const xor = new ort.Tensor('float32', Float32Array.from([0, 0, 0, 1, 1, 0, 1, 1]), [4, 2]);
+  const runOnnx = async (path: string): Promise<number[]> => {
+    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(path)));
+    const out = await session.run({ [session.inputNames[0]!]: xor });
+    return Array.from(out[session.outputNames[0]!]!.data as Float32Array);
+  };
+  const probabilities = await runOnnx(onnxPath);
+  for (const p of probabilities) expect(p >= 0 && p <= 1, `a probability: ${p}`).toBe(true);
+  expect(probabilities.map((p) => (p > 0.5 ? 1 : 0))).toEqual([0, 1, 1, 0]);
+  // another option makes another file: the shown one goes, the next Export writes logits
+  await dialog.getByRole('radio', { name: /^None/ }).check();
+  await dialog.getByRole('region', { name: 'Exported file' }).waitFor({ state: 'detached' });
+  const logitsPath = await catchSaved(page, o, '.onnx', 'xor-logits.onnx', () => exportButton.click());
+  const logits = await runOnnx(logitsPath);
+  logits.forEach((z, i) => expect(1 / (1 + Math.exp(-z))).toBeCloseTo(probabilities[i]!, 4));
+  expect(logits.some((z) => z < 0 || z > 1)).toBe(true);
   await dialog.getByRole('button', { name: 'Close' }).first().click();
   await dialog.waitFor({ state: 'hidden' });
 
   // 9. save, reload, reopen: the same graph
   const typesBefore = await nodeTypes(page);
   const savedPath = await catchSaved(page, o, '.json', 'xor-project.json', () => command(page, o, 'File', /^Save$/, `${MOD}+s`));
-  const saved = JSON.parse(readFileSync(savedPath, 'utf8')) as { nodes?: unknown[]; edges?: unknown[]; graph?: { nodes: unknown[]; edges: unknown[] } };
+  // Save keeps the trained weights: a trained-model file, the document inside
+  const saved = JSON.parse(readFileSync(savedPath, 'utf8')) as { format?: string; weights?: Record<string, unknown>; document?: { nodes: unknown[] }; nodes?: unknown[] };
+  expect(saved.format).toBe('bpstudio-trained-model');
+  expect(Object.keys(saved.weights ?? {}).sort()).toEqual([lin1, lin2].sort());
   await stage('11-saved');
   await page.reload();
   await page.getByRole('region', { name: 'Start' }).waitFor({ timeout: 30_000 });
@@ -294,8 +316,8 @@ export async function runStudioFlow(page: Page, o: FlowOptions): Promise<FlowRep
   await stage('12-reopened');
 
   // 10. an invalid file: what can be read opens, its problems are listed
-  const doc = JSON.parse(readFileSync(savedPath, 'utf8')) as Record<string, unknown>;
-  const g = (Array.isArray(doc['nodes']) ? doc : (doc['graph'] as Record<string, unknown>)) as { nodes: { id: string; type: string }[]; edges: Record<string, unknown>[] };
+  const doc = (JSON.parse(readFileSync(savedPath, 'utf8')) as { document: Record<string, unknown> }).document;
+  const g = doc as { nodes: { id: string; type: string }[]; edges: Record<string, unknown>[] };
   g.nodes.push({ ...g.nodes[0]!, id: 'mystery', type: 'NoSuchLayer', position: { x: -300, y: 0 } } as { id: string; type: string });
   g.edges.push({ ...g.edges[0]!, id: 'dangling', source: 'ghost' });
   const invalidPath = join(o.outDir, 'invalid.json');
@@ -307,6 +329,6 @@ export async function runStudioFlow(page: Page, o: FlowOptions): Promise<FlowRep
     return /NoSuchLayer|ghost|dangling|mystery/.test(t) ? t : null;
   }, 15_000);
   await stage('13-problems');
-  expect((saved.nodes ?? saved.graph?.nodes ?? []).length).toBe(6);
+  expect((saved.document?.nodes ?? []).length).toBe(6);
   return report;
 }

@@ -28,6 +28,26 @@ describe('files for the renderer', () => {
     expect(await files.openWithDialog('csv')).toEqual({ ok: true, value: null });
   });
 
+  it('File ▸ Open (`any`) reads every kind as bytes; a JSON file may be saved in place, a CSV may not', async () => {
+    const { dir, next, files, dialogs, recent } = setup();
+    writeFileSync(join(dir, 'xor.json'), ' {"nodes":[]}');
+    writeFileSync(join(dir, 'm.onnx'), Buffer.from([8, 7, 0, 255]));
+    writeFileSync(join(dir, 'd.csv'), 'a,b\n1,2\n');
+    next.open = join(dir, 'xor.json');
+    expect(await files.openWithDialog('any')).toEqual({ ok: true, value: { path: join(dir, 'xor.json'), name: 'xor.json', base64: Buffer.from(' {"nodes":[]}').toString('base64') } });
+    next.open = join(dir, 'm.onnx');
+    expect(await files.openWithDialog('any')).toMatchObject({ ok: true, value: { base64: 'CAcA/w==' } });
+    next.open = join(dir, 'd.csv');
+    expect(await files.openWithDialog('any')).toMatchObject({ ok: true, value: { name: 'd.csv' } });
+    expect(recent.files).toEqual([join(dir, 'm.onnx'), join(dir, 'xor.json')]);
+    next.save = null;
+    await files.save({ path: join(dir, 'xor.json'), suggestedName: 'xor.json', text: 'new' });
+    expect(readFileSync(join(dir, 'xor.json'), 'utf8')).toBe('new');
+    await files.save({ path: join(dir, 'd.csv'), suggestedName: 'd.csv', text: 'x' });
+    expect(dialogs.showSave).toHaveBeenCalledOnce();
+    expect(readFileSync(join(dir, 'd.csv'), 'utf8')).toBe('a,b\n1,2\n');
+  });
+
   it('saves in place only over a file opened or saved in this session; otherwise asks', async () => {
     const { dir, next, files, dialogs } = setup();
     writeFileSync(join(dir, 'xor.json'), 'old');

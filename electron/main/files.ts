@@ -91,11 +91,15 @@ export class FileAccess {
     }
     const name = basename(p);
     const opened: OpenedFile = FILE_KIND_INFO[kind].binary ? { path: p, name, base64: bytes.toString('base64') } : { path: p, name, text: bytes.toString('utf8') };
-    if (kind === 'document' || kind === 'graph' || kind === 'trained' || kind === 'onnx') {
+    // Open (`any`) takes every kind; the renderer tells them apart by content. A JSON file is a
+    // project file (recent, and Save may write it in place); an ONNX model joins the recent list.
+    const json = kind === 'any' && /^\s*\{/.test(bytes.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, ''));
+    const onnx = kind === 'onnx' || (kind === 'any' && extname(p).toLowerCase() === '.onnx');
+    if (kind === 'document' || kind === 'graph' || kind === 'trained' || onnx || json) {
       this.recent.add(p);
       this.onRecentChanged();
     }
-    if (kind === 'document' || kind === 'graph' || kind === 'trained') this.writable.add(p);
+    if (kind === 'document' || kind === 'graph' || kind === 'trained' || json) this.writable.add(p);
     return { ok: true, value: opened };
   }
 

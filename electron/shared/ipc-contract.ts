@@ -37,7 +37,8 @@ export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 // ---------------------------------------------------------------------------------------------
 // Files and dialogs
 
-export const FILE_KINDS = ['document', 'graph', 'trained', 'onnx', 'csv', 'idx'] as const;
+/** `any`: File ▸ Open, which takes every kind and tells them apart by content (read as base64). */
+export const FILE_KINDS = ['document', 'graph', 'trained', 'onnx', 'csv', 'idx', 'any'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
 
 export interface FileKindInfo {
@@ -70,6 +71,15 @@ export const FILE_KIND_INFO: Record<FileKind, FileKindInfo> = {
     filters: [{ name: 'IDX files', extensions: ['idx', 'idx1-ubyte', 'idx3-ubyte', 'ubyte', 'gz'] }, ALL_FILES],
     binary: true,
     defaultExtension: 'idx',
+  },
+  any: {
+    openTitle: 'Open a graph, trained model, ONNX model or data file',
+    filters: [
+      { name: 'Files Backprop Studio opens', extensions: ['json', 'onnx', 'csv', 'tsv', 'txt', 'idx', 'ubyte', 'idx1-ubyte', 'idx3-ubyte', 'gz'] },
+      ALL_FILES,
+    ],
+    binary: true,
+    defaultExtension: 'json',
   },
 };
 
@@ -125,7 +135,7 @@ export type DocumentState = z.infer<typeof payloadSchemas.documentState>;
 // Menu commands
 
 export const COMMAND_IDS = [
-  'new', 'open', 'save', 'save-as', 'import-onnx', 'export-onnx',
+  'new', 'new-from-template', 'open', 'save', 'save-as', 'save-without-weights', 'import-onnx', 'export-onnx',
   'undo', 'redo', 'cut', 'copy', 'paste', 'delete', 'select-all',
   'fit', 'zoom-in', 'zoom-out', 'toggle-panels', 'toggle-palette', 'toggle-inspector', 'toggle-dock',
   'examples', 'shortcuts', 'about',
@@ -172,11 +182,13 @@ export const APP_MENU: MenuSection[] = [
     label: 'File',
     items: [
       { command: 'new', label: 'New', accelerator: 'CmdOrCtrl+N' },
+      { command: 'new-from-template', label: 'New from Template…' },
       { command: 'open', label: 'Open…', accelerator: 'CmdOrCtrl+O' },
       { special: 'recent' },
       { separator: true },
       { command: 'save', label: 'Save', accelerator: 'CmdOrCtrl+S' },
       { command: 'save-as', label: 'Save As…', accelerator: 'CmdOrCtrl+Shift+S' },
+      { command: 'save-without-weights', label: 'Save Without Weights…' },
       { separator: true },
       { command: 'import-onnx', label: 'Import ONNX…', accelerator: 'CmdOrCtrl+I' },
       { command: 'export-onnx', label: 'Export ONNX…', accelerator: 'CmdOrCtrl+E' },

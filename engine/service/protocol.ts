@@ -60,7 +60,12 @@ export const requestSchemas = {
   predict: z.object({ runId, split: z.enum(['train', 'test']).default('test'), index: z.number().int().min(0) }),
   decisionBoundary: z.object({ runId, resolution: z.number().int().min(8).max(200).default(60) }),
   weights: z.object({ runId: runId.optional(), document: documentValue.optional(), nodeId: z.string().min(1) }),
-  exportOnnx: z.object({ source: z.record(z.string(), z.unknown()), softmax: z.boolean().default(false) }),
+  exportOnnx: z.object({
+    source: z.record(z.string(), z.unknown()),
+    softmax: z.boolean().default(false),
+    /** Appended to the outputs; `auto` follows the Loss (sigmoid for BCE, softmax for cross-entropy). Default: none (or softmax with `softmax`). */
+    outputActivation: z.enum(['none', 'sigmoid', 'softmax', 'auto']).optional(),
+  }),
   importOnnx: z.object({ name: z.string().max(200), base64: z.string().max(300 * 1024 * 1024) }),
   listBackends: z.object({}),
   stepThrough: z.object({
@@ -152,7 +157,15 @@ export interface Results {
   predict: { features: number[]; featureShape: number[]; label: number; probabilities: number[]; predicted: number; classNames: string[] | null };
   decisionBoundary: { xs: number[]; ys: number[]; probabilities: number[]; resolution: number };
   weights: { tensors: { name: string; shape: number[]; data: number[]; min: number; max: number }[] };
-  exportOnnx: { base64: string; size: number; inputs: { name: string; shape: (number | string)[] }[]; outputs: { name: string; shape: (number | string)[] }[] };
+  exportOnnx: {
+    base64: string;
+    size: number;
+    inputs: { name: string; shape: (number | string)[] }[];
+    outputs: { name: string; shape: (number | string)[] }[];
+    /** What was appended to the outputs (`auto` resolved). */
+    outputActivation: 'none' | 'sigmoid' | 'softmax';
+    warnings: string[];
+  };
   importOnnx: { document: GraphDocument };
   listBackends: BackendInfo[];
   stepThrough: {

@@ -26,7 +26,7 @@ import { formatSymShape } from '../graph/symbolic';
 import { validateDocument } from '../graph/validate';
 import { softmax, sigmoid } from '../ops/functional';
 import { bindingOf, loadDatasetRef, registerUploadedDataset, rowsFeed, type PreparedData } from '../train/data-source';
-import { APP_VERSION, effectiveSettings, prepareDocumentData, trainDocument, type TrainDocumentResult, type TrainOverrides } from '../train/session';
+import { APP_VERSION, effectiveSettings, prepareDocumentData, trainDocument, trainedModelFile, type TrainDocumentResult, type TrainOverrides } from '../train/session';
 import { assertFiniteTrainedModel, isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../train/trained-model';
 import { exportOnnx } from '../onnx/export';
 import { listBackends } from '../backends/index';
@@ -333,6 +333,11 @@ export class EngineService {
     },
     trainedModel: async ({ runId }) => {
       // What the app saves or exports: never a model whose weights went NaN/Inf (JSON would write null).
+      const paused = this.pausedSnapshot(runId);
+      if (paused) {
+        assertFiniteTrainedModel(paused, `the trained model of ${runId}`);
+        return paused;
+      }
       const { trained } = await this.finished(runId);
       assertFiniteTrainedModel(trained, `the trained model of ${runId}`);
       return trained;
@@ -456,7 +461,7 @@ export class EngineService {
       }
       return { edges, step: this.run(runId).trainer?.step ?? 0 };
     },
-    exportOnnx: ({ source, softmax }) => {
+    exportOnnx: ({ source, softmax, outputActivation }) => {
       const { document: doc, trained } = documentOf(source);
       const ref = !trained ? doc.training?.dataset : undefined;
       let data = null;
@@ -467,12 +472,14 @@ export class EngineService {
           data = null;
         }
       }
-      const r = exportOnnx(trained ?? doc, { softmax, data });
+      const r = exportOnnx(trained ?? doc, { ...(outputActivation ? { outputActivation } : { softmax }), data });
       return {
         base64: Buffer.from(r.bytes).toString('base64'),
         size: r.size,
         inputs: r.inputs.map((i) => ({ name: i.name, shape: i.shape })),
         outputs: r.outputs.map((o) => ({ name: o.name, shape: o.shape })),
+        outputActivation: r.outputActivation,
+        warnings: r.warnings,
       };
     },
     importOnnx: ({ name, base64 }) => ({ document: importOnnx(Buffer.from(base64, 'base64'), { file: name }) }),
@@ -495,6 +502,16 @@ export class EngineService {
     } catch (e) {
       throw new ServiceError(`training run "${runId}" failed: ${(e as Error).message}`, 'engine');
     }
+  }
+  /** A paused run's trained model as it stands (its executor synced first); null unless the run is paused. */
+  private pausedSnapshot(runId: string): TrainedModelFile | null {
+    const run = this.run(runId);
+    const t = run.trainer;
+    if (run.result || !t || !t.paused) return null;
+    t.stepExecutor?.sync();
+    const settings = effectiveSettings(run.document, run.overrides);
+    run.prepared ??= prepareDocumentData(settings, process.cwd());
+    return trainedModelFile({ ...run.document, training: settings }, t.model, settings.seed, run.prepared, t);
   }
   /** The model and data of a run, usable while it trains (the ts backend updates the same tensors). */
   private modelOf(runId: string): { model: CompiledGraph; data: PreparedData } {

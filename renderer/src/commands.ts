@@ -10,7 +10,7 @@ import { uiStore } from './store/ui-store';
 import { isFragment, type Fragment } from './store/graph-ops';
 import { fitView, nodeSizes, zoomIn, zoomOut } from './canvas/flow-api';
 import { autoLayout } from './canvas/layout';
-import { importOnnx, newProject, openProject, openRecentPath, save, saveTrainedModel } from './project';
+import { importOnnx, newProject, openProject, openRecentPath, save, saveTrainedModel, saveWithoutWeights } from './project';
 import { IS_MAC, comboOf, isEditable, keyLabel } from './lib/keys';
 
 export { IS_MAC, comboOf, isEditable, keyLabel };
@@ -59,9 +59,11 @@ export type PlainAppCommandId = Exclude<AppCommandId, `open-recent:${string}`>;
 
 export const COMMANDS: Record<PlainAppCommandId, CommandSpec> = {
   new: { label: 'New', keys: ['Mod+N'], run: newProject },
+  'new-from-template': { label: 'New from Template…', run: () => ui().openDialog('template') },
   open: { label: 'Open…', keys: ['Mod+O'], run: openProject },
   save: { label: 'Save', keys: ['Mod+S'], run: () => void save(false) },
   'save-as': { label: 'Save As…', keys: ['Mod+Shift+S'], run: () => void save(true) },
+  'save-without-weights': { label: 'Save Without Weights…', run: () => void saveWithoutWeights(), enabled: () => doc().opened },
   'save-trained': { label: 'Save Trained Model…', run: saveTrainedModel },
   'import-onnx': { label: 'Import ONNX…', keys: ['Mod+I'], run: importOnnx },
   'export-onnx': { label: 'Export ONNX…', keys: ['Mod+E'], run: () => ui().openDialog('export'), enabled: () => doc().opened },

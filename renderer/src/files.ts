@@ -6,6 +6,7 @@
  * always downloads, so tests can catch the file.
  */
 import type { BpStudioBridge, FileKind, OpenedFile as BridgeOpenedFile } from '../../electron/shared/ipc-contract';
+import type { IncomingFile } from './open-files';
 
 export type { FileKind };
 
@@ -48,8 +49,34 @@ const ACCEPT: Record<FileKind, string> = {
   onnx: '.onnx',
   csv: '.csv,.tsv,.txt,text/csv',
   idx: '',
+  any: '',
 };
-const BINARY: ReadonlySet<FileKind> = new Set(['onnx', 'idx']);
+const BINARY: ReadonlySet<FileKind> = new Set(['onnx', 'idx', 'any']);
+
+export type { IncomingFile };
+
+export function incomingFromOpened(f: OpenedFile): IncomingFile {
+  const bytes = f.base64 !== undefined ? base64ToBytes(f.base64) : new TextEncoder().encode(f.text ?? '');
+  return { name: f.name, path: f.path, bytes };
+}
+
+export async function incomingFromFile(file: File): Promise<IncomingFile> {
+  return { name: file.name, path: null, bytes: new Uint8Array(await file.arrayBuffer()) };
+}
+
+/**
+ * File ▸ Open: every kind of file, told apart by content. Electron's dialog picks one file (read
+ * as bytes by the shell); web mode's file input takes several (an IDX images file with its labels).
+ */
+export async function openAnyFiles(): Promise<IncomingFile[]> {
+  const bridge = nativeBridge();
+  if (bridge) {
+    const f = fromBridge(await bridge.openFileDialog('any'));
+    return f ? [incomingFromOpened(f)] : [];
+  }
+  const files = await pickFiles('', true);
+  return Promise.all(files.map(incomingFromFile));
+}
 
 function fromBridge(f: BridgeOpenedFile | null): OpenedFile | null {
   if (!f) return null;
@@ -71,21 +98,27 @@ export async function openRecentFile(path: string): Promise<OpenedFile | null> {
 }
 
 /** A hidden `<input type=file>`; resolves null when the person cancels. */
-export function pickFile(accept: string): Promise<File | null> {
+export async function pickFile(accept: string): Promise<File | null> {
+  return (await pickFiles(accept, false))[0] ?? null;
+}
+
+/** A hidden `<input type=file>` (`multiple` when asked); resolves [] when the person cancels. */
+export function pickFiles(accept: string, multiple: boolean): Promise<File[]> {
   return new Promise((resolve) => {
     const input = document.createElement('input');
     input.type = 'file';
     if (accept) input.accept = accept;
+    input.multiple = multiple;
     input.style.display = 'none';
     let done = false;
-    const finish = (f: File | null) => {
+    const finish = (f: File[]) => {
       if (done) return;
       done = true;
       input.remove();
       resolve(f);
     };
-    input.addEventListener('change', () => finish(input.files?.[0] ?? null), { once: true });
-    input.addEventListener('cancel', () => finish(null), { once: true });
+    input.addEventListener('change', () => finish([...(input.files ?? [])]), { once: true });
+    input.addEventListener('cancel', () => finish([]), { once: true });
     document.body.appendChild(input);
     input.click();
   });

@@ -20,6 +20,15 @@ documentStore.getState().attachEngine(engine);
 void catalogStore.getState().load(engine);
 installCommandHandlers();
 
+// A file dropped outside the canvas (and outside a file field) must not replace the page with it;
+// the canvas and the start screen open dropped files themselves.
+for (const type of ['dragover', 'drop'] as const) {
+  window.addEventListener(type, (e) => {
+    const target = e.target as HTMLElement | null;
+    if (e.dataTransfer?.types.includes('Files') && !(target instanceof HTMLInputElement && target.type === 'file')) e.preventDefault();
+  });
+}
+
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(

@@ -6,11 +6,15 @@
 import { engine } from './engine-client';
 import { documentStore } from './store/document-store';
 import { uiStore } from './store/ui-store';
-import { readProjectFile, serializeDocument, serializeTrained, type TrainedModelLike } from './store/load-file';
-import { fileNameFor, nativeBridge, openFile, openRecentFile, readRecent, rememberRecent, saveFile, type RecentEntry } from './files';
+import { readProjectFile, serializeDocument, serializeTrained, weightsFit, type TrainedModelLike } from './store/load-file';
+import {
+  fileNameFor, incomingFromFile, incomingFromOpened, nativeBridge, openAnyFiles, openFile, openRecentFile, readRecent, rememberRecent, saveFile,
+  type IncomingFile, type RecentEntry,
+} from './files';
 import { clearRecovery, describeTime, readRecovery, type KeyValueStorage } from './recovery';
 import { fitViewSoon } from './canvas/flow-api';
-import { useTrainingStore } from './panels';
+import { useDataStore, useTrainingStore } from './panels';
+import { openIncomingFiles, type OpenDeps, type OpenOutcome } from './open-files';
 
 const ui = () => uiStore.getState();
 const docs = () => documentStore.getState();
@@ -74,12 +78,53 @@ export function loadProjectText(text: string, name: string, path: string | null)
   fitViewSoon();
 }
 
-export async function openProject(): Promise<void> {
-  if (!(await confirmDiscard('opening another file'))) return;
+const openDeps: OpenDeps = {
+  docs: documentStore,
+  engine,
+  data: {
+    importCsv: (a) => useDataStore.getState().importCsv(a),
+    importIdx: (a) => useDataStore.getState().importIdx(a),
+    error: () => useDataStore.getState().importError,
+  },
+  ui: {
+    toast: (m, kind, ms) => ui().toast(m, kind, ms),
+    showDock: (tab) => ui().showDock(tab),
+    setBusy: (b) => ui().setBusy(b),
+  },
+  confirmDiscard,
+  loadProject: loadProjectText,
+  fitView: fitViewSoon,
+};
+
+/**
+ * Open files the person picked or dropped, told apart by content: a graph or trained model
+ * opens, an ONNX model is imported, a CSV table or IDX pair becomes the dataset; anything else
+ * is refused in one line and the current document stays as it was.
+ */
+export async function openIncoming(files: readonly IncomingFile[]): Promise<OpenOutcome> {
   try {
-    const f = await openFile('document');
-    if (!f) return;
-    loadProjectText(f.text ?? '', f.name, f.path);
+    return await openIncomingFiles(files, openDeps);
+  } catch (e) {
+    const message = `Could not open ${files.map((f) => f.name).join(', ')}: ${errorText(e).split('\n')[0]}`;
+    ui().toast(message, 'error');
+    return { kind: 'refused', message };
+  }
+}
+
+/** Files dropped on the canvas or the start screen (File objects: only what the person dropped). */
+export async function openDroppedFiles(files: readonly File[]): Promise<void> {
+  if (files.length === 0) return;
+  try {
+    await openIncoming(await Promise.all(files.map(incomingFromFile)));
+  } catch (e) {
+    ui().toast(`Could not read the dropped file: ${errorText(e)}`, 'error');
+  }
+}
+
+export async function openProject(): Promise<void> {
+  try {
+    const files = await openAnyFiles();
+    if (files.length > 0) await openIncoming(files);
   } catch (e) {
     ui().toast(`Could not open the file: ${errorText(e)}`, 'error');
   }
@@ -87,10 +132,9 @@ export async function openProject(): Promise<void> {
 
 /** File ▸ Open Recent in Electron (`open-recent:<path>`). */
 export async function openRecentPath(path: string): Promise<void> {
-  if (!(await confirmDiscard('opening another file'))) return;
   try {
     const f = await openRecentFile(path);
-    if (f) loadProjectText(f.text ?? '', f.name, f.path);
+    if (f) await openIncoming([incomingFromOpened(f)]);
   } catch (e) {
     ui().toast(`Could not open ${path}: ${errorText(e)}`, 'error');
   }
@@ -98,33 +142,74 @@ export async function openRecentPath(path: string): Promise<void> {
 
 /** Open Recent in web mode: the remembered text of a recent file. */
 export async function openRecentEntry(entry: RecentEntry): Promise<void> {
-  if (!(await confirmDiscard('opening another file'))) return;
-  loadProjectText(entry.text, entry.name, null);
+  await openIncoming([{ name: entry.name, path: null, bytes: new TextEncoder().encode(entry.text) }]);
 }
 
 export function recentEntries(): RecentEntry[] {
   return typeof localStorage === 'undefined' ? [] : readRecent();
 }
 
-/** Save (in place when the file is known) or Save As; true when written. */
-export async function save(as: boolean): Promise<boolean> {
+/**
+ * The trained weights Save keeps with the document: those of its training run when it finished,
+ * was stopped or is paused (asked of the engine), else those of the trained-model file it was
+ * opened from — in both cases only when they fit the graph on the canvas (same nodes, params and
+ * edges). `note` says why there are none, or why older ones were kept, when that may surprise.
+ */
+export async function weightsForSave(): Promise<{ trained: TrainedModelLike | null; note: string | null }> {
   const s = docs();
-  const trained = s.fileKind === 'trained' && s.trained ? s.trained : null;
-  const text = trained ? serializeTrained(trained, s.document) : serializeDocument(s.document);
-  const suggestedName = s.fileName ?? fileNameFor(s.document.name, trained ? '.trained.json' : '.json');
+  const t = useTrainingStore.getState();
+  const fromFile = s.trained && weightsFit(s.trained, s.document) ? s.trained : null;
+  if (t.runId && (t.status === 'done' || t.status === 'stopped' || t.status === 'paused')) {
+    const trained = (await engine.request('trainedModel', { runId: t.runId })) as unknown as TrainedModelLike;
+    if (weightsFit(trained, docs().document)) return { trained, note: null };
+    return { trained: fromFile, note: 'the graph changed since it was trained, so the run\'s weights no longer fit it' };
+  }
+  if (t.runId && t.status === 'running') {
+    return { trained: fromFile, note: fromFile ? 'training is running: the weights the file had were kept (pause it to save the run\'s)' : 'training is running: pause or stop it to save its weights' };
+  }
+  return { trained: fromFile, note: null };
+}
+
+/**
+ * Save (in place when the file is known) or Save As; true when written. The document is saved
+ * with its trained weights when it has any (a trained-model file: the document, its weights,
+ * the history and the data's normalisation — what Open and `bpstudio eval` read), unless
+ * `withoutWeights` (File ▸ Save Without Weights…, which always asks where).
+ */
+export async function save(as: boolean, options: { withoutWeights?: boolean } = {}): Promise<boolean> {
+  const s = docs();
   try {
-    const r = await saveFile({ suggestedName, path: as ? null : s.filePath, kind: trained ? 'trained' : 'graph', text });
+    const { trained, note } = options.withoutWeights ? { trained: null, note: null } : await weightsForSave();
+    const document = docs().document;
+    const text = trained ? serializeTrained(trained, document) : serializeDocument(document);
+    const fromTrainedFile = s.fileKind === 'trained';
+    // a trained file saved without its weights gets a name of its own
+    const suggestedName = options.withoutWeights || (!trained && fromTrainedFile)
+      ? fileNameFor((s.fileName ?? document.name).replace(/(\.trained)?\.json$/i, ''), '.json')
+      : (s.fileName ?? fileNameFor(document.name, '.json'));
+    const inPlace = !as && !options.withoutWeights && !(fromTrainedFile && !trained);
+    const r = await saveFile({ suggestedName, path: inPlace ? s.filePath : null, kind: trained ? 'trained' : 'graph', text });
     if (!r) return false;
-    // the document may have changed while the dialog was open: what was written is `s.document`
+    // the document may have changed while the dialog was open: what was written is `document`
     const now = docs();
-    documentStore.setState({ savedDocument: s.document, dirty: now.document !== s.document, fileName: r.name, filePath: r.path });
+    documentStore.setState({
+      savedDocument: document, dirty: now.document !== document, fileName: r.name, filePath: r.path,
+      fileKind: trained ? 'trained' : 'graph', ...(trained ? { trained } : {}),
+    });
     if (!nativeBridge()) rememberRecent({ name: r.name, at: Date.now(), text });
-    ui().toast(r.via === 'download' ? `Saved ${r.name} to your downloads` : `Saved ${r.name}`, 'success', 2500);
+    const what = trained ? ' with its trained weights' : options.withoutWeights ? ' without weights' : '';
+    const where = r.via === 'download' ? `Saved ${r.name}${what} to your downloads` : `Saved ${r.name}${what}`;
+    ui().toast(note ? `${where}; ${note}` : where, note ? 'warning' : 'success', note ? 8000 : 2500);
     return true;
   } catch (e) {
     ui().toast(`Could not save: ${errorText(e)}`, 'error');
     return false;
   }
+}
+
+/** File ▸ Save Without Weights…: the graph document alone, under a name the person chooses. */
+export async function saveWithoutWeights(): Promise<boolean> {
+  return save(true, { withoutWeights: true });
 }
 
 /** File ▸ Save Trained Model…: the last run's model with its weights, optimizer state and history. */

@@ -22,6 +22,7 @@ import { GraphNode } from './GraphNode';
 import { ShapeEdge } from './ShapeEdge';
 import { currentConnectionProblem, isValidConnection } from './connection';
 import { registerFlow, screenToFlow } from './flow-api';
+import { openDroppedFiles } from '../project';
 import { toFlowEdges, toFlowNodes, type FlowEdge, type FlowNode } from './flow-types';
 
 /** The palette's drag payload type. */
@@ -87,14 +88,20 @@ function ConnectionHint({ container }: { container: RefObject<HTMLDivElement | n
   );
 }
 
-/** Drops from the palette (the canvas and the start screen over it take them). */
+/** Drops from the palette, and files from the desktop (the canvas and the start screen over it take them). */
 export function onPaletteDragOver(e: DragEvent): void {
-  if (!e.dataTransfer.types.includes(NODE_DRAG_MIME)) return;
+  if (!e.dataTransfer.types.includes(NODE_DRAG_MIME) && !e.dataTransfer.types.includes('Files')) return;
   e.preventDefault();
   e.dataTransfer.dropEffect = 'copy';
 }
 
 export function onPaletteDrop(e: DragEvent): void {
+  if (!e.dataTransfer.types.includes(NODE_DRAG_MIME) && e.dataTransfer.files.length > 0) {
+    // a file from the desktop: opened as File ▸ Open would (only the dropped File objects are read)
+    e.preventDefault();
+    void openDroppedFiles([...e.dataTransfer.files]);
+    return;
+  }
   const type = e.dataTransfer.getData(NODE_DRAG_MIME);
   const p = type ? screenToFlow(e.clientX, e.clientY) : null;
   if (!type || !p) return;

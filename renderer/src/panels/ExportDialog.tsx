@@ -1,17 +1,23 @@
 /**
- * The ONNX export dialog: export the trained model of the last finished run (or the document
- * with its initial weights), with a softmax on the output if asked, as opset 17 / IR 8; then
- * show the file's inputs, outputs and size and save it (the Electron save dialog through the
- * preload bridge, else a browser download).
+ * The ONNX export dialog: the trained model (the document's finished, stopped or paused run, or
+ * the trained-model file it was opened from) or the document with its initial weights, with the
+ * output activation its Loss implies (sigmoid for BCE, softmax for cross-entropy, none for MSE),
+ * as opset 17 / IR 8. One click on Export makes the file from the options as they are now and
+ * saves it (the Electron save dialog, else a browser download); then the dialog shows the file's
+ * inputs and outputs. Nothing is cached: every Export is a new file.
  */
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { Results } from '../../../engine/service/protocol';
+import type { GraphDocument } from '../../../engine/graph/document';
+import { lossOutputActivation, type OutputActivation } from '../../../engine/onnx/output-activation';
 import { engine } from '../engine-client';
+import { useDocumentStore } from '../store/document-store';
+import { weightsFit, type TrainedModelLike } from '../store/load-file';
 import { useTrainingStore } from './training-store';
 import { currentDocument, useDocumentName } from './document-bridge';
 import { base64ToBytes, safeFileName } from './files';
-import { formatBytes } from './format';
-import { CheckField, Message } from './ui';
+import { formatBytes, formatPercent } from './format';
+import { Message } from './ui';
 import './panels.css';
 
 type Exported = Results['exportOnnx'];
@@ -38,20 +44,45 @@ function downloadBlob(bytes: Uint8Array, name: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+const ACTIVATION_LABEL: Record<OutputActivation, string> = {
+  none: 'None: the raw output (logits)',
+  sigmoid: 'Sigmoid: the probability of class 1 for each output column',
+  softmax: 'Softmax: class probabilities that sum to 1',
+};
+
+/** The widths (last dimension) of what the export's outputs are: the Loss's prediction and every Output node's input. */
+function outputWidths(doc: GraphDocument, edgeShapes: Readonly<Record<string, string>> | null): (number | null)[] {
+  if (!edgeShapes) return [];
+  const type = new Map(doc.nodes.map((n) => [n.id, n.type]));
+  return doc.edges
+    .filter((e) => (type.get(e.target) === 'Loss' && e.targetPort === 'prediction') || type.get(e.target) === 'Output')
+    .map((e) => {
+      const last = edgeShapes[e.id]?.split('×').pop();
+      return last && /^\d+$/.test(last) ? Number(last) : null;
+    });
+}
+
 export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const runId = useTrainingStore((s) => s.runId);
   const status = useTrainingStore((s) => s.status);
-  const epochs = useTrainingStore((s) => s.history.length);
+  const history = useTrainingStore((s) => s.history);
   const docName = useDocumentName();
-  const trainedAvailable = !!runId && (status === 'done' || status === 'stopped');
+  const graph = useDocumentStore((s) => s.document);
+  const fileTrained = useDocumentStore((s) => s.trained);
+  const fileName = useDocumentStore((s) => s.fileName);
+  const edgeShapes = useDocumentStore((s) => s.validation?.edgeShapes ?? null);
+  const runAvailable = !!runId && (status === 'done' || status === 'stopped' || status === 'paused');
+  const fileWeights = !runAvailable && fileTrained && weightsFit(fileTrained, graph) ? fileTrained : null;
+  const trainedAvailable = runAvailable || !!fileWeights;
+  const lossActivation = useMemo(() => lossOutputActivation(graph), [graph]);
+  const oneColumn = useMemo(() => outputWidths(graph, edgeShapes).some((w) => w === 1), [graph, edgeShapes]);
   const [source, setSource] = useState<'trained' | 'document'>(trainedAvailable ? 'trained' : 'document');
-  const [softmax, setSoftmax] = useState(false);
+  const [activation, setActivation] = useState<OutputActivation>(lossActivation);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [result, setResult] = useState<(Exported & { fileName: string }) | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
+  const [result, setResult] = useState<(Exported & { fileName: string; saved: string | null }) | null>(null);
 
   useEffect(() => {
     const d = ref.current;
@@ -59,8 +90,8 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
     if (open && !d.open) {
       setResult(null);
       setError(null);
-      setSaved(null);
       setSource(trainedAvailable ? 'trained' : 'document');
+      setActivation(lossActivation === 'softmax' && oneColumn ? 'sigmoid' : lossActivation);
       if (typeof d.showModal === 'function') d.showModal();
       else d.setAttribute('open', '');
     } else if (!open && d.open) d.close();
@@ -78,21 +109,45 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
     return () => d.removeEventListener('cancel', onCancel);
   }, [onClose]);
 
+  // any change of an option makes the shown file stale: it goes, the next Export makes a new one
+  const choose = <T,>(set: (v: T) => void) => (v: T) => {
+    set(v);
+    setResult(null);
+    setError(null);
+  };
+
+  // What the trained model is: the run's epochs and accuracy, or the opened file's.
+  const trainedHistory = runAvailable ? history : ((fileWeights?.['history'] as typeof history | undefined) ?? []);
+  const last = trainedHistory[trainedHistory.length - 1];
+  const accuracy = last ? (last.testAccuracy ?? last.accuracy) : null;
+  const epochs = trainedHistory.length;
+  const trainedText = runAvailable || fileWeights
+    ? `Trained model: “${docName}”, ${epochs} epoch${epochs === 1 ? '' : 's'}${accuracy !== null && accuracy !== undefined ? `, ${last?.testAccuracy !== null && last?.testAccuracy !== undefined ? 'test ' : ''}accuracy ${formatPercent(accuracy)}` : ''}${status === 'paused' && runAvailable ? ' (paused)' : ''}${fileWeights ? ` (from ${fileName ?? 'the file'})` : ''}`
+    : 'Trained model (train first)';
+
   const exportNow = async () => {
     setBusy(true);
     setError(null);
     setResult(null);
-    setSaved(null);
     try {
       let src: Record<string, unknown>;
-      if (source === 'trained' && runId) src = (await engine.request('trainedModel', { runId })) as unknown as Record<string, unknown>;
-      else {
-        const doc = currentDocument();
-        if (!doc) throw new Error('there is no document to export');
-        src = doc as unknown as Record<string, unknown>;
+      const doc = currentDocument();
+      if (!doc) throw new Error('there is no document to export');
+      if (source === 'trained' && runAvailable && runId) src = (await engine.request('trainedModel', { runId })) as unknown as Record<string, unknown>;
+      else if (source === 'trained' && fileWeights) src = { ...(fileWeights as TrainedModelLike), document: doc } as unknown as Record<string, unknown>;
+      else src = doc as unknown as Record<string, unknown>;
+      const r = await engine.request('exportOnnx', { source: src, outputActivation: activation });
+      const name = safeFileName(docName, '.onnx');
+      const bridge = saveBridge();
+      let saved: string | null = null;
+      if (bridge) {
+        const s = await bridge.saveFile({ suggestedName: name, kind: 'onnx', base64: r.base64 });
+        saved = s ? `Saved ${s.path}` : null;
+      } else {
+        downloadBlob(base64ToBytes(r.base64), name);
+        saved = `Downloaded ${name}`;
       }
-      const r = await engine.request('exportOnnx', { source: src, softmax });
-      setResult({ ...r, fileName: safeFileName(docName, '.onnx') });
+      setResult({ ...r, fileName: name, saved });
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -100,23 +155,7 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
     }
   };
 
-  const save = async () => {
-    if (!result) return;
-    setError(null);
-    try {
-      const bridge = saveBridge();
-      if (bridge) {
-        const r = await bridge.saveFile({ suggestedName: result.fileName, kind: 'onnx', base64: result.base64 });
-        if (r) setSaved(`Saved ${r.path}`);
-      } else {
-        downloadBlob(base64ToBytes(result.base64), result.fileName);
-        setSaved(`Downloaded ${result.fileName}`);
-      }
-    } catch (e) {
-      setError(`Cannot save: ${(e as Error).message}`);
-    }
-  };
-
+  const activationOptions: OutputActivation[] = ['none', 'sigmoid', 'softmax'];
   return (
     <dialog ref={ref} className="bpp-dialog" aria-labelledby={titleId}>
       <form
@@ -135,19 +174,29 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
         <fieldset className="bpp-fieldset" disabled={busy}>
           <legend>Model</legend>
           <label className="bpp-check">
-            <input type="radio" name="bpp-export-source" checked={source === 'trained'} disabled={!trainedAvailable} onChange={() => setSource('trained')} />
-            <span>
-              Trained model{trainedAvailable ? ` (${runId}, ${epochs} epoch${epochs === 1 ? '' : 's'})` : ' (train first)'}
-            </span>
+            <input type="radio" name="bpp-export-source" checked={source === 'trained'} disabled={!trainedAvailable} onChange={() => choose(setSource)('trained')} />
+            <span>{trainedText}</span>
           </label>
           <label className="bpp-check">
-            <input type="radio" name="bpp-export-source" checked={source === 'document'} onChange={() => setSource('document')} />
+            <input type="radio" name="bpp-export-source" checked={source === 'document'} onChange={() => choose(setSource)('document')} />
             <span>The document as it is (initial or stored weights)</span>
           </label>
         </fieldset>
         <fieldset className="bpp-fieldset" disabled={busy}>
-          <legend>Options</legend>
-          <CheckField label="Add a softmax to the output (probabilities instead of logits)" checked={softmax} onChange={setSoftmax} />
+          <legend>Output activation</legend>
+          {activationOptions.map((a) => {
+            const refused = a === 'softmax' && oneColumn;
+            return (
+              <label key={a} className="bpp-check" title={refused ? 'The output has one column: its softmax is always 1. Sigmoid gives its probability.' : undefined}>
+                <input type="radio" name="bpp-export-activation" checked={activation === a} disabled={refused} onChange={() => choose(setActivation)(a)} />
+                <span>
+                  {ACTIVATION_LABEL[a]}
+                  {a === lossActivation && lossActivation !== 'none' ? ` — what the ${lossActivation === 'sigmoid' ? 'BCE' : 'cross-entropy'} loss implies` : ''}
+                  {refused ? ' (not for a one-column output)' : ''}
+                </span>
+              </label>
+            );
+          })}
           <p className="bpp-small bpp-muted">
             Opset <span className="bpp-num">17</span>, IR version <span className="bpp-num">8</span>: loads in onnxruntime and validates with the onnx checker.
           </p>
@@ -157,6 +206,7 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
           <section className="bpp-export-result" aria-label="Exported file">
             <p>
               <strong>{result.fileName}</strong> · <span className="bpp-num" title={`${result.size} bytes`}>{formatBytes(result.size)}</span>
+              {result.outputActivation !== 'none' ? ` · ${result.outputActivation} on the output` : ''}
             </p>
             <table className="bpp-table">
               <thead>
@@ -183,22 +233,25 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
                 ))}
               </tbody>
             </table>
-            {saved && <p className="bpp-small bpp-muted" role="status">{saved}</p>}
+            {result.warnings.map((w) => (
+              <p key={w} className="bpp-small bpp-muted">
+                {w}
+              </p>
+            ))}
+            {result.saved && (
+              <p className="bpp-small bpp-muted" role="status">
+                {result.saved}
+              </p>
+            )}
           </section>
         )}
         <footer className="bpp-dialog-foot">
           <button type="button" className="bpp-btn" onClick={onClose}>
             Close
           </button>
-          {result ? (
-            <button type="button" className="bpp-btn bpp-btn-primary" onClick={() => void save()}>
-              {saveBridge() ? 'Save…' : 'Download'}
-            </button>
-          ) : (
-            <button type="submit" className="bpp-btn bpp-btn-primary" disabled={busy}>
-              {busy ? 'Exporting…' : 'Export'}
-            </button>
-          )}
+          <button type="submit" className="bpp-btn bpp-btn-primary" disabled={busy}>
+            {busy ? 'Exporting…' : saveBridge() ? 'Export…' : 'Export'}
+          </button>
         </footer>
       </form>
     </dialog>
