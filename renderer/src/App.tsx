@@ -13,6 +13,7 @@ import { Inspector } from './inspector/Inspector';
 import { MenuBar } from './ui/MenuBar';
 import { StatusBar } from './ui/StatusBar';
 import { Dock } from './ui/Dock';
+import { TemplateDialog } from './ui/TemplateDialog';
 import { AboutDialog, ConfirmDialog, ExamplesDialog, ExamplesGallery, ShortcutsDialog, Toasts } from './ui/Dialogs';
 import { useDocumentStore } from './store/document-store';
 import { useUi, uiStore } from './store/ui-store';
@@ -29,7 +30,10 @@ function Welcome() {
         <h1>Backprop Studio</h1>
         <p className="bp-muted">Wire a network, train it, and watch the gradients flow back edge by edge.</p>
         <div className="bp-welcome-actions">
-          <button type="button" className="bp-btn bp-btn-primary" onClick={() => void runCommand('new')}>
+          <button type="button" className="bp-btn bp-btn-primary" onClick={() => void runCommand('new-from-template')}>
+            New from template…
+          </button>
+          <button type="button" className="bp-btn" onClick={() => void runCommand('new')}>
             New graph
           </button>
           <button type="button" className="bp-btn" onClick={() => void runCommand('open')}>
@@ -117,6 +121,7 @@ export function App() {
         <ShortcutsDialog />
         <AboutDialog />
         <ExamplesDialog />
+        <TemplateDialog />
         <ConfirmDialog />
         <ExportDialog open={exportOpen} onClose={() => uiStore.getState().closeDialog()} />
       </div>

@@ -8,7 +8,7 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
-export type DialogName = 'shortcuts' | 'about' | 'examples' | 'export' | null;
+export type DialogName = 'shortcuts' | 'about' | 'examples' | 'export' | 'template' | null;
 export type DockTab = 'data' | 'training' | 'inference' | 'problems' | 'backprop';
 
 export interface Toast {
