@@ -32,6 +32,20 @@ import type { Optimizer } from '../../optim/optimizer';
 import { SGD } from '../../optim/sgd';
 import type { Trace } from './trace';
 
+/**
+ * The widest Split or Concat in a step graph. WebGPU runs each op as one shader, and a shader's
+ * storage buffers (its inputs and outputs) are capped — 8 per stage by default, 16 on many
+ * adapters — so Iris' 16 parameters cannot be split or concatenated in one op there ("Too many
+ * storage buffers in shader"). Wider ones are built as trees; the values are the same copies.
+ */
+export const MAX_FAN = 6;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 const ONNX_TYPE: Record<DType | 'bool' | 'int64', number> = { float32: 1, int32: 6, int64: 7, bool: 9, float64: 11 };
 const elem = (d: DType): ElemType => d;
 
@@ -218,6 +232,22 @@ class Lowerer {
     return this.b.constant(elem(dtype), [], [value]);
   }
 
+  /** `sizes` pieces of a flat vector: one Split, or a tree of them when there are more than MAX_FAN. */
+  splitTree(flat: string, sizes: readonly number[]): string[] {
+    if (sizes.length === 1) return [flat];
+    if (sizes.length <= MAX_FAN) return this.b.node('Split', [flat, this.int64s(sizes)], { outputs: sizes.length, attrs: { axis: attr.int(0) } });
+    const groups = chunks(sizes, MAX_FAN);
+    const totals = groups.map((g) => g.reduce((a, c) => a + c, 0));
+    return this.splitTree(flat, totals).flatMap((part, i) => this.splitTree(part, groups[i]!));
+  }
+
+  /** Flat vectors end to end: one Concat, or a tree of them when there are more than MAX_FAN. */
+  concatTree(parts: readonly string[]): string {
+    if (parts.length === 1) return parts[0]!;
+    if (parts.length <= MAX_FAN) return this.b.op('Concat', parts, { axis: attr.int(0) });
+    return this.concatTree(chunks(parts, MAX_FAN).map((g) => this.concatTree(g)));
+  }
+
   /** A region of the state (params, slot k, buffers) as a flat float32 vector. */
   region(name: RegionName): string {
     const hit = this.regionValues.get(name);
@@ -232,7 +262,7 @@ class Lowerer {
     }
     let split = this.stateSplits.get(r.buffer);
     if (!split) {
-      const outs = this.b.node('Split', [input, this.int64s(inBuffer.map(([, v]) => v.size))], { outputs: inBuffer.length, attrs: { axis: attr.int(0) } });
+      const outs = this.splitTree(input, inBuffer.map(([, v]) => v.size));
       split = new Map(inBuffer.map(([n], i) => [n, outs[i]!]));
       this.stateSplits.set(r.buffer, split);
     }
@@ -251,8 +281,7 @@ class Lowerer {
 
   /** Split a flat region into pieces of the given sizes. */
   private pieces(flat: string, sizes: readonly number[]): string[] {
-    if (sizes.length === 1) return [flat];
-    return this.b.node('Split', [flat, this.int64s(sizes)], { outputs: sizes.length, attrs: { axis: attr.int(0) } });
+    return this.splitTree(flat, sizes);
   }
 
   param(k: number): string {
@@ -616,7 +645,7 @@ function updateFlat(L: Lowerer, trace: Trace, opt: Optimizer, sc: OptimizerScala
   const hasGrad = trace.grads.map((g) => g !== null);
   // Gradients, flat, in parameter order (zeros where the loss does not depend on a parameter).
   const pieces = trace.grads.map((g, k) => (g ? L.flatFloat(g) : zerosOf(L, layout.params[k]!.size)));
-  const G = pieces.length === 1 ? pieces[0]! : b.op('Concat', pieces, { axis: attr.int(0) });
+  const G = L.concatTree(pieces);
   const slots = Array.from({ length: layout.slots }, (_, s) => L.region(`slot${s}` as RegionName));
   const update = optimizerUpdate(L, opt, sc, P, G, slots);
   // Parameters without a gradient keep their values and state (as the ts optimizers skip them).
@@ -645,7 +674,7 @@ function updateFlat(L: Lowerer, trace: Trace, opt: Optimizer, sc: OptimizerScala
     }
     if (byOffset.size > 0) {
       const stats = layout.buffers.map((at) => byOffset.get(at.offset) ?? zerosOf(L, at.size));
-      const S = stats.length === 1 ? stats[0]! : b.op('Concat', stats, { axis: attr.int(0) });
+      const S = L.concatTree(stats);
       const uniform = (a: Float32Array) => a.every((v) => v === a[0]);
       const k1 = uniform(keep) ? L.scalar(keep[0]!, 'float32') : b.addInitializer('bn_keep', 'float32', [keep.length], keep);
       const k2 = uniform(coef) ? L.scalar(coef[0]!, 'float32') : b.addInitializer('bn_coef', 'float32', [coef.length], coef);
