@@ -178,6 +178,12 @@ export interface Results {
     splitSize: number;
     /** The steps use the run's weights (false: the document's own, trained-file or initial ones). */
     fromRun: boolean;
+    /**
+     * Layers ran as in training (true), or as in evaluation (false): a batch of one sample has no
+     * variance, so a graph with BatchNorm steps one sample with its running statistics — PyTorch's
+     * `model.eval()` — instead of failing.
+     */
+    trainingMode: boolean;
   };
   checkEdge: { analytic: number; numeric: number; relativeError: number };
   gradientSummary: { edges: Record<string, { norm: number; mean: number; absMax: number }>; step: number };

@@ -438,11 +438,13 @@ export class EngineService {
         if (bad !== undefined) throw new ServiceError(`sample ${bad} is out of range: the ${split} split has ${ds.numSamples} samples`, 'bad-request');
         feed = rowsFeed(ds, samples);
       }
-      const st = new StepThrough(model, feed, { dtype });
+      // One sample and running statistics (BatchNorm): a batch of one has no variance to normalise by.
+      const trainingMode = !(samples.length === 1 && model.buffers().length > 0);
+      const st = new StepThrough(model, feed, { dtype, training: trainingMode });
       const sessionId = `steps-${this.nextSession++}`;
       this.stepSessions.set(sessionId, st);
       if (this.stepSessions.size > 8) this.stepSessions.delete(this.stepSessions.keys().next().value!);
-      return { sessionId, objective: st.objective, steps: st.steps.map(capStep), samples: ds ? samples : [], splitSize: ds?.numSamples ?? 0, fromRun };
+      return { sessionId, objective: st.objective, steps: st.steps.map(capStep), samples: ds ? samples : [], splitSize: ds?.numSamples ?? 0, fromRun, trainingMode };
     },
     checkEdge: ({ sessionId, edgeId }) => {
       const st = this.stepSessions.get(sessionId);

@@ -66,6 +66,7 @@ export function BackpropControls() {
   const logScale = useBackprop((s) => s.logScale);
   const objective = useBackprop((s) => s.objective);
   const fromRun = useBackprop((s) => s.fromRun);
+  const trainingMode = useBackprop((s) => s.trainingMode);
   if (mode !== 'backprop') return null;
   const st = backpropStore.getState();
   const n = steps.length;
@@ -125,6 +126,11 @@ export function BackpropControls() {
           />
           {splitSize > 0 && <span className="bp-muted">/{splitSize}</span>}
         </label>
+        {!trainingMode && !loading && !error && (
+          <span className="bp-bp-eval" title="One sample has no batch variance: BatchNorm normalises with its running statistics, as PyTorch's model.eval() does">
+            eval mode
+          </span>
+        )}
         <select aria-label="Precision" value={dtype} onChange={(e) => st.setDtype(e.target.value as 'float32' | 'float64')}>
           <option value="float32">float32</option>
           <option value="float64">float64</option>

@@ -28,7 +28,7 @@ export interface CheckResult {
 /** What a document's step-through session is, kept while another document is shown. */
 export type BackpropSession = Pick<
   BackpropState,
-  'sessionId' | 'steps' | 'objective' | 'samples' | 'splitSize' | 'cursor' | 'split' | 'sample' | 'dtype' | 'fromRun' | 'scale' | 'checks'
+  'sessionId' | 'steps' | 'objective' | 'samples' | 'splitSize' | 'cursor' | 'split' | 'sample' | 'dtype' | 'fromRun' | 'trainingMode' | 'scale' | 'checks'
 >;
 
 export interface BackpropState {
@@ -44,6 +44,8 @@ export interface BackpropState {
   objective: number | null;
   samples: number[];
   splitSize: number;
+  /** Layers ran as in training; false: as in evaluation (one sample through BatchNorm's running statistics). */
+  trainingMode: boolean;
   /** −1: before the first step. */
   cursor: number;
   playing: boolean;
@@ -85,12 +87,12 @@ export interface BackpropActions {
 
 const EMPTY_SESSION: BackpropSession = {
   sessionId: null, steps: [], objective: null, samples: [], splitSize: 0, cursor: -1,
-  split: 'train', sample: 0, dtype: 'float32', fromRun: false, scale: { value: 1, grad: 1 }, checks: {},
+  split: 'train', sample: 0, dtype: 'float32', fromRun: false, trainingMode: true, scale: { value: 1, grad: 1 }, checks: {},
 };
 
 function sessionOf(s: BackpropState): BackpropSession {
-  const { sessionId, steps, objective, samples, splitSize, cursor, split, sample, dtype, fromRun, scale, checks } = s;
-  return { sessionId, steps, objective, samples, splitSize, cursor, split, sample, dtype, fromRun, scale, checks };
+  const { sessionId, steps, objective, samples, splitSize, cursor, split, sample, dtype, fromRun, trainingMode, scale, checks } = s;
+  return { sessionId, steps, objective, samples, splitSize, cursor, split, sample, dtype, fromRun, trainingMode, scale, checks };
 }
 
 /**
@@ -137,6 +139,7 @@ export const backpropStore = createStore<BackpropStore>()((set, get) => {
     objective: null,
     samples: [],
     splitSize: 0,
+    trainingMode: true,
     cursor: -1,
     playing: false,
     speed: 2,
@@ -183,7 +186,7 @@ export const backpropStore = createStore<BackpropStore>()((set, get) => {
         const prevCursor = get().sessionId ? get().cursor : -1;
         const cursor = Math.min(prevCursor, r.steps.length - 1);
         const scale = scaleOf(r.steps);
-        set({ loading: false, sessionId: r.sessionId, steps: r.steps, objective: r.objective, samples: r.samples, splitSize: r.splitSize, scale, fromRun: r.fromRun ?? false, checks: {} });
+        set({ loading: false, sessionId: r.sessionId, steps: r.steps, objective: r.objective, samples: r.samples, splitSize: r.splitSize, scale, fromRun: r.fromRun ?? false, trainingMode: r.trainingMode, checks: {} });
         recompute(cursor);
       } catch (e) {
         if (id !== request) return;

@@ -52,7 +52,7 @@ const xor: GraphDocument = { formatVersion: 3, name: 'XOR', nodes: [], edges: []
 const and: GraphDocument = { formatVersion: 3, name: 'AND', nodes: [], edges: [], training: settings('and') };
 const startEvent: TrainEvent = { type: 'start', epochs: 2, batchesPerEpoch: 1, trainSamples: 4, testSamples: 0, startEpoch: 0 };
 const epoch = (e: number) => ({ epoch: e, loss: 0.7 / e, accuracy: 0.5 * e, testLoss: null, testAccuracy: null, seconds: 0.01 });
-const steps = (sessionId: string, fromRun: boolean): Results['stepThrough'] => ({ sessionId, objective: 1, steps: [], samples: [0], splitSize: 4, fromRun });
+const steps = (sessionId: string, fromRun: boolean): Results['stepThrough'] => ({ sessionId, objective: 1, steps: [], samples: [0], splitSize: 4, fromRun, trainingMode: true });
 
 beforeEach(() => {
   fake.state.calls.length = 0;
