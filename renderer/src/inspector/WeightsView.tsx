@@ -14,6 +14,7 @@ import { useThemeVersion } from '../panels/hooks';
 import { divergingScale, themeColor, toCss, FALLBACK } from '../panels/color';
 import { formatNumber, fullNumber } from '../panels/format';
 import { gridOf, heatmapSize, histogram, symmetricExtent } from './weights-math';
+import { diagnosticsText } from '../lib/messages';
 
 type Tensor = Results['weights']['tensors'][number];
 
@@ -146,8 +147,8 @@ export function WeightsView({ nodeId }: { nodeId: string }) {
   const trained = useDocumentStore((s) => s.trained);
   const [state, setState] = useState<{ tensors: Tensor[]; source: string; error: string | null; loading: boolean }>({ tensors: [], source: '', error: null, loading: true });
 
-  // the run's weights while it exists; the document's otherwise (re-fetched when it changes)
-  const docKey = runId ? null : document;
+  // the run's weights while it exists, else the document's — re-fetched whenever the document
+  // changes, so a message about an earlier version of the graph never stays
   useEffect(() => {
     let cancelled = false;
     setState((s) => ({ ...s, loading: true }));
@@ -178,7 +179,7 @@ export function WeightsView({ nodeId }: { nodeId: string }) {
       cancelled = true;
       clearTimeout(t);
     };
-  }, [nodeId, runId, epochs, status, docKey, trained]);
+  }, [nodeId, runId, epochs, status, document, trained]);
 
   return (
     <section className="bp-insp-section" aria-label="Weights">
@@ -186,7 +187,7 @@ export function WeightsView({ nodeId }: { nodeId: string }) {
         Weights {state.source && <span className="bp-muted bp-small">· {state.source}</span>}
       </h3>
       {state.error ? (
-        <p className="bp-muted bp-small">Weights are shown once the graph is valid up to this node. ({state.error})</p>
+        <p className="bp-muted bp-small">Weights are shown once the graph is valid up to this node: {diagnosticsText(state.error)}</p>
       ) : state.tensors.length === 0 ? (
         <p className="bp-muted bp-small">{state.loading ? 'Loading…' : 'No weights.'}</p>
       ) : (
