@@ -119,6 +119,11 @@ export interface StepThroughOptions {
   /** Compute in float64 (exact reference) instead of float32. */
   dtype?: 'float32' | 'float64';
   training?: boolean;
+  /**
+   * A graph with nothing to differentiate (no Loss, no scalar Output — an imported inference
+   * model): give its forward steps only, with `objective` null, instead of refusing.
+   */
+  forwardOnlyWithoutObjective?: boolean;
 }
 
 /** A step-through session: every step computed up front; a cursor moves over them. */
@@ -126,8 +131,8 @@ export class StepThrough {
   readonly steps: readonly Step[];
   readonly forwardSteps: readonly ForwardStep[];
   readonly backwardSteps: readonly BackwardStep[];
-  /** The scalar backward starts from. */
-  readonly objective: number;
+  /** The scalar backward starts from; null when there is none (forward steps only). */
+  readonly objective: number | null;
   /** -1 before the first step. */
   private cursor = -1;
   readonly result: ForwardResult;
@@ -151,12 +156,14 @@ export class StepThrough {
       const result = preservingBuffers(model, () => model.forward(leafFeed, { training: this.training, retainGrad: true, perEdge: true }));
       this.result = result;
       const objective = result.objective;
-      if (!objective) throw new EngineError('nothing to differentiate: the graph needs a Loss node (or a single scalar Output)');
+      if (!objective && !options.forwardOnlyWithoutObjective) {
+        throw new EngineError('nothing to differentiate: the graph needs a Loss node (or a single scalar Output)');
+      }
       for (const p of model.parameters()) p.tensor.grad = null;
-      objective.backward(null, { retainGraph: true });
-      this.objective = objective.item();
+      objective?.backward(null, { retainGraph: true });
+      this.objective = objective ? objective.item() : null;
       this.forwardSteps = this.buildForward(result);
-      this.backwardSteps = this.buildBackward(result, objective);
+      this.backwardSteps = objective ? this.buildBackward(result, objective) : [];
     } finally {
       restore?.();
     }

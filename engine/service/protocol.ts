@@ -170,7 +170,8 @@ export interface Results {
   listBackends: BackendInfo[];
   stepThrough: {
     sessionId: string;
-    objective: number;
+    /** The Loss (or scalar Output) backward starts from; null for a graph without one: forward steps only. */
+    objective: number | null;
     /** Forward steps, then backward steps (tensors over 65,536 elements carry statistics only: `data` empty, `truncated`). */
     steps: Step[];
     /** Batch rows used and how many the split has. */

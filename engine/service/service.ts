@@ -440,7 +440,7 @@ export class EngineService {
       }
       // One sample and running statistics (BatchNorm): a batch of one has no variance to normalise by.
       const trainingMode = !(samples.length === 1 && model.buffers().length > 0);
-      const st = new StepThrough(model, feed, { dtype, training: trainingMode });
+      const st = new StepThrough(model, feed, { dtype, training: trainingMode, forwardOnlyWithoutObjective: true });
       const sessionId = `steps-${this.nextSession++}`;
       this.stepSessions.set(sessionId, st);
       if (this.stepSessions.size > 8) this.stepSessions.delete(this.stepSessions.keys().next().value!);

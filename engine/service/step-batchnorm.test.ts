@@ -25,3 +25,23 @@ describe('EngineService.stepThrough with BatchNorm', () => {
     expect((await service.handle('stepThrough', { document: xor, split: 'train', samples: [0], dtype: 'float32' })).trainingMode).toBe(true);
   });
 });
+
+describe('EngineService.stepThrough on an imported inference model', () => {
+  it('an ONNX model without a Loss steps its own forward pass (objective null), on the data the document names', async () => {
+    const { exportOnnx } = await import('../onnx/export');
+    const service = new EngineService();
+    const xor = await service.handle('getExample', { name: 'xor-mlp' });
+    const { bytes } = exportOnnx(xor);
+    const { document } = await service.handle('importOnnx', { name: 'xor.onnx', base64: Buffer.from(bytes).toString('base64') });
+    expect(document.nodes.some((n) => n.type === 'Loss')).toBe(false);
+    const withData = { ...document, training: { dataset: { name: 'xor', params: {} } } } as unknown as Record<string, unknown>;
+    const r = await service.handle('stepThrough', { document: withData, split: 'train', samples: [1, 2], dtype: 'float32' });
+    expect(r.objective).toBeNull();
+    expect(r.steps.every((s) => s.phase === 'forward')).toBe(true);
+    expect(r.steps.map((s) => s.nodeId).sort()).toEqual(document.nodes.map((n) => n.id).sort());
+    // one sample: the model's single output is a scalar, and backward starts from it (∂out/∂x)
+    const one = await service.handle('stepThrough', { document: withData, split: 'train', samples: [1], dtype: 'float32' });
+    expect(one.objective).not.toBeNull();
+    expect(one.steps.some((s) => s.phase === 'backward')).toBe(true);
+  });
+});

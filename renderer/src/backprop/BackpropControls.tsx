@@ -104,6 +104,11 @@ export function BackpropControls() {
       </div>
       <div className={`bp-bp-counter${phase ? ` is-${phase}` : ''}`} role="status" aria-live="polite" aria-label="Step">
         {loading ? 'computing…' : error ? <span className="bp-bp-error">{error}</span> : stepCounter(steps, cursor)}
+        {objective === null && n > 0 && !loading && !error && (
+          <span className="bp-bp-objective" title="The graph has no Loss (or scalar Output) to differentiate: its forward steps only">
+            forward only — add a Loss to step backward
+          </span>
+        )}
         {objective !== null && !loading && !error && (
           <span className="bp-bp-objective" title={`the objective backward starts from: ${objective}`}>
             L = {formatNumber(objective)}

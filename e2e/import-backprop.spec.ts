@@ -1,0 +1,70 @@
+/**
+ * Backprop mode steps the document on screen — an imported ONNX model — never the last training
+ * run of another document: train the Iris example, File ▸ Open an .onnx (XOR, exported by the
+ * engine), give it XOR's data, and Backprop mode steps that model's 5 nodes over XOR's 4 samples.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseDocument } from '../engine/graph/document';
+import { exportOnnx } from '../engine/onnx/export';
+import { startServer, type RunningServer } from '../engine/service/serve';
+import { dockTab, nodes } from './flow';
+import { CHROMIUM, CHROMIUM_ARGS, until } from './helpers';
+import { readFileSync } from 'node:fs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outDir = join(root, 'test-results', 'e2e');
+let server: RunningServer | null = null;
+let browser: Browser | null = null;
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const counter = async (page: Page): Promise<string> => ((await page.getByRole('status', { name: 'Step' }).textContent()) ?? '').trim();
+
+describe('backprop on an imported model', () => {
+  it('steps the imported model on its own data after another document was trained', { timeout: 180_000 }, async () => {
+    mkdirSync(outDir, { recursive: true });
+    const xor = parseDocument(readFileSync(join(root, 'assets', 'examples', 'xor-mlp.json'), 'utf8'));
+    if (!xor.ok) throw new Error('xor-mlp');
+    const onnxPath = join(mkdtempSync(join(tmpdir(), 'bpstudio-e2e-')), 'xor.onnx');
+    writeFileSync(onnxPath, exportOnnx(xor.document).bytes);
+
+    server = await startServer({ port: 0, rendererDir: join(root, 'dist', 'renderer') });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+    const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(server.url);
+
+    // 1. another document trained: Iris
+    await page.getByRole('list', { name: 'Examples' }).getByRole('button', { name: /Iris/ }).first().click();
+    await until('the Iris graph', async () => (await nodes(page).count()) > 6, 15_000);
+    const training = await dockTab(page, 'Training');
+    await training.getByRole('group', { name: 'Training controls' }).getByRole('button', { name: 'Start' }).click();
+    await until('Iris to finish', async () => (await training.locator('.bpp-status').innerText()) === 'Done', 120_000, 250);
+
+    // 2. File ▸ Open the .onnx: imported as the document on screen
+    const chooser = page.waitForEvent('filechooser', { timeout: 15_000 });
+    await page.getByRole('menubar', { name: 'Main menu' }).getByRole('menuitem', { name: 'File', exact: true }).click();
+    await page.getByRole('menu', { name: 'File' }).getByRole('menuitem', { name: /^Open…/ }).click();
+    await (await chooser).setFiles(onnxPath);
+    await until('the imported graph', async () => (await nodes(page).count()) === 5, 15_000);
+    const data = await dockTab(page, 'Data');
+    await data.getByLabel('Dataset', { exact: true }).selectOption('xor');
+
+    // 3. Backprop mode: this model, XOR's samples — not Iris' run
+    await page.getByRole('group', { name: 'Canvas mode' }).getByRole('button', { name: 'Backprop mode' }).click();
+    await until('the backprop session', async () => /^ready:/.test(await counter(page)), 30_000);
+    expect(await counter(page)).toMatch(/^ready: 5 forward and \d+ backward steps/);
+    expect(await page.getByRole('toolbar', { name: 'Backprop controls' }).innerText()).toContain('/4');
+    await page.getByRole('toolbar', { name: 'Backprop controls' }).getByRole('button', { name: 'Step forward' }).click();
+    await until('the first step', async () => /^forward 1\/5: Input/.test(await counter(page)), 10_000);
+    expect(await counter(page)).not.toMatch(/BatchNorm|iris/i);
+    await page.screenshot({ path: join(outDir, 'import-backprop.png') });
+  });
+});
