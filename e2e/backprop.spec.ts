@@ -4,44 +4,22 @@
  * that gradients arrive in reverse topological order and equal `bpstudio grad` on the same
  * sample, and reads ∂out/∂x = 6.75 at the end of the autograd lesson.
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../engine/service/serve';
+import { type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../engine/cli/main';
-import { CHROMIUM, CHROMIUM_ARGS, until } from './helpers';
+import { E2E_OUT, until, useStudio } from './helpers';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outDir = join(root, 'test-results', 'e2e');
-const rendererDir = join(root, 'dist', 'renderer');
+const outDir = E2E_OUT;
 
-let server: RunningServer | null = null;
-let browser: Browser | null = null;
-
-beforeAll(async () => {
-  expect(existsSync(join(rendererDir, 'index.html')), 'build the renderer first (npx vite build)').toBe(true);
-  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing`).toBe(true);
-  mkdirSync(outDir, { recursive: true });
-  server = await startServer({ port: 0, rendererDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const studio = useStudio();
 
 async function newPage(errors: string[]): Promise<Page> {
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  await page.goto(server!.url);
+  const page = await studio.newPage({ errors, consoleErrors: true });
   return page;
 }
 

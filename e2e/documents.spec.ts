@@ -4,42 +4,18 @@
  * status bar); AND has no Loss → Start says why it cannot train (disabled with the reason, or a
  * visible error within 1 s and Start back); open XOR again → its run is there again.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../engine/service/serve';
-import { CHROMIUM, CHROMIUM_ARGS, until } from './helpers';
+import { type Locator, type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { dockTab } from './flow';
+import { E2E_OUT, until, useStudio } from './helpers';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const outDir = join(root, 'test-results', 'e2e');
-const rendererDir = join(root, 'dist', 'renderer');
+const outDir = E2E_OUT;
 
-let server: RunningServer | null = null;
-let browser: Browser | null = null;
-
-beforeAll(async () => {
-  expect(existsSync(join(rendererDir, 'index.html')), 'build the renderer first (npx vite build)').toBe(true);
-  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing`).toBe(true);
-  mkdirSync(outDir, { recursive: true });
-  server = await startServer({ port: 0, rendererDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const studio = useStudio();
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(outDir, `${name}.png`) });
-}
-
-async function dockTab(page: Page, name: string): Promise<Locator> {
-  const tab = page.getByRole('tablist', { name: 'Panels' }).getByRole('tab', { name: new RegExp(`^${name}`) });
-  if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
-  await expect.poll(() => tab.getAttribute('aria-selected')).toBe('true');
-  return page.getByRole('tabpanel');
 }
 
 /** Help ▸ Examples, then the example (or, on the start screen, its gallery). */
@@ -59,12 +35,8 @@ function statusBar(page: Page): Locator {
 
 describe('documents e2e', () => {
   it('keeps each document\'s results with it, and a Start that cannot train says why', { timeout: 180_000 }, async () => {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
     const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server!.url);
+    const page = await studio.newPage({ errors });
     await page.getByRole('region', { name: 'Start' }).waitFor({ timeout: 30_000 });
     try {
       // 1. train XOR
@@ -133,7 +105,7 @@ describe('documents e2e', () => {
       if (errors.length) console.log(`page errors:\n  ${errors.join('\n  ')}`);
       throw e;
     } finally {
-      await context.close();
+      await page.context().close();
     }
   });
 });

@@ -7,23 +7,20 @@
  * sigmoid probabilities) gives XOR in onnxruntime-node, and `bpstudio eval` on the saved file
  * gives the accuracy the app showed.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../engine/service/serve';
+import { type Locator, type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../engine/cli/main';
-import { CHROMIUM, CHROMIUM_ARGS, until } from './helpers';
+import { E2E_OUT, until, useStudio } from './helpers';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outDir = join(root, 'test-results', 'e2e');
-const rendererDir = join(root, 'dist', 'renderer');
+const outDir = E2E_OUT;
 const work = mkdtempSync(join(tmpdir(), 'bpstudio-e2e-files-'));
 
-let server: RunningServer | null = null;
-let browser: Browser | null = null;
+const studio = useStudio();
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -32,17 +29,6 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code: await runCli(args, io), out, err };
 }
 
-beforeAll(async () => {
-  expect(existsSync(join(rendererDir, 'index.html')), 'build the renderer first (npx vite build)').toBe(true);
-  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing`).toBe(true);
-  mkdirSync(outDir, { recursive: true });
-  server = await startServer({ port: 0, rendererDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(outDir, `${name}.png`) });
@@ -134,12 +120,8 @@ describe('files e2e', () => {
     const brokenPath = join(work, 'broken.json');
     writeFileSync(brokenPath, '{\n  "formatVersion": 2,\n  "name": "broken",\n  "nodes": [ { "id": "a" "type": "Input" } ]\n}\n');
 
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
     const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server!.url);
+    const page = await studio.newPage({ acceptDownloads: true, errors });
     await page.getByRole('region', { name: 'Start' }).waitFor({ timeout: 30_000 });
     try {
       // 1. Open on the .onnx: imported through the engine, as a new unsaved document

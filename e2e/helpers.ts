@@ -1,9 +1,78 @@
 /** Small helpers shared by the e2e specs. */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startServer, type RunningServer } from '../engine/service/serve';
 
 export const CHROMIUM = '/usr/bin/chromium';
+export const E2E_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Where the specs put their screenshots (look at them). */
+export const E2E_OUT = join(E2E_ROOT, 'test-results', 'e2e');
+
+export interface PageOptions {
+  width?: number;
+  height?: number;
+  colorScheme?: 'dark' | 'light';
+  acceptDownloads?: boolean;
+  /** Uncaught page errors are pushed here (and console.error lines too, with `consoleErrors`). */
+  errors?: string[];
+  consoleErrors?: boolean;
+}
+
+/** The web app as a spec file uses it: the engine's server in this process and Debian's Chromium. */
+export interface Studio {
+  readonly url: string;
+  /** A fresh browser context at the viewport asked for (1280×800 unless told), on the app's URL. */
+  newPage(options?: PageOptions): Promise<Page>;
+}
+
+/**
+ * Start the app for the spec file that calls this (at its top level): the server and the browser
+ * come up in `beforeAll` and go down in `afterAll`.
+ */
+export function useStudio(rendererDir = join(E2E_ROOT, 'dist', 'renderer')): Studio {
+  let server: RunningServer | null = null;
+  let browser: Browser | null = null;
+  beforeAll(async () => {
+    expect(existsSync(join(rendererDir, 'index.html')), 'build the renderer first (npx vite build)').toBe(true);
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing`).toBe(true);
+    mkdirSync(E2E_OUT, { recursive: true });
+    server = await startServer({ port: 0, rendererDir });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get url() {
+      return server!.url;
+    },
+    async newPage(o = {}) {
+      const context = await browser!.newContext({
+        viewport: { width: o.width ?? 1280, height: o.height ?? 800 },
+        ...(o.colorScheme ? { colorScheme: o.colorScheme } : {}),
+        ...(o.acceptDownloads ? { acceptDownloads: true } : {}),
+      });
+      const page = await context.newPage();
+      page.setDefaultTimeout(20_000);
+      const errors = o.errors;
+      if (errors) {
+        page.on('pageerror', (e) => errors.push(e.message));
+        if (o.consoleErrors) {
+          page.on('console', (m) => {
+            if (m.type() === 'error') errors.push(m.text());
+          });
+        }
+      }
+      await page.goto(server!.url);
+      return page;
+    },
+  };
+}
+
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000, everyMs = 100): Promise<T> {

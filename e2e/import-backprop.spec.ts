@@ -3,43 +3,28 @@
  * run of another document: train the Iris example, File ▸ Open an .onnx (XOR, exported by the
  * engine), give it XOR's data, and Backprop mode steps that model's 5 nodes over XOR's 4 samples.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { parseDocument } from '../engine/graph/document';
 import { exportOnnx } from '../engine/onnx/export';
-import { startServer, type RunningServer } from '../engine/service/serve';
 import { dockTab, nodes } from './flow';
-import { CHROMIUM, CHROMIUM_ARGS, until } from './helpers';
-import { readFileSync } from 'node:fs';
+import { E2E_OUT, E2E_ROOT, until, useStudio } from './helpers';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const outDir = join(root, 'test-results', 'e2e');
-let server: RunningServer | null = null;
-let browser: Browser | null = null;
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const studio = useStudio();
 
 const counter = async (page: Page): Promise<string> => ((await page.getByRole('status', { name: 'Step' }).textContent()) ?? '').trim();
 
 describe('backprop on an imported model', () => {
   it('steps the imported model on its own data after another document was trained', { timeout: 180_000 }, async () => {
-    mkdirSync(outDir, { recursive: true });
-    const xor = parseDocument(readFileSync(join(root, 'assets', 'examples', 'xor-mlp.json'), 'utf8'));
+    const xor = parseDocument(readFileSync(join(E2E_ROOT, 'assets', 'examples', 'xor-mlp.json'), 'utf8'));
     if (!xor.ok) throw new Error('xor-mlp');
     const onnxPath = join(mkdtempSync(join(tmpdir(), 'bpstudio-e2e-')), 'xor.onnx');
     writeFileSync(onnxPath, exportOnnx(xor.document).bytes);
 
-    server = await startServer({ port: 0, rendererDir: join(root, 'dist', 'renderer') });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-    const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(server.url);
+    const page = await studio.newPage({ width: 1440, height: 900 });
 
     // 1. another document trained: Iris
     await page.getByRole('list', { name: 'Examples' }).getByRole('button', { name: /Iris/ }).first().click();
@@ -65,6 +50,6 @@ describe('backprop on an imported model', () => {
     await page.getByRole('toolbar', { name: 'Backprop controls' }).getByRole('button', { name: 'Step forward' }).click();
     await until('the first step', async () => /^forward 1\/5: Input/.test(await counter(page)), 10_000);
     expect(await counter(page)).not.toMatch(/BatchNorm|iris/i);
-    await page.screenshot({ path: join(outDir, 'import-backprop.png') });
+    await page.screenshot({ path: join(E2E_OUT, 'import-backprop.png') });
   });
 });

@@ -4,37 +4,17 @@
  * hand — Input → Linear → Activation → Linear → Loss ← Target on XOR, no param typed — trains to
  * 100 % with the default settings (sizes follow the graph, every row trains and tests, Adam).
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../engine/service/serve';
+import { type Locator, type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { addNode, connect, dockTab, edges, nodes, type FlowReport } from './flow';
-import { CHROMIUM, CHROMIUM_ARGS, until } from './helpers';
+import { E2E_OUT, until, useStudio } from './helpers';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const outDir = join(root, 'test-results', 'e2e');
-const rendererDir = join(root, 'dist', 'renderer');
-
-let server: RunningServer | null = null;
-let browser: Browser | null = null;
-beforeAll(async () => {
-  expect(existsSync(join(rendererDir, 'index.html')), 'build the renderer first (npx vite build)').toBe(true);
-  mkdirSync(outDir, { recursive: true });
-  server = await startServer({ port: 0, rendererDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const outDir = E2E_OUT;
+const studio = useStudio();
 
 async function launch(): Promise<Page> {
-  const context = await browser!.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  await page.goto(server!.url);
+  const page = await studio.newPage({ width: 1440, height: 900 });
   await page.getByRole('region', { name: 'Start' }).waitFor({ timeout: 30_000 });
   return page;
 }

@@ -7,44 +7,22 @@
  * its real diagnostics, and nothing is cut off. Screenshots go to test-results/e2e/room-*.png.
  * The app is dist/renderer (npx vite build), or the folder BPSTUDIO_E2E_RENDERER names.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../engine/service/serve';
-import { CHROMIUM, CHROMIUM_ARGS, until } from './helpers';
+import { type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { E2E_OUT, until, useStudio } from './helpers';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outDir = join(root, 'test-results', 'e2e');
+const outDir = E2E_OUT;
 const rendererDir = process.env['BPSTUDIO_E2E_RENDERER'] ?? join(root, 'dist', 'renderer');
 const W = 1440;
 const H = 900;
 
-let server: RunningServer | null = null;
-let browser: Browser | null = null;
-
-beforeAll(async () => {
-  expect(existsSync(join(rendererDir, 'index.html')), 'build the renderer first (npx vite build)').toBe(true);
-  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing`).toBe(true);
-  mkdirSync(outDir, { recursive: true });
-  server = await startServer({ port: 0, rendererDir });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const studio = useStudio(rendererDir);
 
 async function newPage(errors: string[], colorScheme: 'dark' | 'light' = 'dark'): Promise<Page> {
-  const context = await browser!.newContext({ viewport: { width: W, height: H }, colorScheme });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  await page.goto(server!.url);
+  const page = await studio.newPage({ width: W, height: H, colorScheme, errors, consoleErrors: true });
   await page.getByRole('region', { name: 'Start' }).waitFor({ timeout: 30_000 });
   return page;
 }
