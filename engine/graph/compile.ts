@@ -160,8 +160,12 @@ export class CompiledGraph {
     for (const node of this.order) for (const [name, t] of this.runtimes.get(node.id)!.buffers) out.push({ nodeId: node.id, name, tensor: t });
     return out;
   }
+  /** Trainable values of one node (its own runtime only: linear over a document's nodes), or of the whole graph. */
   parameterCount(nodeId?: string): number {
-    return this.parameters().filter((p) => nodeId === undefined || p.nodeId === nodeId).reduce((a, p) => a + p.tensor.size, 0);
+    if (nodeId === undefined) return this.parameters().reduce((a, p) => a + p.tensor.size, 0);
+    let n = 0;
+    for (const [, t] of this.runtimes.get(nodeId)?.parameters ?? []) n += t.size;
+    return n;
   }
 
   /** Run the graph on a batch. */
