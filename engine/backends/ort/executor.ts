@@ -49,7 +49,9 @@ export interface OrtExecutorOptions {
 /**
  * Below this many FLOPs per step (matrix products) one intra-op thread is used: the Iris step
  * (0.3 MFLOP, ~200 nodes of a few µs each) was 1.5–2× slower with two (the threads' hand-offs
- * cost more than the work). Above it the executor measures one against two (`tuneThreads`).
+ * cost more than the work). Above it two are used where there are two cores. The choice comes
+ * from the graph alone, never from timing (an earlier version measured one against two, and the
+ * float32 rounding — so a seed's numbers — changed with the machine's load from run to run).
  */
 export const TUNE_ABOVE_FLOPS = 2e6;
 const PACKED_BELOW = 65536;
@@ -82,10 +84,8 @@ export class OrtStepExecutor implements StepExecutor {
   /** Parameters the optimizer has updated in this executor's steps (they had a gradient). */
   private readonly updatedParams: boolean[];
   private last: GraphRun | null = null;
-  /** The measured intra-op thread count for large step graphs (null: not measured). */
-  private tuned: number | null = null;
-  /** What the measurement found (ms per step with one and with two threads). */
-  tuning: { oneThreadMs: number; twoThreadsMs: number } | null = null;
+  /** Intra-op threads for step graphs above TUNE_ABOVE_FLOPS (two where there are two cores). */
+  private readonly largeStepThreads = availableParallelism() > 1 ? 2 : 1;
   private readonly ts: TsStepExecutor;
 
   private constructor(
@@ -126,11 +126,10 @@ export class OrtStepExecutor implements StepExecutor {
     const size = Math.min(batchSize, train.numSamples);
     const graph = compileTrain(model, optimizer, layout, syntheticFeeds(train, size), options.extras ?? []);
     const threads = options.threads ?? null;
-    const { provider, session, note } = await startSession(graph, options.backend, threads ?? 1);
+    const first = threads ?? (graph.flops > TUNE_ABOVE_FLOPS && availableParallelism() > 1 ? 2 : 1);
+    const { provider, session, note } = await startSession(graph, options.backend, first);
     const ex = new OrtStepExecutor(model, optimizer, train, layout, state, provider, threads, options.extras ?? [], note);
-    let run = ex.bind(graph, session);
-    if (threads === null && provider === 'cpu' && graph.flops > TUNE_ABOVE_FLOPS && availableParallelism() > 1) run = await ex.tuneThreads(run);
-    ex.trains.set(size, run);
+    ex.trains.set(size, ex.bind(graph, session));
     return ex;
   }
 
@@ -279,40 +278,9 @@ export class OrtStepExecutor implements StepExecutor {
 
   private threadsFor(graph: StepGraph): number {
     if (this.threads !== null) return this.threads;
-    if (this.tuned !== null && graph.flops > TUNE_ABOVE_FLOPS) return this.tuned;
-    return 1;
+    return graph.flops > TUNE_ABOVE_FLOPS ? this.largeStepThreads : 1;
   }
 
-  /**
-   * One or two intra-op threads? Two win for large steps on an idle machine, one wins for small
-   * steps and on a busy one — so measure: time the step graph with each (on scratch outputs,
-   * the state is not touched) and keep the faster.
-   */
-  async tuneThreads(one: GraphRun): Promise<GraphRun> {
-    const two = this.bind(one.graph, await openSession(one.graph.bytes, { provider: this.provider, threads: 2 }));
-    for (const r of [one, two]) this.prepareScratch(r);
-    const best = [Infinity, Infinity];
-    for (let round = 0; round < 4; round++) {
-      [one, two].forEach((r, i) => {
-        r.session.run(r.feeds, r.fetches);
-        const t0 = performance.now();
-        for (let k = 0; k < 3; k++) r.session.run(r.feeds, r.fetches);
-        best[i] = Math.min(best[i]!, performance.now() - t0);
-      });
-    }
-    this.tuned = best[1]! < best[0]! * 0.9 ? 2 : 1;
-    this.tuning = { oneThreadMs: best[0]! / 3, twoThreadsMs: best[1]! / 3 };
-    return this.tuned === 2 ? two : one;
-  }
-
-  /** Inputs for timing runs: the current state in, outputs into the other buffers (not swapped afterwards). */
-  private prepareScratch(run: GraphRun): void {
-    if (run.step) run.step[0] = this.stepCount + 1;
-    for (const i of run.graph.stateInputs) {
-      run.feeds[`state_${i}`] = this.state.curT[i]!;
-      run.fetches[`state_${i}_out`] = this.state.nxtT[i]!;
-    }
-  }
 
   /** Loss, accuracy and confusion matrix on a dataset, with the current state, in evaluation mode. */
   async evaluate(ds: Dataset, lossFn: string | null, batchSize = 1024): Promise<EvaluationResult> {
