@@ -1,6 +1,6 @@
 /**
  * The same document and seed give the same numbers on ort-cpu every run (DESIGN principle 6):
- * a step graph large enough for two intra-op threads takes them from its size, not from timing
+ * a step graph runs on a fixed number of intra-op threads, never one chosen by timing
  * the machine (which once chose 1 or 2 threads run to run, and the float32 rounding with it).
  */
 import { describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ function wideIris(): GraphDocument {
 }
 
 describe('ort-cpu is deterministic by seed', () => {
-  it('two runs of a step graph large enough for two threads end with bitwise-equal losses and weights', async () => {
+  it('two runs of a step graph of 0.3 M parameters end with bitwise-equal losses and weights', async () => {
     const runs = [];
     for (let i = 0; i < 2; i++) {
       const r = await trainDocument(wideIris(), { backend: 'ort-cpu' });

@@ -14,7 +14,6 @@
  * order as on the ts backend, and fed as inputs: the same seed gives the same masks (and the
  * same numbers) on both backends.
  */
-import { availableParallelism } from 'node:os';
 import { EngineError } from '../../core/errors';
 import type { Generator } from '../../core/random';
 import { Tensor } from '../../core/tensor';
@@ -40,20 +39,21 @@ export interface OrtExecutorOptions {
   readonly backend: BackendName;
   /** Edge ids or `nodeId:port` keys whose value and gradient each step also returns (the backprop view). */
   readonly extras?: readonly string[];
-  /** Intra-op threads; default: 1 for small steps, 2 for large ones. */
+  /** Intra-op threads; default DEFAULT_STEP_THREADS. */
   readonly threads?: number;
   /** How the state travels (see StateMode); default: packed below 64k state values, one tensor each above. */
   readonly packing?: 'auto' | StateMode;
 }
 
 /**
- * Below this many FLOPs per step (matrix products) one intra-op thread is used: the Iris step
- * (0.3 MFLOP, ~200 nodes of a few µs each) was 1.5–2× slower with two (the threads' hand-offs
- * cost more than the work). Above it two are used where there are two cores. The choice comes
- * from the graph alone, never from timing (an earlier version measured one against two, and the
- * float32 rounding — so a seed's numbers — changed with the machine's load from run to run).
+ * Intra-op threads of a training step graph unless `threads` says otherwise: one. Measured on
+ * the 2-core build machines: the Iris step (0.3 MFLOP, ~200 small nodes) runs 1.5–2× slower with
+ * two (the hand-offs cost more than the work), and so does the Fashion-MNIST MLP step (W1, batch
+ * 32: 740–860 µs with one thread, 1,590–1,640 µs with two). A fixed number, never one chosen by
+ * timing: an earlier version timed one against two, and the float32 rounding — so a seed's
+ * numbers — changed with the machine's load from run to run.
  */
-export const TUNE_ABOVE_FLOPS = 2e6;
+export const DEFAULT_STEP_THREADS = 1;
 const PACKED_BELOW = 65536;
 
 interface GraphRun {
@@ -84,8 +84,6 @@ export class OrtStepExecutor implements StepExecutor {
   /** Parameters the optimizer has updated in this executor's steps (they had a gradient). */
   private readonly updatedParams: boolean[];
   private last: GraphRun | null = null;
-  /** Intra-op threads for step graphs above TUNE_ABOVE_FLOPS (two where there are two cores). */
-  private readonly largeStepThreads = availableParallelism() > 1 ? 2 : 1;
   private readonly ts: TsStepExecutor;
 
   private constructor(
@@ -126,8 +124,7 @@ export class OrtStepExecutor implements StepExecutor {
     const size = Math.min(batchSize, train.numSamples);
     const graph = compileTrain(model, optimizer, layout, syntheticFeeds(train, size), options.extras ?? []);
     const threads = options.threads ?? null;
-    const first = threads ?? (graph.flops > TUNE_ABOVE_FLOPS && availableParallelism() > 1 ? 2 : 1);
-    const { provider, session, note } = await startSession(graph, options.backend, first);
+    const { provider, session, note } = await startSession(graph, options.backend, threads ?? DEFAULT_STEP_THREADS);
     const ex = new OrtStepExecutor(model, optimizer, train, layout, state, provider, threads, options.extras ?? [], note);
     ex.trains.set(size, ex.bind(graph, session));
     return ex;
@@ -157,7 +154,7 @@ export class OrtStepExecutor implements StepExecutor {
 
   private async addTrain(n: number): Promise<void> {
     const graph = compileTrain(this.model, this.optimizer, this.layout, syntheticFeeds(this.train, n), this.extrasWanted);
-    this.trains.set(n, this.bind(graph, await openSession(graph.bytes, { provider: this.provider, threads: this.threadsFor(graph) })));
+    this.trains.set(n, this.bind(graph, await openSession(graph.bytes, { provider: this.provider, threads: this.threadsFor() })));
   }
 
   private finishStep(run: GraphRun, batch: StepBatch): StepOutcome {
@@ -276,11 +273,9 @@ export class OrtStepExecutor implements StepExecutor {
     return { nodeId, p: d.p, generator: dropoutGenerator(d) };
   }
 
-  private threadsFor(graph: StepGraph): number {
-    if (this.threads !== null) return this.threads;
-    return graph.flops > TUNE_ABOVE_FLOPS ? this.largeStepThreads : 1;
+  private threadsFor(): number {
+    return this.threads ?? DEFAULT_STEP_THREADS;
   }
-
 
   /** Loss, accuracy and confusion matrix on a dataset, with the current state, in evaluation mode. */
   async evaluate(ds: Dataset, lossFn: string | null, batchSize = 1024): Promise<EvaluationResult> {
@@ -294,7 +289,7 @@ export class OrtStepExecutor implements StepExecutor {
       let run = this.evals.get(b.n);
       if (!run) {
         const graph = buildEvalGraph(this.model, traceStep(this.model, feed, false), this.layout);
-        run = this.bind(graph, await openSession(graph.bytes, { provider: this.provider, threads: this.threadsFor(graph) }));
+        run = this.bind(graph, await openSession(graph.bytes, { provider: this.provider, threads: this.threadsFor() }));
         this.evals.set(b.n, run);
       }
       this.prepare(run, feed, false);
