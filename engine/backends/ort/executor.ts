@@ -14,6 +14,7 @@
  * order as on the ts backend, and fed as inputs: the same seed gives the same masks (and the
  * same numbers) on both backends.
  */
+import { existsSync } from 'node:fs';
 import { EngineError } from '../../core/errors';
 import type { Generator } from '../../core/random';
 import { Tensor } from '../../core/tensor';
@@ -453,6 +454,20 @@ function sameValues(a: Tensor, b: Tensor): boolean {
   return true;
 }
 
+/**
+ * Whether `auto` tries the WebGPU provider. Its probe (Dawn) writes a native warning line to the
+ * process's stderr on machines without a GPU driver, which JavaScript cannot capture, so on Linux
+ * `auto` tries it only where there is a GPU device node (`/dev/dri` — Mesa, AMD, Intel — or
+ * `/dev/nvidia0`); macOS and Windows always have a WebGPU backend (Metal, D3D12).
+ * BPSTUDIO_AUTO_WEBGPU=1 or 0 decides instead.
+ */
+export function autoTriesWebGpu(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, exists: (p: string) => boolean = existsSync): boolean {
+  const asked = env['BPSTUDIO_AUTO_WEBGPU'];
+  if (asked === '1' || asked === '0') return asked === '1';
+  if (platform !== 'linux') return true;
+  return exists('/dev/dri') || exists('/dev/nvidia0');
+}
+
 /** Start a session for `graph` on the requested backend; `auto` tries the providers in order and says why it fell back. */
 async function startSession(graph: StepGraph, backend: BackendName, t: number): Promise<{ provider: OrtProvider; session: OrtSession; note: string | null }> {
   if (backend !== 'auto') {
@@ -463,10 +478,7 @@ async function startSession(graph: StepGraph, backend: BackendName, t: number): 
     return { provider, session: await openSession(graph.bytes, { provider, threads: t }), note: null };
   }
   const failures: string[] = [];
-  // WebGPU only when asked: its probe (Dawn) writes a native warning line to the process's stderr
-  // on machines without a GPU driver (Vulkan), which JavaScript cannot capture — so `auto` would
-  // print it on every run. --backend ort-webgpu or BPSTUDIO_AUTO_WEBGPU=1 tries it.
-  const webgpuToo = process.env['BPSTUDIO_AUTO_WEBGPU'] === '1';
+  const webgpuToo = autoTriesWebGpu();
   for (const info of listProviders()) {
     if (!info.available || (info.provider === 'webgpu' && !webgpuToo)) continue;
     try {

@@ -9,6 +9,7 @@ import { parseDocument, type GraphDocument } from '../../graph/document';
 import { trainDocument } from '../../train/session';
 import { listBackends } from '../index';
 import { cachedSessionCount, listProviders, openSession, probeProvider } from './runtime';
+import { autoTriesWebGpu } from './executor';
 import { OnnxGraphBuilder } from '../../onnx/builder';
 
 function xor(): GraphDocument {
@@ -67,11 +68,25 @@ describe('ort-webgpu', () => {
     );
   });
 
-  it('auto does not probe WebGPU unless BPSTUDIO_AUTO_WEBGPU=1 (its native probe prints a Vulkan warning)', async () => {
+  it('auto tries WebGPU only where a GPU device is present (its probe prints a native Vulkan warning where none is), or as BPSTUDIO_AUTO_WEBGPU says', () => {
+    const none = () => false;
+    expect(autoTriesWebGpu({}, 'linux', none)).toBe(false);
+    expect(autoTriesWebGpu({}, 'linux', (p) => p === '/dev/dri')).toBe(true);
+    expect(autoTriesWebGpu({}, 'linux', (p) => p === '/dev/nvidia0')).toBe(true);
+    expect(autoTriesWebGpu({}, 'darwin', none)).toBe(true);
+    expect(autoTriesWebGpu({}, 'win32', none)).toBe(true);
+    expect(autoTriesWebGpu({ BPSTUDIO_AUTO_WEBGPU: '1' }, 'linux', none)).toBe(true);
+    expect(autoTriesWebGpu({ BPSTUDIO_AUTO_WEBGPU: '0' }, 'darwin', none)).toBe(false);
+  });
+
+  it('auto on this machine: WebGPU only where it is tried, else the next provider', async () => {
     const cudaHere = listProviders().find((p) => p.provider === 'cuda')!.available;
     const r = await trainDocument(xor(), { backend: 'auto', overrides: { epochs: 1 } });
-    if (!cudaHere) expect(r.backend).toMatchObject({ backend: 'ort-cpu', provider: 'cpu' });
-    expect(r.backend.provider).not.toBe('webgpu');
+    if (!autoTriesWebGpu()) {
+      expect(r.backend.provider).not.toBe('webgpu');
+      if (!cudaHere) expect(r.backend).toMatchObject({ backend: 'ort-cpu', provider: 'cpu' });
+    } else if (webgpuError === null && !cudaHere) expect(r.backend.provider).toBe('webgpu');
+    else expect(['cuda', 'webgpu', 'cpu']).toContain(r.backend.provider);
   });
 
   it('with BPSTUDIO_AUTO_WEBGPU=1 auto takes WebGPU where it starts, and otherwise falls back to ort-cpu and says why', async () => {
