@@ -44,7 +44,8 @@ export async function buildRenderer({ force = false, log = console.log } = {}) {
   if (!force && !isStale(RENDERER.outputs, RENDERER.inputs)) return false;
   log('Building the renderer (vite build)…');
   const { build } = await import('vite');
-  await build({ configFile: r('vite.config.ts'), root: r('renderer'), logLevel: 'warn' });
+  // errors only: rollup's warnings about dependencies' comments and directives are noise to a user starting the app
+  await build({ configFile: r('vite.config.ts'), root: r('renderer'), logLevel: 'error' });
   return true;
 }
 
