@@ -27,10 +27,6 @@ export function promoteTypes(...dtypes: DType[]): DType {
   return 'int32';
 }
 
-export function isFloating(dtype: DType): boolean {
-  return dtype !== 'int32';
-}
-
 /** The largest finite float32 (PyTorch's `torch.finfo(torch.float32).max`). */
 export const FLOAT32_MAX = 3.4028234663852886e38;
 

@@ -26,7 +26,7 @@ import { Adam } from '../../optim/adam';
 import { feedOf } from '../../train/data-source';
 import { decisionThreshold, predictClasses, trueClasses } from '../../train/metrics';
 import { evalBatches, finishEvaluation, type EvaluationResult } from '../evaluate';
-import type { BackendName, BackendReport, ExecutorContext, NonFiniteAt, StepBatch, StepExecutor, StepOutcome } from '../executor';
+import type { BackendName, BackendReport, NonFiniteAt, StepBatch, StepExecutor, StepOutcome } from '../executor';
 import { TsStepExecutor } from '../ts/executor';
 import {
   BACKEND_OF, listProviders, openSession, ort, ortTensor, PROVIDER_OF, ProviderError, type OrtProvider, type OrtSession,
@@ -495,7 +495,3 @@ async function startSession(graph: StepGraph, backend: BackendName, t: number): 
   throw new EngineError(`auto: no onnxruntime execution provider started (${failures.join('; ')})`);
 }
 
-/** The step-executor factory for the trainer. */
-export function ortExecutorFactory(options: OrtExecutorOptions): (ctx: ExecutorContext) => Promise<StepExecutor> {
-  return (ctx) => OrtStepExecutor.create(ctx.model, ctx.optimizer, ctx.train, ctx.settings.batchSize, options);
-}

@@ -56,4 +56,3 @@ export const ActivationNode = defineNode({
   },
 });
 
-export const activationLabel = (fn: string): string => LABELS[fn as ActivationFn] ?? fn;

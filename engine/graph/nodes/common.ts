@@ -39,8 +39,6 @@ export function inShape(inputs: Readonly<Record<string, SymShape>>, name = 'in')
   return s;
 }
 
-/** Same shape out as in (activations, elementwise unary ops). */
-export const sameShape = ({ inputs }: { inputs: Readonly<Record<string, SymShape>> }): Record<string, SymShape> => ({ out: inShape(inputs) });
 
 /** Check a stored weight's shape and turn it into a tensor. */
 export function storedTensor(node: GraphNode, name: string, value: TensorValue, expected: readonly number[]): Tensor {

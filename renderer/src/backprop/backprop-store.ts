@@ -271,11 +271,6 @@ export function useBackprop<T>(selector: (s: BackpropStore) => T): T {
   return useStore(backpropStore, selector);
 }
 
-/** The current step (undefined before the first). */
-export function currentStep(s: BackpropState): Step | undefined {
-  return s.cursor >= 0 ? s.steps[s.cursor] : undefined;
-}
-
 // A session belongs to the document on screen: switching documents shows the new one's own.
 documentStore.subscribe((s, prev) => {
   if (s.docId !== prev.docId) backpropStore.getState().switchDocument(s.docId);
