@@ -9,6 +9,9 @@ import { startServer, type RunningServer } from './serve';
 import type { TrainEvent } from '../train/trainer';
 import { withDataLocations } from '../data/user-data';
 import { smallFashionMnist } from '../testing/idx-files';
+import { compileDocument } from '../graph/compile';
+import { tensor } from '../core/creation';
+import { StepThrough } from '../autograd/step-through';
 
 describe('protocol', () => {
   it('rejects what is not a request, naming the problem', () => {
@@ -229,8 +232,16 @@ describe('EngineService: step-through', () => {
     const { runId } = await service.handle('trainStart', { document: doc as unknown as Record<string, unknown>, backend: 'ts', overrides: { epochs: 5 } });
     await service.handle('trainedModel', { runId });
     const s = await service.handle('gradientSummary', { runId });
-    expect(Object.keys(s.edges).length).toBe(4);
-    for (const e of Object.values(s.edges)) expect(e.norm).toBeGreaterThan(0);
+    expect(s.step).toBe(5);
+    // the same numbers from the trained model, stepped here on the run's 4 training rows
+    const trained = await service.handle('trainedModel', { runId });
+    const model = compileDocument(trained.document, { data: { featureShape: [2], targetShape: [], task: 'classification', numClasses: 2 } });
+    model.loadWeights(trained.weights);
+    const xs = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+    const st = new StepThrough(model, { features: xs, targets: tensor([0, 1, 1, 0]) });
+    const want = [...st.result.edges].filter(([, t]) => t.grad).map(([id, t]) => [id, Math.hypot(...Array.from(t.grad!.data))] as const);
+    expect(Object.keys(s.edges).sort()).toEqual(want.map(([id]) => id).sort());
+    for (const [id, norm] of want) expect(s.edges[id]!.norm, id).toBeCloseTo(norm, 6);
   });
 });
 

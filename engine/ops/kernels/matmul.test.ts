@@ -50,7 +50,8 @@ const SENTINEL = 12345.5;
  * Runs gemm on operands embedded at offsets in larger buffers (as the batched matmul op does) and
  * checks every output element, plus that nothing outside the output block was written.
  */
-function check(T: Ctor, M: number, N: number, K: number, tA: boolean, tB: boolean, offsets = [0, 0, 0]): void {
+/** Checks every output element against the naive sum (throwing with the element on a mismatch); returns how many it checked. */
+function check(T: Ctor, M: number, N: number, K: number, tA: boolean, tB: boolean, offsets = [0, 0, 0]): number {
   const [aOff, bOff, oOff] = offsets as [number, number, number];
   const a = fill(new T(aOff + M * K + 3), M * 31 + K);
   const b = fill(new T(bOff + K * N + 5), N * 17 + K + 1);
@@ -74,6 +75,7 @@ function check(T: Ctor, M: number, N: number, K: number, tA: boolean, tB: boolea
       if (!(Math.abs(got - want) <= tol)) throw new Error(`${label}: [${Math.floor(e / N)},${e % N}] = ${got}, want ${want} ± ${tol}`);
     }
   }
+  return M * N;
 }
 
 const TRANS: [boolean, boolean][] = [
@@ -100,7 +102,7 @@ describe('gemm kernel against a naive triple loop', () => {
     for (const [M, N, K] of shapes) {
       for (const [tA, tB] of TRANS) {
         it(`${T.name} ${M}×${N}×${K} transA=${tA} transB=${tB}`, () => {
-          expect(() => check(T, M, N, K, tA, tB)).not.toThrow();
+          expect(check(T, M, N, K, tA, tB)).toBe(M * N);
         });
       }
     }
@@ -108,15 +110,15 @@ describe('gemm kernel against a naive triple loop', () => {
 
   it('crosses every block boundary (M > 64, N > 512, K > 512) in both dtypes and all layouts', () => {
     for (const T of [Float32Array, Float64Array] as Ctor[]) {
-      for (const [tA, tB] of TRANS) expect(() => check(T, 67, 517, 530, tA, tB)).not.toThrow();
+      for (const [tA, tB] of TRANS) expect(check(T, 67, 517, 530, tA, tB)).toBe(67 * 517);
     }
   });
 
   it('reads and writes at offsets (batched matmul)', () => {
     for (const T of [Float32Array, Float64Array] as Ctor[]) {
       for (const [tA, tB] of TRANS) {
-        expect(() => check(T, 3, 5, 7, tA, tB, [6, 13, 9])).not.toThrow();
-        expect(() => check(T, 17, 33, 65, tA, tB, [17 * 65, 65 * 33 * 2, 17 * 33])).not.toThrow();
+        expect(check(T, 3, 5, 7, tA, tB, [6, 13, 9])).toBe(15);
+        expect(check(T, 17, 33, 65, tA, tB, [17 * 65, 65 * 33 * 2, 17 * 33])).toBe(17 * 33);
       }
     }
   });
