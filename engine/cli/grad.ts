@@ -8,7 +8,7 @@
  * out to several nodes each edge gets its own branch's part of the gradient. The objective is
  * the Loss, or in a lesson graph without a Loss its single scalar Output.
  */
-import { StepThrough } from '../autograd/step-through';
+import { StepThrough } from '../graph/step-through';
 import { EngineError } from '../core/errors';
 import { ones, tensor, zeros } from '../core/creation';
 import type { Tensor } from '../core/tensor';

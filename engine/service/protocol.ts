@@ -17,7 +17,7 @@ import type { BuiltinDatasetInfo } from '../data/builtin';
 import type { EpochRecord, EvaluationResult, TrainEvent } from '../train/trainer';
 import type { TrainedModelFile } from '../train/trained-model';
 import type { NodeCategory, ParamSpec, PortDef } from '../graph/node-def';
-import type { Step } from '../autograd/step-through';
+import type { Step } from '../graph/step-through';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -255,4 +255,4 @@ export interface EngineClient {
 }
 
 export type { EpochRecord, TrainEvent, Step };
-export type { ForwardStep, BackwardStep, TensorSnapshot, LocalGradient, GradientFlag } from '../autograd/step-through';
+export type { ForwardStep, BackwardStep, TensorSnapshot, LocalGradient, GradientFlag } from '../graph/step-through';

@@ -11,7 +11,7 @@ import { withDataLocations } from '../data/user-data';
 import { smallFashionMnist } from '../testing/idx-files';
 import { compileDocument } from '../graph/compile';
 import { tensor } from '../core/creation';
-import { StepThrough } from '../autograd/step-through';
+import { StepThrough } from '../graph/step-through';
 
 describe('protocol', () => {
   it('rejects what is not a request, naming the problem', () => {

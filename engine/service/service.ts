@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { noGrad } from '../autograd/grad-mode';
-import { snapshot, StepThrough, type Step, type TensorSnapshot } from '../autograd/step-through';
+import { snapshot, StepThrough, type Step, type TensorSnapshot } from '../graph/step-through';
 import { tensor } from '../core/creation';
 import { EngineError } from '../core/errors';
 import { limit } from '../core/limits';

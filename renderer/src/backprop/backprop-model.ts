@@ -4,7 +4,7 @@
  * the step counter, the colour position of a value, and the chain rule of a step written with
  * the actual numbers (KaTeX source). No DOM, no stores.
  */
-import type { BackwardStep, ForwardStep, GradientFlag, Step, TensorSnapshot } from '../../../engine/autograd/step-through';
+import type { BackwardStep, ForwardStep, GradientFlag, Step, TensorSnapshot } from '../../../engine/graph/step-through';
 import { formatCompact as formatNumber, fullNumber } from '../panels/format';
 
 export type { BackwardStep, ForwardStep, Step, TensorSnapshot, GradientFlag };

@@ -1,8 +1,8 @@
 /** The step events for the lecture's lessons carry the lecture's numbers. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileDocument } from '../graph/compile';
-import { parseDocument } from '../graph/document';
+import { compileDocument } from './compile';
+import { parseDocument } from './document';
 import { loadBuiltinDataset } from '../data/builtin';
 import { bindingOf, datasetFeed } from '../train/data-source';
 import { tensor } from '../core/creation';

@@ -13,11 +13,11 @@
 import type { Tensor } from '../core/tensor';
 import { tensor } from '../core/creation';
 import { EngineError } from '../core/errors';
-import type { CompiledGraph, ForwardResult } from '../graph/compile';
-import type { BatchFeed } from '../graph/node-def';
-import { nodeTitle, portKey } from '../graph/validate';
-import { grad } from './backward';
-import { enableGrad as withGrad, noGrad } from './grad-mode';
+import type { CompiledGraph, ForwardResult } from './compile';
+import type { BatchFeed } from './node-def';
+import { nodeTitle, portKey } from './validate';
+import { grad } from '../autograd/backward';
+import { enableGrad as withGrad, noGrad } from '../autograd/grad-mode';
 import * as F from '../ops/functional';
 
 /** A tensor as the UI receives it: values plus statistics. */
