@@ -6,7 +6,7 @@
 import type { Tensor } from '../core/tensor';
 import type { Dataset } from '../data/dataset';
 import { numClasses as classCount } from '../data/dataset';
-import { confusionMatrix, decisionThreshold, predictClasses, trueClasses } from '../train/metrics';
+import { confusionMatrix, decisionThreshold, predictClasses, trueClasses } from '../data/metrics';
 
 export interface EvaluationResult {
   loss: number | null;

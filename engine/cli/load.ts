@@ -12,7 +12,7 @@ import { parseDocument, type DatasetRef, type GraphDocument } from '../graph/doc
 import type { DataBinding } from '../graph/node-def';
 import { bindingOf, loadDatasetRef } from '../train/data-source';
 import { effectiveSettings } from '../train/session';
-import { isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../train/trained-model';
+import { isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../graph/trained-model';
 import { CliError, EXIT } from './io';
 
 /** Why a file could not be read, in words (no stack, no errno prefix). */

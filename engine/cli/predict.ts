@@ -14,7 +14,7 @@ import { normalizeFeatures, type Normalization } from '../data/transforms';
 import { compileDocument } from '../graph/compile';
 import type { DataBinding } from '../graph/node-def';
 import { effectiveSettings } from '../train/session';
-import { decisionThreshold, predictClasses } from '../train/metrics';
+import { decisionThreshold, predictClasses } from '../data/metrics';
 import { fmt, fmtNested, renderTable } from './format';
 import { CliError, EXIT, line, type CliIo } from './io';
 import { fileErrorWords, loadGraphSource, resolveBinding } from './load';

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { formatDiagnostic, validateDocument } from '../graph/validate';
 import { effectiveSettings, trainDocument, type TrainOverrides } from '../train/session';
-import { saveTrainedModel } from '../train/trained-model';
+import { saveTrainedModel } from '../graph/trained-model';
 import type { EpochRecord, Trainer, TrainEvent } from '../train/trainer';
 import type { BackendName } from './backend';
 import { fmt, fmtFixed, fmtSeconds } from './format';

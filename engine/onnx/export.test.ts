@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../core/errors';
 import { compileDocument } from '../graph/compile';
 import type { GraphDocument } from '../graph/document';
-import { TRAINED_MODEL_FORMAT, type TrainedModelFile } from '../train/trained-model';
+import { TRAINED_MODEL_FORMAT, type TrainedModelFile } from '../graph/trained-model';
 import { decodeModel, IR_VERSION, OPSET, type OnnxTypes } from './builder';
 
 const graphOf = (m: OnnxTypes.ModelProto): OnnxTypes.GraphProto => m.graph as OnnxTypes.GraphProto;

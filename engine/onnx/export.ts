@@ -16,8 +16,8 @@ import type { DataBinding, ParamValues } from '../graph/node-def';
 import type { SymShape } from '../graph/symbolic';
 import { formatDiagnostic, portKey, validateDocument, type Diagnostic } from '../graph/validate';
 import type { Normalization } from '../data/transforms';
-import { APP_VERSION } from '../train/session';
-import { isTrainedModel, parseTrainedModel, TRAINED_MODEL_FORMAT, type TrainedModelFile } from '../train/trained-model';
+import { APP_VERSION } from '../core/version';
+import { isTrainedModel, parseTrainedModel, TRAINED_MODEL_FORMAT, type TrainedModelFile } from '../graph/trained-model';
 import { attr, DT, OPSET, OnnxGraphBuilder, type AttrValue, type OnnxDim } from './builder';
 
 type AttrMap = Readonly<Record<string, AttrValue>>;

@@ -15,7 +15,7 @@ import type { Diagnostic } from '../graph/validate';
 import type { GraphDocument } from '../graph/document';
 import type { BuiltinDatasetInfo } from '../data/builtin';
 import type { EpochRecord, EvaluationResult, TrainEvent } from '../train/trainer';
-import type { TrainedModelFile } from '../train/trained-model';
+import type { TrainedModelFile } from '../graph/trained-model';
 import type { NodeCategory, ParamSpec, PortDef } from '../graph/node-def';
 import type { Step } from '../graph/step-through';
 

@@ -3,6 +3,7 @@
  * imported datasets and training runs; the Electron utility process and `bpstudio serve` both
  * host one and forward validated requests to `handle`.
  */
+import { APP_VERSION } from '../core/version';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { noGrad } from '../autograd/grad-mode';
@@ -26,8 +27,8 @@ import { formatSymShape } from '../graph/symbolic';
 import { validateDocument } from '../graph/validate';
 import { softmax, sigmoid } from '../ops/functional';
 import { bindingOf, loadDatasetRef, registerUploadedDataset, rowsFeed, type PreparedData } from '../train/data-source';
-import { APP_VERSION, effectiveSettings, prepareDocumentData, trainDocument, trainedModelFile, type TrainDocumentResult, type TrainOverrides } from '../train/session';
-import { assertFiniteTrainedModel, isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../train/trained-model';
+import { effectiveSettings, prepareDocumentData, trainDocument, trainedModelFile, type TrainDocumentResult, type TrainOverrides } from '../train/session';
+import { assertFiniteTrainedModel, isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../graph/trained-model';
 import { exportOnnx } from '../onnx/export';
 import { listBackends } from '../backends/index';
 import { importOnnx } from '../onnx/import';

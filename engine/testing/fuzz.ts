@@ -29,7 +29,7 @@ import { validateDocument } from '../graph/validate';
 import { exportOnnx } from '../onnx/export';
 import { importOnnx } from '../onnx/import';
 import { EngineService } from '../service/service';
-import { parseTrainedModel, isTrainedModel } from '../train/trained-model';
+import { parseTrainedModel, isTrainedModel } from '../graph/trained-model';
 import { trainDocument } from '../train/session';
 import { CliError } from '../cli/io';
 import { idxBytes } from './idx-files';

@@ -3,9 +3,9 @@
  * or IDX file), split with the seed, normalise with statistics fitted on the training split.
  */
 import { testPlan } from './defaults';
+import { feedOf } from '../graph/feed';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { tensor } from '../core/creation';
 import type { Tensor } from '../core/tensor';
 import type { Dataset } from '../data/dataset';
 import { numClasses } from '../data/dataset';
@@ -183,10 +183,6 @@ export function prepareData(ds: Dataset, settings: Pick<TrainingSettings, 'split
   };
 }
 
-/** A batch of plain arrays as the feed of a forward pass. */
-export function feedOf(x: Float32Array, xShape: readonly number[], y: Float32Array, yShape: readonly number[]): BatchFeed & { features: Tensor; targets: Tensor } {
-  return { features: tensor(x, { shape: xShape }), targets: tensor(y, { shape: yShape }) };
-}
 
 /** The whole dataset as one feed. */
 export function datasetFeed(ds: Dataset): BatchFeed & { features: Tensor; targets: Tensor } {

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseDocument, type GraphDocument } from '../graph/document';
 import { EngineService } from '../service/service';
 import { effectiveSettings, trainDocument } from './session';
-import { nonFiniteValue, saveTrainedModel } from './trained-model';
+import { nonFiniteValue, saveTrainedModel } from '../graph/trained-model';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpstudio-nonfinite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

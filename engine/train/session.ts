@@ -2,6 +2,7 @@
  * Train a graph document end to end: load and prepare its dataset, compile, run the trainer,
  * and produce the trained-model file. The CLI and the EngineService both go through here.
  */
+import { APP_VERSION } from '../core/version';
 import { EngineError } from '../core/errors';
 import type { Dataset } from '../data/dataset';
 import { numClasses } from '../data/dataset';
@@ -10,12 +11,11 @@ import { compileDocument, type CompiledGraph } from '../graph/compile';
 import { optimizerSchema, trainingSchema, type GraphDocument, type TrainingSettings } from '../graph/document';
 import { assertSamples, loadDatasetRef, prepareData, type PreparedData } from './data-source';
 import { checkTargetsForLoss } from './target-check';
-import type { TrainedModelFile } from './trained-model';
-import { TRAINED_MODEL_FORMAT } from './trained-model';
+import type { TrainedModelFile } from '../graph/trained-model';
+import { TRAINED_MODEL_FORMAT } from '../graph/trained-model';
 import { Trainer, type EpochRecord, type NonFiniteDiagnostic, type TrainEvent } from './trainer';
 import { executorFactory, type BackendName, type BackendReport } from '../backends/index';
 
-export const APP_VERSION = '0.1.0';
 
 export interface TrainOverrides {
   epochs?: number;

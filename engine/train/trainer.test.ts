@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument, type GraphDocument } from '../graph/document';
 import { writeFileAtomic } from '../core/atomic-write';
 import { trainDocument } from './session';
-import { loadTrainedModel, parseTrainedModel, saveTrainedModel } from './trained-model';
+import { loadTrainedModel, parseTrainedModel, saveTrainedModel } from '../graph/trained-model';
 import type { TrainEvent } from './trainer';
 
 function xorDoc(): GraphDocument {

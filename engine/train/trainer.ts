@@ -5,6 +5,7 @@
  * stop with a diagnostic naming the node where a NaN or Inf first appeared.
  */
 import { autoEpochs } from './defaults';
+import type { EpochRecord } from '../graph/trained-model';
 import type { Tensor } from '../core/tensor';
 import type { Dataset } from '../data/dataset';
 import { DataLoader } from '../data/loader';
@@ -17,18 +18,11 @@ import { SGD } from '../optim/sgd';
 import type { EvaluationResult } from '../backends/evaluate';
 import type { BackendReport, StepExecutor, StepExecutorFactory } from '../backends/executor';
 import { evaluateModelTs, TsStepExecutor } from '../backends/ts/executor';
-import { decisionThreshold, predictClasses, trueClasses } from './metrics';
+import { decisionThreshold, predictClasses, trueClasses } from '../data/metrics';
 
 export type { EvaluationResult };
 
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  accuracy: number | null;
-  testLoss: number | null;
-  testAccuracy: number | null;
-  seconds: number;
-}
+export type { EpochRecord } from '../graph/trained-model';
 
 export interface NonFiniteDiagnostic {
   nodeId: string;

@@ -6,7 +6,7 @@ import { noGrad } from '../../autograd/grad-mode';
 import type { Dataset } from '../../data/dataset';
 import type { CompiledGraph } from '../../graph/compile';
 import type { Optimizer } from '../../optim/optimizer';
-import { feedOf } from '../../train/data-source';
+import { feedOf } from '../../graph/feed';
 import { evaluateBatches, type EvaluationResult } from '../evaluate';
 import type { BackendReport, NonFiniteAt, StepBatch, StepExecutor, StepOutcome } from '../executor';
 

@@ -1,5 +1,5 @@
 import type { Tensor } from '../core/tensor';
-import type { Dataset } from '../data/dataset';
+import type { Dataset } from './dataset';
 
 /**
  * Predicted class per row from a model's prediction tensor: argmax over the last dim when it

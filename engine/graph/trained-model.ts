@@ -8,9 +8,18 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write';
 import { EngineError } from '../core/errors';
 import { normalizationSchema, type Normalization } from '../data/transforms';
-import { formatPath, parseDocument, tensorValueSchema, type GraphDocument } from '../graph/document';
+import { formatPath, parseDocument, tensorValueSchema, type GraphDocument } from './document';
+
+/** One epoch of a training run's history, as the trainer reports it and trained-model files keep it. */
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number | null;
+  testLoss: number | null;
+  testAccuracy: number | null;
+  seconds: number;
+}
 import type { OptimizerState } from '../optim/optimizer';
-import type { EpochRecord } from './trainer';
 
 export const TRAINED_MODEL_FORMAT = 'bpstudio-trained-model';
 
@@ -158,4 +167,3 @@ export function saveTrainedModel(path: string, model: TrainedModelFile): void {
   writeFileAtomic(path, JSON.stringify(model));
 }
 
-export type { EpochRecord };
