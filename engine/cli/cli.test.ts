@@ -134,7 +134,7 @@ describe('bpstudio train', () => {
     expect(cpu.err).toMatch(/backend ort-cpu \(cpu\)/);
     const cuda = await run(['train', ex('xor-mlp.json'), '--backend', 'ort-cuda']);
     expect(cuda.code).toBe(1);
-    expect(lines(cuda.err)[0]).toBe('error: ort-cuda: the CUDA execution provider failed to start: not installed: npm install --onnxruntime-node-install=cuda12');
+    expect(lines(cuda.err)[0]).toBe('error: ort-cuda: the CUDA execution provider failed to start: not installed: run ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install (npm ci skips that download)');
     const bad = await run(['train', ex('xor-mlp.json'), '--backend', 'gpu']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("argument 'gpu' is invalid");

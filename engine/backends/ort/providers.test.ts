@@ -114,7 +114,7 @@ describe('providers that are not installed', () => {
       return;
     }
     await expect(trainDocument(xor(), { backend: 'ort-cuda', overrides: { epochs: 1 } })).rejects.toThrow(
-      /^ort-cuda: the CUDA execution provider failed to start: (not installed: npm install --onnxruntime-node-install=cuda12|not in this onnxruntime-node build)$/,
+      /^ort-cuda: the CUDA execution provider failed to start: (not installed: run ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install \(npm ci skips that download\)|not in this onnxruntime-node build)$/,
     );
   });
   it('ort-dml is Windows only', async () => {

@@ -98,7 +98,7 @@ export function listProviders(): ProviderInfo[] {
   return [
     info('cuda', !!cuda && (cuda.bundled || cudaLib), !cuda
       ? 'not in this onnxruntime-node build'
-      : cuda.bundled || cudaLib ? 'CUDA provider installed (needs an NVIDIA GPU, CUDA 12 and cuDNN 9)' : 'not installed: npm install --onnxruntime-node-install=cuda12'),
+      : cuda.bundled || cudaLib ? 'CUDA provider installed (needs an NVIDIA GPU, CUDA 12 and cuDNN 9)' : 'not installed: run ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install (npm ci skips that download)'),
     info('webgpu', !!webgpu, webgpu ? 'WebGPU through Dawn (needs a GPU driver: Vulkan, Metal or D3D12)' : 'not in this onnxruntime-node build'),
     info('dml', !!dml, dml ? 'DirectML (Windows, DirectX 12 GPU)' : 'Windows only'),
     info('coreml', !!coreml, coreml ? 'CoreML (macOS)' : 'macOS only'),
