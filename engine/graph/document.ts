@@ -67,6 +67,18 @@ export const optimizerSchema = z.discriminatedUnion('type', [
 ]);
 export type OptimizerSettings = z.infer<typeof optimizerSchema>;
 
+/** The learning rate an optimizer gets when none is given (PyTorch's SGD has none; 0.01 is what the examples use). */
+export const DEFAULT_LR: Readonly<Record<OptimizerSettings['type'], number>> = { sgd: 0.01, adam: 0.001 };
+
+/**
+ * An optimizer of `type` with every setting at its default (the schema's: SGD without momentum,
+ * Adam's β 0.9/0.999 and ε 1e-8) and the given learning rate — the one table of optimizer
+ * defaults, for `--optimizer` on the command line and the Training panel's optimizer switch.
+ */
+export function defaultOptimizer(type: OptimizerSettings['type'], lr: number = DEFAULT_LR[type]): OptimizerSettings {
+  return optimizerSchema.parse({ type, lr });
+}
+
 export const trainingSchema = z.object({
   dataset: datasetRefSchema.optional(),
   /** A separate test set (e.g. Fashion-MNIST's t10k files); when given, `split.test` is not used. */

@@ -8,7 +8,7 @@ import type { Dataset } from '../data/dataset';
 import { numClasses } from '../data/dataset';
 import { applyNormalization } from '../data/transforms';
 import { compileDocument, type CompiledGraph } from '../graph/compile';
-import { optimizerSchema, trainingSchema, type GraphDocument, type TrainingSettings } from '../graph/document';
+import { defaultOptimizer, optimizerSchema, trainingSchema, type GraphDocument, type TrainingSettings } from '../graph/document';
 import { assertSamples, loadDatasetRef, prepareData, type PreparedData } from './data-source';
 import { checkTargetsForLoss } from './target-check';
 import type { TrainedModelFile } from '../graph/trained-model';
@@ -31,9 +31,7 @@ export function effectiveSettings(doc: GraphDocument, o: TrainOverrides = {}): T
   const base = doc.training ?? trainingSchema.parse({});
   let optimizer = base.optimizer;
   if (o.optimizer && o.optimizer !== optimizer.type) {
-    optimizer = o.optimizer === 'sgd'
-      ? { type: 'sgd', lr: o.lr ?? 0.01, momentum: 0, weightDecay: 0, nesterov: false }
-      : { type: 'adam', lr: o.lr ?? 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+    optimizer = { ...defaultOptimizer(o.optimizer), ...(o.lr !== undefined ? { lr: o.lr } : {}) };
   } else if (o.lr !== undefined) optimizer = { ...optimizer, lr: o.lr };
   // Overrides (--lr, the service's) skip the document schema: check the settings that will run.
   const checked = optimizerSchema.safeParse(optimizer);

@@ -3,7 +3,7 @@
  * with their defaults filled in, switching optimizers without losing the learning rate, and
  * choosing a dataset (its defaults, a separate official test split where it has one).
  */
-import { trainingSchema, type OptimizerSettings, type TrainingSettings } from '../../../engine/graph/document';
+import { defaultOptimizer, trainingSchema, type OptimizerSettings, type TrainingSettings } from '../../../engine/graph/document';
 import type { BuiltinDatasetInfo } from '../../../engine/data/builtin';
 
 export type { TrainingSettings, OptimizerSettings };
@@ -24,11 +24,10 @@ export function resolveTraining(training: unknown): TrainingSettings {
   return out;
 }
 
-/** Switch the optimizer type, keeping the learning rate (and SGD's momentum when switching back). */
+/** Switch the optimizer type, keeping the learning rate and weight decay; the rest is the engine's defaults (defaultOptimizer). */
 export function switchOptimizer(current: OptimizerSettings, type: 'sgd' | 'adam'): OptimizerSettings {
   if (current.type === type) return current;
-  if (type === 'sgd') return { type: 'sgd', lr: current.lr, momentum: 0.9, weightDecay: current.weightDecay, nesterov: false };
-  return { type: 'adam', lr: current.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: current.weightDecay };
+  return { ...defaultOptimizer(type), lr: current.lr, weightDecay: current.weightDecay };
 }
 
 /** Does this dataset come with its own test split (a `split` parameter offering `test`)? */
