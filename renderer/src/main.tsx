@@ -15,7 +15,9 @@ import { installCommandHandlers } from './commands';
 import { offerRecovery } from './project';
 import { startAutosave, writeRecovery } from './recovery';
 import { uiStore } from './store/ui-store';
+import { provideEngine } from './store/app-store';
 
+provideEngine(engine);
 documentStore.getState().attachEngine(engine);
 void catalogStore.getState().load(engine);
 installCommandHandlers();

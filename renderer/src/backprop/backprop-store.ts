@@ -7,14 +7,15 @@
  * model — the weights of its own finished or paused run when it has one, else its own (trained
  * file or initial) weights, never another document's run. Switching documents keeps each
  * document's session in `byDoc` and shows the new document's own (computing it in Backprop mode).
+ *
+ * The `backprop` slice of the app store (app-store.ts): it reads the `document` slice's document,
+ * the `training` slice's run (`selectSessionRun`) and opens the `ui` slice's dock through the
+ * app's `get()`; `backpropStore` and `useBackprop` are views of it.
  */
-import { createStore } from 'zustand/vanilla';
-import { useStore } from 'zustand';
-import { engine } from '../engine-client';
-import { documentStore } from '../store/document-store';
-import { uiStore } from '../store/ui-store';
-import { runOf, trainingStore } from '../panels/training-store';
-import type { Results } from '../../../engine/service/protocol';
+import { useStore, type StateCreator, type StoreApi } from 'zustand';
+import { appStore, selectSessionRun, type AppState } from '../store/app-store';
+import { sliceApi } from '../store/slice';
+import type { EngineClient, Results } from '../../../engine/service/protocol';
 import { edgeViewsAt, scaleOf, type EdgeView, type Scale, type Step } from './backprop-model';
 
 export type Mode = 'edit' | 'backprop';
@@ -95,21 +96,35 @@ function sessionOf(s: BackpropState): BackpropSession {
   return { sessionId, steps, objective, samples, splitSize, cursor, split, sample, dtype, fromRun, trainingMode, scale, checks };
 }
 
-/**
- * The run whose weights a document's session steps with: that document's own run, when it has
- * trained (finished, stopped or paused); null otherwise (the document's own weights).
- */
+/** The run whose weights a document's session steps with (see `selectSessionRun`). */
 export function runForSession(docId: string): string | null {
-  const run = runOf(trainingStore.getState(), docId);
-  return run.runId && (run.status === 'done' || run.status === 'stopped' || run.status === 'paused') ? run.runId : null;
+  return selectSessionRun(appStore().getState(), docId);
 }
 
 export type BackpropStore = BackpropState & BackpropActions;
 
-let timer: ReturnType<typeof setTimeout> | null = null;
-let request = 0;
+export interface BackpropSlice {
+  backprop: BackpropStore;
+}
 
-export const backpropStore = createStore<BackpropStore>()((set, get) => {
+export interface BackpropDeps {
+  client: EngineClient;
+  /** The document on screen at creation. */
+  docId: string;
+}
+
+/** The app store's `backprop` slice. */
+export function backpropSlice(deps: BackpropDeps): StateCreator<AppState, [], [], BackpropSlice> {
+  return (_set, app, api) => ({ backprop: backpropState(deps, app, sliceApi(api, 'backprop')) });
+}
+
+function backpropState(deps: BackpropDeps, app: () => AppState, store: StoreApi<BackpropStore>): BackpropStore {
+  const set = (partial: Partial<BackpropStore>): void => store.setState(partial);
+  const get = store.getState;
+  const engine = deps.client;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let request = 0;
+
   const recompute = (cursor: number, extra: Partial<BackpropState> = {}) => {
     const s = { ...get(), ...extra };
     set({ ...extra, cursor, edgeViews: edgeViewsAt(s.steps, cursor, { log: s.logScale, scale: s.scale }, get().edgeViews) });
@@ -130,7 +145,7 @@ export const backpropStore = createStore<BackpropStore>()((set, get) => {
   };
   return {
     mode: 'edit',
-    docId: documentStore.getState().docId,
+    docId: deps.docId,
     byDoc: {},
     loading: false,
     error: null,
@@ -159,7 +174,7 @@ export const backpropStore = createStore<BackpropStore>()((set, get) => {
       stopTimer();
       set({ mode, playing: false });
       if (mode === 'backprop') {
-        uiStore.getState().showDock('backprop');
+        app().ui.showDock('backprop');
         void get().load();
       } else {
         set({ edgeViews: {}, steps: [], sessionId: null, cursor: -1, error: null, checks: {} });
@@ -172,12 +187,12 @@ export const backpropStore = createStore<BackpropStore>()((set, get) => {
       const id = ++request;
       const { split, sample, dtype, docId } = get();
       // the document on screen, with its own run's weights when it has trained
-      const runId = runForSession(docId);
+      const runId = selectSessionRun(app(), docId);
       stopTimer();
       set({ loading: true, error: null, playing: false });
       try {
         const params = {
-          document: documentStore.getState().document as unknown as Record<string, unknown>,
+          document: app().document.document as unknown as Record<string, unknown>,
           ...(runId ? { runId } : {}),
           split, samples: [sample], dtype,
         };
@@ -265,13 +280,11 @@ export const backpropStore = createStore<BackpropStore>()((set, get) => {
       }
     },
   };
-});
+}
+
+/** The app's backprop slice, as a store of its own. */
+export const backpropStore: StoreApi<BackpropStore> = sliceApi(appStore, 'backprop');
 
 export function useBackprop<T>(selector: (s: BackpropStore) => T): T {
   return useStore(backpropStore, selector);
 }
-
-// A session belongs to the document on screen: switching documents shows the new one's own.
-documentStore.subscribe((s, prev) => {
-  if (s.docId !== prev.docId) backpropStore.getState().switchDocument(s.docId);
-});

@@ -2,8 +2,12 @@
  * The data store: the built-in datasets, the datasets imported in this session (CSV, IDX), and
  * the preview of the dataset the document trains on (one request per distinct dataset
  * reference, answered from a cache afterwards). Built by a factory over an EngineClient.
+ *
+ * The `data` slice of the app store (app-store.ts); `createDataStore` makes a store of this slice alone (tests).
  */
-import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
+import type { AppState } from '../store/app-store';
+import { sliceApi } from '../store/slice';
 import type { DatasetPreview, EngineClient, Params, Results } from '../../../engine/service/protocol';
 import type { BuiltinDatasetInfo } from '../../../engine/data/builtin';
 
@@ -71,14 +75,19 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function createDataStore(client: EngineClient, options: { rows?: number; images?: number } = {}): StoreApi<DataStore> {
+type DataOptions = { rows?: number; images?: number };
+
+/** The data slice's state and actions over `store` (its slice of the app store, or a store of its own). */
+function dataState(client: EngineClient, options: DataOptions, store: StoreApi<DataStore>): DataStore {
+  const set = (partial: Partial<DataStore>): void => store.setState(partial);
+  const get = store.getState;
   const rows = options.rows ?? 20;
   const images = options.images ?? 48;
   const cache = new Map<string, DatasetPreview>();
   let wanted: string | null = null;
   let loadingDatasets: Promise<void> | null = null;
 
-  return createStore<DataStore>()((set, get) => ({
+  return {
     datasets: null,
     datasetsError: null,
     imported: [],
@@ -179,5 +188,19 @@ export function createDataStore(client: EngineClient, options: { rows?: number; 
     clearInstalled() {
       set({ installed: null });
     },
-  }));
+  };
+}
+
+export interface DataSlice {
+  data: DataStore;
+}
+
+/** The app store's `data` slice. */
+export function dataSlice(client: EngineClient, options: DataOptions = {}): StateCreator<AppState, [], [], DataSlice> {
+  return (_set, _get, api) => ({ data: dataState(client, options, sliceApi(api, 'data')) });
+}
+
+/** A store of the data slice alone (tests). */
+export function createDataStore(client: EngineClient, options: DataOptions = {}): StoreApi<DataStore> {
+  return createStore<DataStore>()((_set, _get, api) => dataState(client, options, api));
 }

@@ -1,5 +1,5 @@
 /**
- * The panels' only contact with the editor's document store: the training settings (defaults
+ * The panels' only contact with the app store's document slice: the training settings (defaults
  * filled in), `setTraining` (undoable), and the current document for training and export.
  */
 import { useMemo } from 'react';

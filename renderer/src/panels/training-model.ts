@@ -9,10 +9,16 @@
  * document's run, charts, boundary and evaluation; a run of a document that is not on screen
  * goes on updating its own entry. The top-level run fields are the entry of the document on
  * screen (`docId`), so `useTrainingStore((s) => s.status)` reads the current document's run;
- * `switchDocument` changes which one that is (the app calls it when the document store's
- * `docId` changes), and `runOf(state, docId)` reads any document's.
+ * `switchDocument` changes which one that is (the app store calls it when the document slice's
+ * `docId` changes), and `runOf(state, docId)` (or the app's `selectRun(s, docId)`) reads any
+ * document's.
+ *
+ * The `training` slice of the app store (app-store.ts), its current document read from the
+ * `document` slice; `createTrainingStore(deps)` makes a store of this slice alone (tests).
  */
-import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
+import type { AppState } from '../store/app-store';
+import { sliceApi } from '../store/slice';
 import type { BackendInfo, EngineClient, Results, TrainEvent } from '../../../engine/service/protocol';
 import type { Diagnostic } from '../../../engine/graph/validate';
 import type { GraphDocument } from '../../../engine/graph/document';
@@ -123,7 +129,10 @@ function diagnosticsOf(e: unknown): Diagnostic[] {
   return Array.isArray(d) ? (d as Diagnostic[]) : [];
 }
 
-export function createTrainingStore(deps: TrainingDeps): StoreApi<TrainingStore> {
+/** The training slice's state and actions over `store` (its slice of the app store, or a store of its own). */
+function trainingState(deps: TrainingDeps, store: StoreApi<TrainingStore>): TrainingStore {
+  const set = (partial: Partial<TrainingStore>): void => store.setState(partial);
+  const get = store.getState;
   const now = deps.now ?? (() => Date.now());
   const interval = deps.boundaryIntervalMs ?? 500;
   const resolution = deps.boundaryResolution ?? 60;
@@ -185,7 +194,7 @@ export function createTrainingStore(deps: TrainingDeps): StoreApi<TrainingStore>
     patch(docId, { status: 'failed', error: message, pending: null, runningSince: null, etaSeconds: null });
   };
 
-  const store = createStore<TrainingStore>()((set, get) => ({
+  const state: TrainingStore = {
     ...initialRun,
     docId: deps.docId ?? 'doc-0',
     byDoc: {},
@@ -406,7 +415,7 @@ export function createTrainingStore(deps: TrainingDeps): StoreApi<TrainingStore>
       offTrain();
       offLog();
     },
-  }));
+  };
 
   const offTrain = deps.client.on('train', ({ runId, event }) => store.getState().handleEvent(runId, event));
   // A run that throws (rather than ending with an `end` event) is reported as a log line.
@@ -422,5 +431,19 @@ export function createTrainingStore(deps: TrainingDeps): StoreApi<TrainingStore>
     if (isActive(runOf(store.getState(), docId).status)) fail(docId, reason);
   });
 
-  return store;
+  return state;
+}
+
+export interface TrainingSlice {
+  training: TrainingStore;
+}
+
+/** The app store's `training` slice: it trains the `document` slice's document. */
+export function trainingSlice(deps: Omit<TrainingDeps, 'getDocument'>): StateCreator<AppState, [], [], TrainingSlice> {
+  return (_set, get, api) => ({ training: trainingState({ ...deps, getDocument: () => get().document.document }, sliceApi(api, 'training')) });
+}
+
+/** A store of the training slice alone (tests). */
+export function createTrainingStore(deps: TrainingDeps): StoreApi<TrainingStore> {
+  return createStore<TrainingStore>()((_set, _get, api) => trainingState(deps, api));
 }

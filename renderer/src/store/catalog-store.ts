@@ -1,10 +1,13 @@
 /**
  * What the engine offers, fetched once: node types (palette, node faces, inspector, connection
  * checks), examples, and the engine's hello (version, backends). No engine import here: the
- * client is handed over by `loadCatalog`, so tests use a fake one.
+ * client is handed over by `load`, so tests use a fake one.
+ *
+ * The `catalog` slice of the app store (app-store.ts); `catalogStore` and `useCatalog` are views of it.
  */
-import { createStore, type StoreApi } from 'zustand/vanilla';
-import { useStore } from 'zustand';
+import { createStore, useStore, type StateCreator, type StoreApi } from 'zustand';
+import { appStore, type AppState } from './app-store';
+import { sliceApi } from './slice';
 import type { BackendInfo, EngineClient, NodeTypeInfo, Results } from '../../../engine/service/protocol';
 import { typeMap, type NodeTypeMap } from '../lib/node-types';
 
@@ -28,8 +31,13 @@ export interface CatalogActions {
 
 export type CatalogStore = CatalogState & CatalogActions;
 
-export function createCatalogStore(): StoreApi<CatalogStore> {
-  return createStore<CatalogStore>()((set) => ({
+export interface CatalogSlice {
+  catalog: CatalogStore;
+}
+
+function catalogState(store: StoreApi<CatalogStore>): CatalogStore {
+  const set = (partial: Partial<CatalogStore>): void => store.setState(partial);
+  return {
     status: 'loading',
     error: null,
     nodeTypes: [],
@@ -53,10 +61,19 @@ export function createCatalogStore(): StoreApi<CatalogStore> {
     setNodeTypes(types) {
       set({ nodeTypes: types, byType: typeMap(types), status: 'ready' });
     },
-  }));
+  };
 }
 
-export const catalogStore = createCatalogStore();
+/** The app store's `catalog` slice. */
+export const catalogSlice: StateCreator<AppState, [], [], CatalogSlice> = (_set, _get, api) => ({ catalog: catalogState(sliceApi(api, 'catalog')) });
+
+/** A store of the catalog slice alone (tests). */
+export function createCatalogStore(): StoreApi<CatalogStore> {
+  return createStore<CatalogStore>()((_set, _get, api) => catalogState(api));
+}
+
+/** The app's catalog slice, as a store of its own. */
+export const catalogStore: StoreApi<CatalogStore> = sliceApi(appStore, 'catalog');
 
 export function useCatalog<T>(selector: (s: CatalogStore) => T): T {
   return useStore(catalogStore, selector);

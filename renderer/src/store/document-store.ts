@@ -8,17 +8,18 @@
  * ONE undo step. Selection changes never enter history. After each document change the
  * document is validated by the engine (debounced); the diagnostics and edge shapes are kept.
  *
- * Built by a factory with separate State and Actions types (strudel-flow's app-store). The app's
- * instance is `documentStore` (vanilla, for tests and non-React code) and `useDocumentStore`
- * (the React hook, with getState/setState/subscribe).
+ * The `document` slice of the app store (app-store.ts), with separate State and Actions types.
+ * `documentStore` (a StoreApi over the slice, for non-React code) and `useDocumentStore` (the
+ * React hook, with getState/setState/subscribe) are views of the one store; `createDocumentStore`
+ * makes a store of this slice alone (tests).
  */
-import { createStore, type StoreApi } from 'zustand/vanilla';
-import { useStore } from 'zustand';
+import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
 import type { GraphDocument, TrainingSettings } from '../../../engine/graph/document';
 import type { Diagnostic } from '../../../engine/graph/validate';
 import type { EngineClient, ValidateResult } from '../../../engine/service/protocol';
 import type { NodeTypeMap } from '../lib/node-types';
-import { catalogStore } from './catalog-store';
+import { appStore, type AppState } from './app-store';
+import { boundHook, sliceApi } from './slice';
 import { connectionProblem } from '../canvas/connection-problem';
 import {
   EMPTY_SELECTION, addNode, connect, copyFragment, emptyDocument, moveNodes, pasteFragment, pruneSelection, removeElements,
@@ -182,17 +183,20 @@ export function openedDocId(doc: GraphDocument, options: Pick<LoadOptions, 'key'
   return `open:${where}:${contentHash(JSON.stringify(doc))}`;
 }
 
-export function createDocumentStore(deps: DocumentStoreDeps = {}): StoreApi<DocumentStore> {
+/** The document slice's state and actions over `store` (its slice of the app store, or a store of its own). */
+function documentState(deps: DocumentStoreDeps, store: StoreApi<DocumentStore>, defaultNodeTypes: () => NodeTypeMap): DocumentStore {
   let client = deps.client ?? null;
   const delay = deps.validateDelayMs ?? 200;
   const limit = deps.historyLimit ?? 200;
-  const nodeTypes = deps.nodeTypes ?? (() => catalogStore.getState().byType);
+  const nodeTypes = deps.nodeTypes ?? defaultNodeTypes;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let seq = 0;
+  const set = (partial: Partial<DocumentStore>): void => store.setState(partial);
+  const get = store.getState;
 
   const initial = emptyDocument();
 
-  const store = createStore<DocumentStore>()((set, get) => {
+  const state = ((): DocumentStore => {
     /** Run an action: apply its change, and record one undo step when it declares so. */
     function run<A extends unknown[]>(def: ActionDef<A>, ...args: A): Change | null {
       const s = get();
@@ -505,7 +509,7 @@ export function createDocumentStore(deps: DocumentStoreDeps = {}): StoreApi<Docu
         }
       },
     };
-  });
+  })();
 
   // Re-validate after every document change (debounced); stale answers are dropped by `seq`.
   store.subscribe((state, prev) => {
@@ -518,23 +522,25 @@ export function createDocumentStore(deps: DocumentStoreDeps = {}): StoreApi<Docu
     }, delay);
   });
 
-  return store;
+  return state;
 }
 
-/** The app's document store. */
-export const documentStore = createDocumentStore();
+export interface DocumentSlice {
+  document: DocumentStore;
+}
 
-type BoundHook = {
-  (): DocumentStore;
-  <T>(selector: (state: DocumentStore) => T): T;
-  getState: StoreApi<DocumentStore>['getState'];
-  setState: StoreApi<DocumentStore>['setState'];
-  subscribe: StoreApi<DocumentStore>['subscribe'];
-};
+/** The app store's `document` slice (node types from the `catalog` slice unless `deps` says). */
+export function documentSlice(deps: DocumentStoreDeps = {}): StateCreator<AppState, [], [], DocumentSlice> {
+  return (_set, get, api) => ({ document: documentState(deps, sliceApi(api, 'document'), () => get().catalog.byType) });
+}
+
+/** A store of the document slice alone (tests); node types from the app's catalog unless `deps` says. */
+export function createDocumentStore(deps: DocumentStoreDeps = {}): StoreApi<DocumentStore> {
+  return createStore<DocumentStore>()((_set, _get, api) => documentState(deps, api, () => appStore().getState().catalog.byType));
+}
+
+/** The app's document slice, as a store of its own (getState/setState/subscribe). */
+export const documentStore: StoreApi<DocumentStore> = sliceApi(appStore, 'document');
 
 /** `useDocumentStore(selector)` in components; `useDocumentStore.getState()` elsewhere. */
-export const useDocumentStore = (<T>(selector?: (state: DocumentStore) => T) =>
-  useStore(documentStore, (selector ?? ((s: DocumentStore) => s)) as (s: DocumentStore) => T)) as BoundHook;
-useDocumentStore.getState = documentStore.getState;
-useDocumentStore.setState = documentStore.setState;
-useDocumentStore.subscribe = documentStore.subscribe;
+export const useDocumentStore = boundHook(documentStore);

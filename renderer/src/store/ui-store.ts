@@ -3,9 +3,12 @@
  * tab, which side panels are shown (palette, inspector, dock: remembered), toasts, and a confirm
  * dialog that commands can await. Backprop mode gives the canvas room: it hides the palette and
  * the inspector while it is on and restores them after (`roomFor`).
+ *
+ * The `ui` slice of the app store (app-store.ts); `uiStore` and `useUi` are views of it.
  */
-import { createStore } from 'zustand/vanilla';
-import { useStore } from 'zustand';
+import { useStore, type StateCreator, type StoreApi } from 'zustand';
+import { appStore, type AppState } from './app-store';
+import { sliceApi } from './slice';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
 export type DialogName = 'shortcuts' | 'about' | 'examples' | 'export' | 'template' | null;
@@ -106,7 +109,16 @@ function storedTheme(): ThemeChoice {
 
 let toastId = 1;
 
-export const uiStore = createStore<UiState & UiActions>()((set, get) => ({
+export type UiStore = UiState & UiActions;
+
+export interface UiSlice {
+  ui: UiStore;
+}
+
+function uiState(store: StoreApi<UiStore>): UiStore {
+  const set = (partial: Partial<UiStore>): void => store.setState(partial);
+  const get = store.getState;
+  return {
   theme: storedTheme(),
   dialog: null,
   dockTab: 'data',
@@ -187,8 +199,15 @@ export const uiStore = createStore<UiState & UiActions>()((set, get) => ({
   setBusy(busy) {
     set({ busy });
   },
-}));
+  };
+}
 
-export function useUi<T>(selector: (s: UiState & UiActions) => T): T {
+/** The app store's `ui` slice. */
+export const uiSlice: StateCreator<AppState, [], [], UiSlice> = (_set, _get, api) => ({ ui: uiState(sliceApi(api, 'ui')) });
+
+/** The app's ui slice, as a store of its own. */
+export const uiStore: StoreApi<UiStore> = sliceApi(appStore, 'ui');
+
+export function useUi<T>(selector: (s: UiStore) => T): T {
   return useStore(uiStore, selector);
 }
