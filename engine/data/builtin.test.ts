@@ -7,17 +7,8 @@ import { datasetAssetsDir, fashionMnistSearchPath, isBuiltinDataset, listBuiltin
 import { fashionMnistSearchPlaces, findFashionMnist } from './fashion-mnist';
 import { withDataLocations } from './user-data';
 import { classCounts, describeDataset } from './dataset';
-import { DataError } from './errors';
+import { dataErrorOf } from '../testing/errors';
 
-function errorOf(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DataError) return e;
-    throw e;
-  }
-  throw new Error('expected a DataError');
-}
 
 const sum = (xs: ArrayLike<number>): number => Array.from(xs).reduce((a, b) => a + b, 0);
 const points = (f: Float32Array): [number, number][] => Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i]!, f[2 * i + 1]!]);
@@ -181,22 +172,22 @@ describe('2-D toy sets (TensorFlow Playground)', () => {
 
 describe('errors', () => {
   it('unknown dataset lists the valid names', () => {
-    expect(errorOf(() => loadBuiltinDataset('mnist')).message).toBe(
+    expect(dataErrorOf(() => loadBuiltinDataset('mnist')).message).toBe(
       'unknown dataset "mnist"; the built-in datasets are and, or, nand, xor, iris, circle, gaussian, xor-quadrants, spiral, fashion-mnist',
     );
   });
 
   it('bad parameters say what is allowed', () => {
-    expect(errorOf(() => loadBuiltinDataset('circle', { size: 3 })).message).toBe(
+    expect(dataErrorOf(() => loadBuiltinDataset('circle', { size: 3 })).message).toBe(
       'dataset "circle" has no parameter "size"; its parameters are n, noise, seed, labels',
     );
-    expect(errorOf(() => loadBuiltinDataset('iris', { n: 3 })).message).toBe('dataset "iris" has no parameter "n"; it takes no parameters');
-    expect(errorOf(() => loadBuiltinDataset('circle', { noise: 0.9 })).message).toBe(
+    expect(dataErrorOf(() => loadBuiltinDataset('iris', { n: 3 })).message).toBe('dataset "iris" has no parameter "n"; it takes no parameters');
+    expect(dataErrorOf(() => loadBuiltinDataset('circle', { noise: 0.9 })).message).toBe(
       'dataset "circle": parameter noise must be in 0..0.5, got 0.9',
     );
-    expect(errorOf(() => loadBuiltinDataset('circle', { n: 2.5 })).message).toBe('dataset "circle": parameter n must be an integer, got 2.5');
-    expect(errorOf(() => loadBuiltinDataset('spiral', { n: 'many' })).message).toBe('dataset "spiral": parameter n must be a number, got "many"');
-    expect(errorOf(() => loadBuiltinDataset('xor', { labels: 'pm' })).message).toBe(
+    expect(dataErrorOf(() => loadBuiltinDataset('circle', { n: 2.5 })).message).toBe('dataset "circle": parameter n must be an integer, got 2.5');
+    expect(dataErrorOf(() => loadBuiltinDataset('spiral', { n: 'many' })).message).toBe('dataset "spiral": parameter n must be a number, got "many"');
+    expect(dataErrorOf(() => loadBuiltinDataset('xor', { labels: 'pm' })).message).toBe(
       `dataset "xor": parameter labels must be one of '01', 'pm1', got "pm"`,
     );
   });
@@ -273,7 +264,7 @@ describe('fashion-mnist', () => {
       // this machine may have Debian's files: look in an empty folder in its stead
       .map((p) => (p.kind === 'system' ? { ...p, dir: system } : p));
     expect(places.map((p) => p.kind)).toEqual(['given', 'given', 'user-data', 'shipped', 'system']);
-    const e = errorOf(() => findFashionMnist('train', places));
+    const e = dataErrorOf(() => findFashionMnist('train', places));
     expect(e.message).toBe(
       "Fashion-MNIST's train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] were not found. Looked in: " +
         `(1) a folder you give — the "dir" parameter, --data-dir or BPSTUDIO_DATA_DIR: ${given}, ${join(given, 'fashion-mnist')}; ` +
@@ -281,13 +272,13 @@ describe('fashion-mnist', () => {
         `and the shipped datasets: ${join(shipped, 'fashion-mnist')}; ` +
         `(3) the system's: ${system} (install it with: sudo apt-get install dataset-fashion-mnist)`,
     );
-    const none = errorOf(() => findFashionMnist('t10k', places.filter((p) => p.kind !== 'given')));
+    const none = dataErrorOf(() => findFashionMnist('t10k', places.filter((p) => p.kind !== 'given')));
     expect(none.message).toContain('t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] were not found');
     expect(none.message).toContain('BPSTUDIO_DATA_DIR: none given;');
   });
 
   it('rejects an unknown split', () => {
-    const e = errorOf(() => loadBuiltinDataset('fashion-mnist', { dir: folder('none'), split: 'bogus' }));
+    const e = dataErrorOf(() => loadBuiltinDataset('fashion-mnist', { dir: folder('none'), split: 'bogus' }));
     expect(e.message).toBe(`dataset "fashion-mnist": parameter split must be one of 'train', 'test', got "bogus"`);
   });
 

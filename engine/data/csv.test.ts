@@ -4,17 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forEachCsvRecord, loadCsvFile, parseCsv, parseCsvRecords, previewCsv } from './csv';
 import type { DataWarning } from './errors';
-import { DataError } from './errors';
+import { dataErrorOf } from '../testing/errors';
 
-function errorOf(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DataError) return e;
-    throw e;
-  }
-  throw new Error('expected a DataError');
-}
 
 const IRIS_HEAD = `sepal_length,sepal_width,petal_length,petal_width,species
 5.1,3.5,1.4,0.2,setosa
@@ -54,7 +45,7 @@ describe('CSV records (RFC 4180)', () => {
   });
 
   it('reports an unterminated quote with its row and column', () => {
-    expect(errorOf(() => parseCsvRecords('a,b\n1,"oops\n2,3\n', { file: 'x.csv' })).message).toBe(
+    expect(dataErrorOf(() => parseCsvRecords('a,b\n1,"oops\n2,3\n', { file: 'x.csv' })).message).toBe(
       'x.csv row 2, column 2: unterminated quoted field (a `"` opens it and none closes it)',
     );
   });
@@ -127,7 +118,7 @@ describe('parseCsv', () => {
     const ds = parseCsv('x,c\n1,b\n2,a\n', { classNames: ['b', 'a', 'c'] });
     expect(Array.from(ds.labels)).toEqual([0, 1]);
     expect(ds.classNames).toEqual(['b', 'a', 'c']);
-    expect(errorOf(() => parseCsv('x,c\n1,b\n2,z\n', { classNames: ['a', 'b'], file: 't.csv' })).message).toBe(
+    expect(dataErrorOf(() => parseCsv('x,c\n1,b\n2,z\n', { classNames: ['a', 'b'], file: 't.csv' })).message).toBe(
       't.csv row 3, column "c": "z" is not one of the classes a, b',
     );
   });
@@ -143,7 +134,7 @@ describe('parseCsv', () => {
 
   it('forces or suppresses the header', () => {
     expect(parseCsv('1,2\n3,4\n', { header: true }).featureNames).toEqual(['1']);
-    const e = errorOf(() => parseCsv('a,b\n1,2\n', { header: false, file: 'h.csv' }));
+    const e = dataErrorOf(() => parseCsv('a,b\n1,2\n', { header: false, file: 'h.csv' }));
     expect(e.message).toBe('h.csv row 1, column 1: "a" is not a number');
   });
 
@@ -154,14 +145,14 @@ describe('parseCsv', () => {
 
   describe('errors name the file, row and column', () => {
     it('empty file, blank file, header only', () => {
-      expect(errorOf(() => parseCsv('', { file: 'e.csv' })).message).toBe('e.csv: the file is empty');
-      expect(errorOf(() => parseCsv('')).message).toBe('the CSV text is empty');
-      expect(errorOf(() => parseCsv('\n \r\n\n', { file: 'e.csv' })).message).toBe('e.csv: the file has only blank lines');
-      expect(errorOf(() => parseCsv('a,b,c\n\n', { file: 'e.csv' })).message).toBe('e.csv: no data rows after the header (row 1)');
+      expect(dataErrorOf(() => parseCsv('', { file: 'e.csv' })).message).toBe('e.csv: the file is empty');
+      expect(dataErrorOf(() => parseCsv('')).message).toBe('the CSV text is empty');
+      expect(dataErrorOf(() => parseCsv('\n \r\n\n', { file: 'e.csv' })).message).toBe('e.csv: the file has only blank lines');
+      expect(dataErrorOf(() => parseCsv('a,b,c\n\n', { file: 'e.csv' })).message).toBe('e.csv: no data rows after the header (row 1)');
     });
 
     it('ragged rows', () => {
-      const e = errorOf(() => parseCsv('a,b,c,d,e\n1,2,3,4,x\n\n1,2,3\n', { file: 'r.csv' }));
+      const e = dataErrorOf(() => parseCsv('a,b,c,d,e\n1,2,3,4,x\n\n1,2,3\n', { file: 'r.csv' }));
       expect(e.message).toBe('r.csv row 4: has 3 fields, expected 5 (as in row 1)');
       expect(e.row).toBe(4);
       expect(e.column).toBeUndefined();
@@ -169,35 +160,35 @@ describe('parseCsv', () => {
 
     it('non-numeric and empty cells', () => {
       const text = IRIS_HEAD.replace('7.0,3.2,4.7,1.4', '7.0,3.2,4.7,abc');
-      const e = errorOf(() => parseCsv(text, { file: '/some/dir/iris.csv' }));
+      const e = dataErrorOf(() => parseCsv(text, { file: '/some/dir/iris.csv' }));
       expect(e.message).toBe('iris.csv row 3, column "petal_width": "abc" is not a number');
       expect([e.file, e.row, e.column, e.reason]).toEqual(['/some/dir/iris.csv', 3, 'petal_width', '"abc" is not a number']);
-      expect(errorOf(() => parseCsv('a,b,y\n1,,0\n2,3,1\n', { file: 'm.csv' })).message).toBe(
+      expect(dataErrorOf(() => parseCsv('a,b,y\n1,,0\n2,3,1\n', { file: 'm.csv' })).message).toBe(
         'm.csv row 2, column "b": empty cell (missing value)',
       );
-      expect(errorOf(() => parseCsv('1,2,a\n1,2,\n')).message).toBe('row 2, column 3: empty label (missing value)');
-      expect(errorOf(() => parseCsv('a,y\n1e39,1\n2,0\n')).message).toBe('row 2, column "a": 1e39 is too large for a 32-bit float');
-      expect(errorOf(() => parseCsv('a,y\n1,2\n3,q\n', { task: 'regression' })).message).toBe('row 3, column "y": "q" is not a number');
+      expect(dataErrorOf(() => parseCsv('1,2,a\n1,2,\n')).message).toBe('row 2, column 3: empty label (missing value)');
+      expect(dataErrorOf(() => parseCsv('a,y\n1e39,1\n2,0\n')).message).toBe('row 2, column "a": 1e39 is too large for a 32-bit float');
+      expect(dataErrorOf(() => parseCsv('a,y\n1,2\n3,q\n', { task: 'regression' })).message).toBe('row 3, column "y": "q" is not a number');
     });
 
     it('bad column choices', () => {
       const text = 'a,b,a2,y\n1,2,3,4\n';
-      expect(errorOf(() => parseCsv(text, { label: 'z', file: 'c.csv' })).message).toBe(
+      expect(dataErrorOf(() => parseCsv(text, { label: 'z', file: 'c.csv' })).message).toBe(
         'c.csv: unknown column "z"; the columns are "a", "b", "a2", "y"',
       );
-      expect(errorOf(() => parseCsv(text, { label: 4 })).message).toBe(
+      expect(dataErrorOf(() => parseCsv(text, { label: 4 })).message).toBe(
         'column index 4 is out of range: the file has 4 columns (indices 0..3, or -4..-1 from the end)',
       );
-      expect(errorOf(() => parseCsv(text, { features: ['a', 'y'] })).message).toBe('column "y" is both the label and a feature');
-      expect(errorOf(() => parseCsv(text, { features: ['a', 0] })).message).toBe('column "a" is listed twice in features');
-      expect(errorOf(() => parseCsv('1,2\n3,4\n', { label: 'y' })).message).toBe(
+      expect(dataErrorOf(() => parseCsv(text, { features: ['a', 'y'] })).message).toBe('column "y" is both the label and a feature');
+      expect(dataErrorOf(() => parseCsv(text, { features: ['a', 0] })).message).toBe('column "a" is listed twice in features');
+      expect(dataErrorOf(() => parseCsv('1,2\n3,4\n', { label: 'y' })).message).toBe(
         'column "y" is named, but the file has no header row; give a 0-based column index instead',
       );
-      expect(errorOf(() => parseCsv('a,a,y\n1,2,3\n', { features: ['a'] })).message).toBe(
+      expect(dataErrorOf(() => parseCsv('a,a,y\n1,2,3\n', { features: ['a'] })).message).toBe(
         'column name "a" is ambiguous: columns 1 and 2 have it; give a 0-based index instead',
       );
-      expect(errorOf(() => parseCsv('y\n1\n2\n')).message).toBe('no feature columns: the file has 1 column, all used as the label');
-      expect(errorOf(() => parseCsv('a,b,c\n1,2,3\n', { label: ['b', 'c'], task: 'classification' })).message).toBe(
+      expect(dataErrorOf(() => parseCsv('y\n1\n2\n')).message).toBe('no feature columns: the file has 1 column, all used as the label');
+      expect(dataErrorOf(() => parseCsv('a,b,c\n1,2,3\n', { label: ['b', 'c'], task: 'classification' })).message).toBe(
         'classification takes one label column, got 2',
       );
     });
@@ -242,7 +233,7 @@ describe('loadCsvFile', () => {
     expect(Array.from(ds.labels)).toEqual([0, 1, 1, 0]);
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'x1,x2,y\n0,0,0\n0,1\n');
-    expect(errorOf(() => loadCsvFile(bad)).message).toBe('bad.csv row 3: has 2 fields, expected 3 (as in row 1)');
-    expect(errorOf(() => loadCsvFile(join(dir, 'none.csv'))).message).toBe(`none.csv: file not found (looked for ${join(dir, 'none.csv')})`);
+    expect(dataErrorOf(() => loadCsvFile(bad)).message).toBe('bad.csv row 3: has 2 fields, expected 3 (as in row 1)');
+    expect(dataErrorOf(() => loadCsvFile(join(dir, 'none.csv'))).message).toBe(`none.csv: file not found (looked for ${join(dir, 'none.csv')})`);
   });
 });

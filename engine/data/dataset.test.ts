@@ -13,17 +13,8 @@ import {
   withFeatures,
   type Dataset,
 } from './dataset';
-import { DataError } from './errors';
+import { dataErrorOf } from '../testing/errors';
 
-function errorOf(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DataError) return e;
-    throw e;
-  }
-  throw new Error('expected a DataError');
-}
 
 const images = (): Dataset =>
   makeDataset({
@@ -61,7 +52,7 @@ describe('Dataset helpers', () => {
     s.classNames![0] = 'z';
     expect(ds.features[8]).toBe(8);
     expect(ds.classNames![0]).toBe('a');
-    expect(errorOf(() => subset(ds, [3])).message).toBe('subset of "tiny": index 3 is out of range 0..2');
+    expect(dataErrorOf(() => subset(ds, [3])).message).toBe('subset of "tiny": index 3 is out of range 0..2');
   });
 
   it('subset of a regression dataset copies whole target rows', () => {
@@ -75,7 +66,7 @@ describe('Dataset helpers', () => {
     });
     expect(Array.from(subset(ds, [2, 1]).labels)).toEqual([30, 31, 20, 21]);
     expect(numClasses(ds)).toBe(0);
-    expect(errorOf(() => classIndices(ds)).message).toBe('dataset "r" is a regression dataset; it has no classes');
+    expect(dataErrorOf(() => classIndices(ds)).message).toBe('dataset "r" is a regression dataset; it has no classes');
     expect(describeDataset(ds)).toBe('r: 3 samples × [1] features, regression to [2]');
   });
 
@@ -99,25 +90,25 @@ describe('Dataset helpers', () => {
     const w = withFeatures(ds, new Float32Array(12).fill(1));
     expect(w.features[5]).toBe(1);
     expect(w.labels).toBe(ds.labels);
-    expect(errorOf(() => withFeatures(ds, new Float32Array(3))).message).toBe('dataset "tiny": new features have 3 values, expected 12');
+    expect(dataErrorOf(() => withFeatures(ds, new Float32Array(3))).message).toBe('dataset "tiny": new features have 3 values, expected 12');
   });
 
   it('validateDataset names the inconsistency', () => {
     const base = images();
-    expect(errorOf(() => validateDataset({ ...base, features: new Float32Array(5) })).message).toBe(
+    expect(dataErrorOf(() => validateDataset({ ...base, features: new Float32Array(5) })).message).toBe(
       'dataset "tiny": features has 5 values, expected 3 samples × 4 = 12',
     );
-    expect(errorOf(() => validateDataset({ ...base, labels: Float32Array.of(0, 3, 1) })).message).toBe(
+    expect(dataErrorOf(() => validateDataset({ ...base, labels: Float32Array.of(0, 3, 1) })).message).toBe(
       'dataset "tiny": sample 1 has label 3, expected a class index 0..2',
     );
-    expect(errorOf(() => validateDataset({ ...base, labels: Float32Array.of(0, 0.5, 1) })).message).toBe(
+    expect(dataErrorOf(() => validateDataset({ ...base, labels: Float32Array.of(0, 0.5, 1) })).message).toBe(
       'dataset "tiny": sample 1 has label 0.5, expected a class index 0..2',
     );
-    expect(errorOf(() => validateDataset({ ...base, labelEncoding: 'signed' })).message).toBe(
+    expect(dataErrorOf(() => validateDataset({ ...base, labelEncoding: 'signed' })).message).toBe(
       'dataset "tiny": labelEncoding "signed" needs exactly 2 classes, got 3',
     );
-    expect(errorOf(() => validateDataset({ ...base, featureNames: ['x'] })).message).toBe('dataset "tiny": 1 feature names for 4 features');
-    expect(errorOf(() => validateDataset({ ...base, targetShape: [1] })).message).toBe(
+    expect(dataErrorOf(() => validateDataset({ ...base, featureNames: ['x'] })).message).toBe('dataset "tiny": 1 feature names for 4 features');
+    expect(dataErrorOf(() => validateDataset({ ...base, targetShape: [1] })).message).toBe(
       'dataset "tiny": a classification dataset has targetShape [], got [1]',
     );
   });

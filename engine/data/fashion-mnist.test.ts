@@ -8,16 +8,8 @@ import { loadBuiltinDataset } from './builtin';
 import { DataError } from './errors';
 import { installFashionMnist, userFashionMnistDir } from './fashion-mnist';
 import { withDataLocations } from './user-data';
+import { dataErrorOf } from '../testing/errors';
 
-function errorOf(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DataError) return e;
-    throw e;
-  }
-  throw new Error('expected a DataError');
-}
 
 let root: string;
 let n = 0;
@@ -66,7 +58,7 @@ describe('installFashionMnist', () => {
     const user = userData();
     const good = smallFashionMnist([1, 2], [3]);
     const install = (files: Partial<typeof good>): DataError =>
-      errorOf(() => withDataLocations({ env: { BPSTUDIO_USER_DATA_DIR: user } }, () => installFashionMnist({ ...good, ...files })));
+      dataErrorOf(() => withDataLocations({ env: { BPSTUDIO_USER_DATA_DIR: user } }, () => installFashionMnist({ ...good, ...files })));
     expect(install({ testLabels: good.testImages }).message).toBe(
       't10k-labels-idx1-ubyte: byte 3: this is a 3-dimensional IDX file (an images file?); expected labels, magic number 0x00000801 (count)',
     );

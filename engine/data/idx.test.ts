@@ -3,19 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DataError } from './errors';
 import { FASHION_MNIST_CLASSES, idxDatasetFromBytes, loadIdxDataset, parseIdx, readIdxFile } from './idx';
 import { realFashionMnist } from '../testing/idx-files';
+import { dataErrorOf } from '../testing/errors';
 
-function errorOf(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DataError) return e;
-    throw e;
-  }
-  throw new Error('expected a DataError');
-}
 
 /** An IDX file: magic 00 00 type ndim, big-endian dims, then `body` bytes. */
 function idx(type: number, dims: number[], body: ArrayLike<number> | Uint8Array): Uint8Array {
@@ -66,48 +57,48 @@ describe('parseIdx', () => {
 
   it('rejects a bad magic number', () => {
     const bad = new Uint8Array([0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0]);
-    const e = errorOf(() => parseIdx(bad, { file: 'data/train-images.gz' }));
+    const e = dataErrorOf(() => parseIdx(bad, { file: 'data/train-images.gz' }));
     expect(e.message).toBe('train-images.gz: byte 0: bad magic number 0x12345678, expected an IDX header 0x0000 08xx');
     expect(e.byteOffset).toBe(0);
-    expect(errorOf(() => parseIdx(gzipSync(bad), { file: 'x.gz' })).message).toBe(
+    expect(dataErrorOf(() => parseIdx(gzipSync(bad), { file: 'x.gz' })).message).toBe(
       'x.gz: byte 0: bad magic number 0x12345678, expected an IDX header 0x0000 08xx',
     );
   });
 
   it('rejects an unknown element type and zero dimensions', () => {
-    expect(errorOf(() => parseIdx(idx(0x07, [1], [1]), { file: 'f' })).message).toBe(
+    expect(dataErrorOf(() => parseIdx(idx(0x07, [1], [1]), { file: 'f' })).message).toBe(
       'f: byte 2: unknown IDX element type 0x07 (magic number 0x00000701); expected 0x08 ubyte, 0x09 byte, 0x0B short, 0x0C int, 0x0D float or 0x0E double',
     );
-    expect(errorOf(() => parseIdx(new Uint8Array([0, 0, 8, 0]), { file: 'f' })).message).toBe(
+    expect(dataErrorOf(() => parseIdx(new Uint8Array([0, 0, 8, 0]), { file: 'f' })).message).toBe(
       'f: byte 3: the magic number 0x00000800 says 0 dimensions',
     );
   });
 
   it('rejects a truncated header', () => {
-    expect(errorOf(() => parseIdx(new Uint8Array(0), { file: 'f' })).message).toBe('f: byte 0: the file is empty; expected an IDX header');
-    expect(errorOf(() => parseIdx(new Uint8Array([0, 0, 8]), { file: 'f' })).message).toBe(
+    expect(dataErrorOf(() => parseIdx(new Uint8Array(0), { file: 'f' })).message).toBe('f: byte 0: the file is empty; expected an IDX header');
+    expect(dataErrorOf(() => parseIdx(new Uint8Array([0, 0, 8]), { file: 'f' })).message).toBe(
       'f: byte 0: truncated header: 3 bytes, an IDX header has at least 8',
     );
-    const e = errorOf(() => parseIdx(images3.slice(0, 10), { file: 'f' }));
+    const e = dataErrorOf(() => parseIdx(images3.slice(0, 10), { file: 'f' }));
     expect(e.message).toBe('f: byte 10: truncated header: 3 dimensions need a 16-byte header, the file has 10 bytes');
   });
 
   it('rejects truncated data and trailing bytes', () => {
     const head = idx(0x08, [60000, 28, 28], new Uint8Array(1000));
-    expect(errorOf(() => parseIdx(gzipSync(head), { file: 'train-images.gz' })).message).toBe(
+    expect(dataErrorOf(() => parseIdx(gzipSync(head), { file: 'train-images.gz' })).message).toBe(
       'train-images.gz: byte 16: truncated: header says 60000×28×28 = 47040000 bytes of data, file has 1000',
     );
-    expect(errorOf(() => parseIdx(idx(0x0c, [3], new Uint8Array(8)), { file: 'f' })).message).toBe(
+    expect(dataErrorOf(() => parseIdx(idx(0x0c, [3], new Uint8Array(8)), { file: 'f' })).message).toBe(
       'f: byte 8: truncated: header says 3 = 3 ints × 4 = 12 bytes of data, file has 8',
     );
-    expect(errorOf(() => parseIdx(idx(0x08, [2], [1, 2, 3]), { file: 'f' })).message).toBe(
+    expect(dataErrorOf(() => parseIdx(idx(0x08, [2], [1, 2, 3]), { file: 'f' })).message).toBe(
       'f: byte 10: 1 byte after the end of the data (header says 2 = 2 bytes)',
     );
   });
 
   it('rejects a corrupt gzip stream', () => {
     const gz = gzipSync(images3);
-    const e = errorOf(() => parseIdx(gz.subarray(0, gz.length - 12), { file: 'cut.gz' }));
+    const e = dataErrorOf(() => parseIdx(gz.subarray(0, gz.length - 12), { file: 'cut.gz' }));
     expect(e.message).toMatch(/^cut\.gz: the gzip data is corrupt or truncated \(.+\)$/);
   });
 });
@@ -128,16 +119,16 @@ describe('idxDatasetFromBytes / loadIdxDataset', () => {
 
   it('rejects a count mismatch, swapped files and out-of-range labels', () => {
     const l2 = idx(0x08, [2], [1, 2]);
-    expect(errorOf(() => idxDatasetFromBytes(images3, l2, { imagesFile: 'a/imgs.gz', labelsFile: 'a/labs.gz' })).message).toBe(
+    expect(dataErrorOf(() => idxDatasetFromBytes(images3, l2, { imagesFile: 'a/imgs.gz', labelsFile: 'a/labs.gz' })).message).toBe(
       'labs.gz: byte 4: imgs.gz has 3 images but labs.gz has 2 labels',
     );
-    expect(errorOf(() => idxDatasetFromBytes(labels3, images3, { imagesFile: 'labs', labelsFile: 'imgs' })).message).toBe(
+    expect(dataErrorOf(() => idxDatasetFromBytes(labels3, images3, { imagesFile: 'labs', labelsFile: 'imgs' })).message).toBe(
       'labs: byte 3: this is a 1-dimensional IDX file (a labels file?); expected images, magic number 0x00000803 (count × rows × columns)',
     );
-    expect(errorOf(() => idxDatasetFromBytes(images3, images3, { labelsFile: 'imgs' })).message).toBe(
+    expect(dataErrorOf(() => idxDatasetFromBytes(images3, images3, { labelsFile: 'imgs' })).message).toBe(
       'imgs: byte 3: this is a 3-dimensional IDX file (an images file?); expected labels, magic number 0x00000801 (count)',
     );
-    expect(errorOf(() => idxDatasetFromBytes(images3, idx(0x08, [3], [1, 12, 2]), { labelsFile: 'l' })).message).toBe(
+    expect(dataErrorOf(() => idxDatasetFromBytes(images3, idx(0x08, [3], [1, 12, 2]), { labelsFile: 'l' })).message).toBe(
       'l: byte 9: label 12 of sample 1 is out of range for 10 classes (0..9)',
     );
   });
@@ -149,7 +140,7 @@ describe('idxDatasetFromBytes / loadIdxDataset', () => {
     const ds = loadIdxDataset(join(dir, 'i.gz'), join(dir, 'l'));
     expect(Array.from(ds.labels)).toEqual([7, 0, 9]);
     expect(readIdxFile(join(dir, 'l')).shape).toEqual([3]);
-    expect(errorOf(() => readIdxFile(join(dir, 'nope'))).message).toBe(`nope: file not found (looked for ${join(dir, 'nope')})`);
+    expect(dataErrorOf(() => readIdxFile(join(dir, 'nope'))).message).toBe(`nope: file not found (looked for ${join(dir, 'nope')})`);
   });
 });
 
