@@ -6,7 +6,7 @@ import { parseDocument } from './document';
 import { loadBuiltinDataset } from '../data/builtin';
 import { bindingOf, datasetFeed } from '../train/data-source';
 import { tensor } from '../core/creation';
-import { StepThrough, type BackwardStep } from './step-through';
+import { gradientFlags, StepThrough, type BackwardStep } from './step-through';
 
 function lesson(name: string, data: ReturnType<typeof bindingOf> | null = null) {
   const r = parseDocument(readFileSync(new URL(`../../assets/examples/${name}.json`, import.meta.url), 'utf8'));
@@ -78,6 +78,17 @@ describe('step-through: the lecture’s gates', () => {
     const m = back(st, 'm');
     expect(m.local.map((l) => l.value.data[0])).toEqual([1, 0]);
     expect(m.downstream.map((d) => [d.port, d.value.data[0]])).toEqual([['a', 3], ['b', 0]]);
+    // the smaller input's exact 0 is routing, not a vanishing gradient; the mask is not "saturated"
+    expect(m.downstream.map((d) => [d.port, d.flags])).toEqual([['a', []], ['b', ['not-routed']]]);
+    expect(m.local.map((l) => l.flags)).toEqual([[], []]);
+  });
+
+  it('flags: exactly 0 is not routed, small but not 0 is vanishing, large is exploding', () => {
+    const snap = (data: number[]) => ({ shape: [data.length], data, mean: 0, min: Math.min(...data), max: Math.max(...data), absMax: Math.max(...data.map(Math.abs)), norm: 0 });
+    expect(gradientFlags(snap([0, 0]))).toEqual(['not-routed']);
+    expect(gradientFlags(snap([0, 4.5e-7]))).toEqual(['vanishing']);
+    expect(gradientFlags(snap([0.5, -2]))).toEqual([]);
+    expect(gradientFlags(snap([2e3]))).toEqual(['exploding']);
   });
 
   it('fan-out: each branch’s part and their sum', () => {

@@ -31,12 +31,17 @@ export interface TensorSnapshot {
   norm: number;
 }
 
-export type GradientFlag = 'vanishing' | 'exploding';
+/**
+ * `not-routed`: exactly zero everywhere — a max or ReLU sent the gradient elsewhere (or a zero
+ * blocked it); nothing vanished. `vanishing`: small but not zero, every 0 < |g| < 1e-6, as after
+ * a chain of saturating derivatives. `exploding`: some |g| > 1e3.
+ */
+export type GradientFlag = 'vanishing' | 'exploding' | 'not-routed';
 
-/** Thresholds: a gradient is vanishing when every |g| < 1e-6, exploding when some |g| > 1e3. */
+/** Thresholds: a gradient is vanishing when every |g| < 1e-6 (and some is not 0), exploding when some |g| > 1e3. */
 export const VANISHING = 1e-6;
 export const EXPLODING = 1e3;
-/** A local gradient whose every |value| is below this saturates (a sigmoid at ±10 gives 4.5e-5). */
+/** A local gradient whose every |value| is below this, and not all exactly 0, saturates (a sigmoid at ±10 gives 4.5e-5); exact zeros are routing (max, ReLU). */
 export const SATURATED_LOCAL = 1e-3;
 
 export function snapshot(t: Tensor): TensorSnapshot {
@@ -61,6 +66,7 @@ export function snapshot(t: Tensor): TensorSnapshot {
 export function gradientFlags(s: TensorSnapshot): GradientFlag[] {
   if (s.data.length === 0) return [];
   if (s.absMax > EXPLODING) return ['exploding'];
+  if (s.absMax === 0) return ['not-routed'];
   if (s.absMax < VANISHING) return ['vanishing'];
   return [];
 }
@@ -362,7 +368,7 @@ function elementwiseLocal(model: CompiledGraph, nodeId: string, x: Tensor): Tens
   return grad(out, copy, { gradOutputs: F.onesLike(out) })[0]!;
 }
 
-const saturated = (s: TensorSnapshot): ('saturated')[] => (s.data.length > 0 && s.absMax < SATURATED_LOCAL ? ['saturated'] : []);
+const saturated = (s: TensorSnapshot): ('saturated')[] => (s.data.length > 0 && s.absMax > 0 && s.absMax < SATURATED_LOCAL ? ['saturated'] : []);
 
 function local(of: string, description: string, t: Tensor, kind: LocalGradient['kind']): LocalGradient {
   const value = snapshot(t);

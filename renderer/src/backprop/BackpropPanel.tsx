@@ -205,7 +205,7 @@ function EdgeDetails({ doc, edgeId, steps, cursor, element, setElement }: { doc:
       </div>
       {state?.flags.map((f) => (
         <p key={f} className={`bp-bp-flag-line is-${f}`}>
-          {f === 'vanishing' ? '↓0 Vanishing gradient: every |g| < 1e−6' : '⚠ Exploding gradient: some |g| > 1000'}
+          {f === 'vanishing' ? '↓0 Vanishing gradient: every |g| < 1e−6' : f === 'not-routed' ? '⊘ Not routed: exactly 0 — a max or ReLU sent the gradient elsewhere' : '⚠ Exploding gradient: some |g| > 1000'}
         </p>
       ))}
       {consumer && port && <ChainRuleView doc={doc} step={consumer} port={port} element={element} />}

@@ -196,7 +196,13 @@ export function edgeViewsAt(
 
 export function flagText(flags: readonly GradientFlag[]): string {
   return flags
-    .map((f) => (f === 'vanishing' ? 'Vanishing gradient: every |∂L/∂x| < 1e−6 — earlier layers barely learn' : 'Exploding gradient: some |∂L/∂x| > 1000 — training may diverge'))
+    .map((f) =>
+      f === 'vanishing'
+        ? 'Vanishing gradient: every |∂L/∂x| < 1e−6 — earlier layers barely learn'
+        : f === 'not-routed'
+          ? 'Not routed: ∂L/∂x is exactly 0 — a max or ReLU sent the gradient along another path (nothing vanished)'
+          : 'Exploding gradient: some |∂L/∂x| > 1000 — training may diverge',
+    )
     .join('\n');
 }
 

@@ -75,7 +75,7 @@ export function BackpropEdgeLabel({ id, view, x, y, selected }: { id: string; vi
       <span className="bp-bp-text">{v && v.text ? v.text : '·'}</span>
       {v && v.flags.length > 0 && (
         <span className={`bp-bp-flag is-${v.flags[0]}`} title={flagText(v.flags)} role="img" aria-label={v.flags.join(', ') + ' gradient'}>
-          {v.flags[0] === 'vanishing' ? '↓0' : '⚠'}
+          {v.flags[0] === 'vanishing' ? '↓0' : v.flags[0] === 'not-routed' ? '⊘' : '⚠'}
         </span>
       )}
     </div>
