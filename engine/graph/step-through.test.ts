@@ -144,6 +144,15 @@ describe('numeric check per edge', () => {
     const gradEdges = [...st.result.edges].filter(([, t]) => t.grad).map(([id]) => id);
     expect(gradEdges.length).toBe(4); // x→hidden, hidden→σ, σ→out, out→loss
     for (const id of gradEdges) expect(st.checkEdge(id).relativeError).toBeLessThan(1e-6);
+    // element by element: the finite difference of each element is that element's gradient
+    const first = gradEdges[0]!;
+    const g = Array.from(st.result.edges.get(first)!.grad!.data);
+    g.forEach((want, i) => {
+      const c = st.checkEdge(first, { element: i });
+      expect(c.element).toBe(i);
+      expect(c.analytic).toBe(want);
+      expect(c.numeric).toBeCloseTo(want, 8);
+    });
     expect(model.parameters().map((p) => Array.from(p.tensor.data))).toEqual(before);
   });
   it('leaves BatchNorm running statistics untouched', () => {

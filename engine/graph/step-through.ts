@@ -121,6 +121,15 @@ export interface BackwardStep {
 
 export type Step = ForwardStep | BackwardStep;
 
+/** A finite-difference check of an edge's gradient (`StepThrough.checkEdge`). */
+export interface EdgeCheck {
+  /** The element checked (0-based), or null: along a random direction, ⟨∂L/∂e, v⟩. */
+  element: number | null;
+  analytic: number;
+  numeric: number;
+  relativeError: number;
+}
+
 export interface StepThroughOptions {
   /** Compute in float64 (exact reference) instead of float32. */
   dtype?: 'float32' | 'float64';
@@ -206,18 +215,26 @@ export class StepThrough {
   }
 
   /**
-   * Finite-difference check of one edge's gradient: along a random direction v, compare
-   * (L(e + h·v) − L(e − h·v)) / 2h with ⟨∂L/∂e, v⟩; returns both and their relative error.
+   * Finite-difference check of one edge's gradient along a direction v: compare
+   * (L(e + h·v) − L(e − h·v)) / 2h with ⟨∂L/∂e, v⟩ and return both and their relative error.
+   * With `element` (0-based) v is that element's unit vector — the number is ∂L/∂e[element], the
+   * one the view shows; without, v is a seeded random direction (every element at once).
    */
-  checkEdge(edgeId: string, options: { eps?: number; seed?: number } = {}): { analytic: number; numeric: number; relativeError: number } {
+  checkEdge(edgeId: string, options: { eps?: number; seed?: number; element?: number } = {}): EdgeCheck {
     const e = this.result.edges.get(edgeId);
     if (!e || !e.grad) throw new EngineError(`edge "${edgeId}" carries no gradient`);
     const eps = options.eps ?? (e.dtype === 'float64' ? 1e-6 : 1e-2);
+    const element = options.element ?? null;
+    if (element !== null && (!Number.isInteger(element) || element < 0 || element >= e.size)) {
+      throw new EngineError(`element ${element} is out of range: edge "${edgeId}" has ${e.size} elements`);
+    }
     let seed = (options.seed ?? 1) >>> 0;
-    const v = new Float64Array(e.size).map(() => {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      return seed / 4294967296 - 0.5;
-    });
+    const v = element !== null
+      ? Float64Array.from({ length: e.size }, (_, i) => (i === element ? 1 : 0))
+      : new Float64Array(e.size).map(() => {
+          seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+          return seed / 4294967296 - 0.5;
+        });
     let analytic = 0;
     for (let i = 0; i < v.length; i++) analytic += e.grad.data[i]! * v[i]!;
     const objectiveAt = (sign: number): number => {
@@ -235,7 +252,7 @@ export class StepThrough {
       restore?.();
     }
     const scale = Math.max(Math.abs(analytic), Math.abs(numeric), 1e-12);
-    return { analytic, numeric, relativeError: Math.abs(analytic - numeric) / scale };
+    return { element, analytic, numeric, relativeError: Math.abs(analytic - numeric) / scale };
   }
 
   private buildForward(result: ForwardResult): ForwardStep[] {

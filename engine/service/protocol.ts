@@ -17,7 +17,7 @@ import type { BuiltinDatasetInfo } from '../data/builtin';
 import type { EpochRecord, EvaluationResult, TrainEvent } from '../train/trainer';
 import type { TrainedModelFile } from '../graph/trained-model';
 import type { NodeCategory, ParamSpec, PortDef } from '../graph/node-def';
-import type { Step } from '../graph/step-through';
+import type { EdgeCheck, Step } from '../graph/step-through';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -82,7 +82,7 @@ export const requestSchemas = {
     samples: z.array(z.number().int().min(0)).min(1).max(256).default([0]),
     dtype: z.enum(['float32', 'float64']).default('float32'),
   }),
-  checkEdge: z.object({ sessionId: z.string().min(1).max(64), edgeId: z.string().min(1) }),
+  checkEdge: z.object({ sessionId: z.string().min(1).max(64), edgeId: z.string().min(1), element: z.number().int().min(0).optional() }),
   gradientSummary: z.object({ runId }),
 } as const;
 
@@ -186,7 +186,7 @@ export interface Results {
      */
     trainingMode: boolean;
   };
-  checkEdge: { analytic: number; numeric: number; relativeError: number };
+  checkEdge: EdgeCheck;
   gradientSummary: { edges: Record<string, { norm: number; mean: number; absMax: number }>; step: number };
 }
 

@@ -213,7 +213,15 @@ describe('EngineService: step-through', () => {
     const last = r.steps[r.steps.length - 1]!;
     expect(last.phase === 'backward' && last.upstream[0]!.total.data).toEqual([6.75, 6.75, 6.75, 6.75]);
     const check = await service.handle('checkEdge', { sessionId: r.sessionId, edgeId: 'x-out->y-a' });
+    expect(check.element).toBeNull();
     expect(check.relativeError).toBeLessThan(1e-3);
+    // one element: the number on screen, 6.75, by finite differences
+    const one = await service.handle('checkEdge', { sessionId: r.sessionId, edgeId: 'x-out->y-a', element: 2 });
+    expect(one.element).toBe(2);
+    expect(one.analytic).toBe(6.75);
+    expect(one.numeric).toBeCloseTo(6.75, 2);
+    const bad = await service.dispatch({ id: 3, method: 'checkEdge', params: { sessionId: r.sessionId, edgeId: 'x-out->y-a', element: 4 } });
+    expect(bad.error!.message).toBe('element 4 is out of range: edge "x-out->y-a" has 4 elements');
   });
 
   it('steps through one chosen sample of a dataset graph', async () => {

@@ -447,10 +447,10 @@ export class EngineService {
       if (this.stepSessions.size > 8) this.stepSessions.delete(this.stepSessions.keys().next().value!);
       return { sessionId, objective: st.objective, steps: st.steps.map(capStep), samples: ds ? samples : [], splitSize: ds?.numSamples ?? 0, fromRun, trainingMode };
     },
-    checkEdge: ({ sessionId, edgeId }) => {
+    checkEdge: ({ sessionId, edgeId, element }) => {
       const st = this.stepSessions.get(sessionId);
       if (!st) throw new ServiceError(`there is no step-through session "${sessionId}"`, 'not-found');
-      return st.checkEdge(edgeId);
+      return st.checkEdge(edgeId, element !== undefined ? { element } : {});
     },
     gradientSummary: ({ runId }) => {
       const { model, data } = this.modelOf(runId);

@@ -163,18 +163,19 @@ function ChainRuleView({ doc, step, port, element }: { doc: GraphDocument; step:
   );
 }
 
-function CheckButton({ edgeId }: { edgeId: string }) {
+function CheckButton({ edgeId, element }: { edgeId: string; element: number }) {
   const check = useBackprop((s) => s.checks[edgeId]);
   return (
     <div className="bp-bp-check-row">
-      <button type="button" className="bp-btn" onClick={() => void backpropStore.getState().checkEdge(edgeId)} disabled={check === 'pending'}>
-        Check numerically
+      <button type="button" className="bp-btn" onClick={() => void backpropStore.getState().checkEdge(edgeId, element)} disabled={check === 'pending'}>
+        Check element {element + 1} numerically
       </button>
       {check === 'pending' && <span className="bp-muted">checking…</span>}
       {check && check !== 'pending' && 'error' in check && <span className="bp-bp-error">{check.error}</span>}
       {check && check !== 'pending' && 'relativeError' in check && (
         <span role="status" className={check.relativeError < 1e-3 ? 'bp-bp-ok' : 'bp-bp-error'}>
-          analytic {formatNumber(check.analytic)} · numeric {formatNumber(check.numeric)} · relative error{' '}
+          {check.element !== null ? `∂L/∂x for element ${check.element + 1}: ` : 'along a random direction: '}
+          backprop {formatNumber(check.analytic)} · finite difference {formatNumber(check.numeric)} · relative error{' '}
           <strong title={fullNumber(check.relativeError)}>{formatNumber(check.relativeError)}</strong> {check.relativeError < 1e-3 ? '✓' : '✗'}
         </span>
       )}
@@ -222,7 +223,7 @@ function EdgeDetails({ doc, edgeId, steps, cursor, element, setElement }: { doc:
           <Tex tex={fan} />
         </section>
       )}
-      {state?.grad && <CheckButton edgeId={edgeId} />}
+      {state?.grad && <CheckButton edgeId={edgeId} element={element} />}
     </>
   );
 }

@@ -20,11 +20,7 @@ import { edgeViewsAt, scaleOf, type EdgeView, type Scale, type Step } from './ba
 
 export type Mode = 'edit' | 'backprop';
 
-export interface CheckResult {
-  analytic: number;
-  numeric: number;
-  relativeError: number;
-}
+export type CheckResult = Results['checkEdge'];
 
 /** What a document's step-through session is, kept while another document is shown. */
 export type BackpropSession = Pick<
@@ -81,7 +77,8 @@ export interface BackpropActions {
   setDtype(d: 'float32' | 'float64'): void;
   setLogScale(b: boolean): void;
   setOverlay(b: boolean): void;
-  checkEdge(edgeId: string): Promise<void>;
+  /** Finite differences for the chosen element (0-based) of an edge's gradient. */
+  checkEdge(edgeId: string, element: number): Promise<void>;
   /** Show another document: its own session (or none yet; computed in Backprop mode). */
   switchDocument(docId: string): void;
 }
@@ -268,12 +265,12 @@ function backpropState(deps: BackpropDeps, app: () => AppState, store: StoreApi<
       if (mine.sessionId) recompute(mine.cursor);
       else void get().load();
     },
-    async checkEdge(edgeId) {
+    async checkEdge(edgeId, element) {
       const sessionId = get().sessionId;
       if (!sessionId) return;
       set({ checks: { ...get().checks, [edgeId]: 'pending' } });
       try {
-        const r = await engine.request('checkEdge', { sessionId, edgeId });
+        const r = await engine.request('checkEdge', { sessionId, edgeId, element });
         if (get().sessionId === sessionId) set({ checks: { ...get().checks, [edgeId]: r } });
       } catch (e) {
         set({ checks: { ...get().checks, [edgeId]: { error: e instanceof Error ? e.message : String(e) } } });
