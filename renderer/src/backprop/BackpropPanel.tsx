@@ -174,7 +174,7 @@ function CheckButton({ edgeId, element }: { edgeId: string; element: number }) {
       {check && check !== 'pending' && 'error' in check && <span className="bp-bp-error">{check.error}</span>}
       {check && check !== 'pending' && 'relativeError' in check && (
         <span role="status" className={check.relativeError < 1e-3 ? 'bp-bp-ok' : 'bp-bp-error'}>
-          {check.element !== null ? `∂L/∂x for element ${check.element + 1}: ` : 'along a random direction: '}
+          {check.element !== null ? `element ${check.element + 1}: ` : 'along a random direction: '}
           backprop {formatNumber(check.analytic)} · finite difference {formatNumber(check.numeric)} · relative error{' '}
           <strong title={fullNumber(check.relativeError)}>{formatNumber(check.relativeError)}</strong> {check.relativeError < 1e-3 ? '✓' : '✗'}
         </span>
