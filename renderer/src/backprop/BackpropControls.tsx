@@ -11,6 +11,7 @@ import { useDocumentStore } from '../store/document-store';
 import { useTrainingStore } from '../panels/training-store';
 import { engine } from '../engine-client';
 import { formatNumber } from '../panels/format';
+import { revealNode } from '../canvas/flow-api';
 
 function isEditable(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
@@ -155,6 +156,12 @@ export function useBackpropEffects(): void {
   const status = useTrainingStore((s) => s.status);
   const runId = useTrainingStore((s) => s.runId as string | null);
   const overlay = useBackprop((s) => s.overlay);
+  const stepNode = useBackprop((s) => (s.mode === 'backprop' && s.cursor >= 0 ? (s.steps[s.cursor]?.nodeId ?? null) : null));
+
+  // the view follows the step: the node being stepped is panned into view when it is off screen
+  useEffect(() => {
+    if (stepNode) revealNode(stepNode, { animate: false });
+  }, [stepNode]);
 
   useEffect(() => {
     if (mode !== 'backprop') return;

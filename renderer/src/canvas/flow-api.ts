@@ -114,7 +114,12 @@ export function visibleArea(): ViewArea | null {
 }
 
 /** Pan (keeping the zoom) so a node can be seen when it is not (a node just added). */
-export function revealNode(id: string): void {
+/**
+ * Pan node `id` into view when it is not inside it, at the same zoom. `animate: false` jumps: a
+ * pan that starts before the last one ended would start from its zoomed-out midpoint (d3's zoom
+ * flight), so the stepping in Backprop mode, which may pan several times a second, does not animate.
+ */
+export function revealNode(id: string, options: { animate?: boolean } = {}): void {
   const rf = instance;
   if (!rf) return;
   requestAnimationFrame(() => {
@@ -124,7 +129,7 @@ export function revealNode(id: string): void {
     const w = n.measured?.width ?? 160;
     const h = n.measured?.height ?? 70;
     const inside = n.position.x >= area.x && n.position.y >= area.y && n.position.x + w <= area.x + area.width && n.position.y + h <= area.y + area.height;
-    if (!inside) void rf.setCenter(n.position.x + w / 2, n.position.y + h / 2, { zoom: rf.getZoom(), duration: 200 });
+    if (!inside) void rf.setCenter(n.position.x + w / 2, n.position.y + h / 2, { zoom: rf.getZoom(), duration: options.animate === false ? 0 : 200 });
   });
 }
 
