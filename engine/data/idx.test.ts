@@ -4,23 +4,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FASHION_MNIST_CLASSES, idxDatasetFromBytes, loadIdxDataset, parseIdx, readIdxFile } from './idx';
-import { realFashionMnist } from '../testing/idx-files';
+import { idxBytes, realFashionMnist } from '../testing/idx-files';
 import { dataErrorOf } from '../testing/errors';
 
-
-/** An IDX file: magic 00 00 type ndim, big-endian dims, then `body` bytes. */
-function idx(type: number, dims: number[], body: ArrayLike<number> | Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + body.length);
-  const v = new DataView(out.buffer);
-  out[2] = type;
-  out[3] = dims.length;
-  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
-  out.set(body, 4 + 4 * dims.length);
-  return out;
-}
-
-const images3 = idx(0x08, [3, 2, 2], [0, 1, 2, 3, 10, 20, 30, 40, 255, 254, 253, 252]);
-const labels3 = idx(0x08, [3], [7, 0, 9]);
+const images3 = idxBytes(0x08, [3, 2, 2], [0, 1, 2, 3, 10, 20, 30, 40, 255, 254, 253, 252]);
+const labels3 = idxBytes(0x08, [3], [7, 0, 9]);
 
 describe('parseIdx', () => {
   it('decodes ubyte images, raw and gzipped, with limit', () => {
@@ -40,19 +28,19 @@ describe('parseIdx', () => {
     const i16 = new Uint8Array(4);
     new DataView(i16.buffer).setInt16(0, -2, false);
     new DataView(i16.buffer).setInt16(2, 300, false);
-    expect(Array.from(parseIdx(idx(0x0b, [2], i16)).data)).toEqual([-2, 300]);
+    expect(Array.from(parseIdx(idxBytes(0x0b, [2], i16)).data)).toEqual([-2, 300]);
     const f32 = new Uint8Array(8);
     new DataView(f32.buffer).setFloat32(0, 1.5, false);
     new DataView(f32.buffer).setFloat32(4, -0.25, false);
-    const a = parseIdx(idx(0x0d, [1, 2], f32));
+    const a = parseIdx(idxBytes(0x0d, [1, 2], f32));
     expect([a.dtype, ...a.data]).toEqual(['float32', 1.5, -0.25]);
     const f64 = new Uint8Array(8);
     new DataView(f64.buffer).setFloat64(0, Math.PI, false);
-    expect(Array.from(parseIdx(idx(0x0e, [1], f64)).data)).toEqual([Math.PI]);
+    expect(Array.from(parseIdx(idxBytes(0x0e, [1], f64)).data)).toEqual([Math.PI]);
     const i32 = new Uint8Array(4);
     new DataView(i32.buffer).setInt32(0, -70000, false);
-    expect(Array.from(parseIdx(idx(0x0c, [1], i32)).data)).toEqual([-70000]);
-    expect(Array.from(parseIdx(idx(0x09, [2], [0xff, 5])).data)).toEqual([-1, 5]);
+    expect(Array.from(parseIdx(idxBytes(0x0c, [1], i32)).data)).toEqual([-70000]);
+    expect(Array.from(parseIdx(idxBytes(0x09, [2], [0xff, 5])).data)).toEqual([-1, 5]);
   });
 
   it('rejects a bad magic number', () => {
@@ -66,7 +54,7 @@ describe('parseIdx', () => {
   });
 
   it('rejects an unknown element type and zero dimensions', () => {
-    expect(dataErrorOf(() => parseIdx(idx(0x07, [1], [1]), { file: 'f' })).message).toBe(
+    expect(dataErrorOf(() => parseIdx(idxBytes(0x07, [1], [1]), { file: 'f' })).message).toBe(
       'f: byte 2: unknown IDX element type 0x07 (magic number 0x00000701); expected 0x08 ubyte, 0x09 byte, 0x0B short, 0x0C int, 0x0D float or 0x0E double',
     );
     expect(dataErrorOf(() => parseIdx(new Uint8Array([0, 0, 8, 0]), { file: 'f' })).message).toBe(
@@ -84,14 +72,14 @@ describe('parseIdx', () => {
   });
 
   it('rejects truncated data and trailing bytes', () => {
-    const head = idx(0x08, [60000, 28, 28], new Uint8Array(1000));
+    const head = idxBytes(0x08, [60000, 28, 28], new Uint8Array(1000));
     expect(dataErrorOf(() => parseIdx(gzipSync(head), { file: 'train-images.gz' })).message).toBe(
       'train-images.gz: byte 16: truncated: header says 60000×28×28 = 47040000 bytes of data, file has 1000',
     );
-    expect(dataErrorOf(() => parseIdx(idx(0x0c, [3], new Uint8Array(8)), { file: 'f' })).message).toBe(
+    expect(dataErrorOf(() => parseIdx(idxBytes(0x0c, [3], new Uint8Array(8)), { file: 'f' })).message).toBe(
       'f: byte 8: truncated: header says 3 = 3 ints × 4 = 12 bytes of data, file has 8',
     );
-    expect(dataErrorOf(() => parseIdx(idx(0x08, [2], [1, 2, 3]), { file: 'f' })).message).toBe(
+    expect(dataErrorOf(() => parseIdx(idxBytes(0x08, [2], [1, 2, 3]), { file: 'f' })).message).toBe(
       'f: byte 10: 1 byte after the end of the data (header says 2 = 2 bytes)',
     );
   });
@@ -118,7 +106,7 @@ describe('idxDatasetFromBytes / loadIdxDataset', () => {
   });
 
   it('rejects a count mismatch, swapped files and out-of-range labels', () => {
-    const l2 = idx(0x08, [2], [1, 2]);
+    const l2 = idxBytes(0x08, [2], [1, 2]);
     expect(dataErrorOf(() => idxDatasetFromBytes(images3, l2, { imagesFile: 'a/imgs.gz', labelsFile: 'a/labs.gz' })).message).toBe(
       'labs.gz: byte 4: imgs.gz has 3 images but labs.gz has 2 labels',
     );
@@ -128,7 +116,7 @@ describe('idxDatasetFromBytes / loadIdxDataset', () => {
     expect(dataErrorOf(() => idxDatasetFromBytes(images3, images3, { labelsFile: 'imgs' })).message).toBe(
       'imgs: byte 3: this is a 3-dimensional IDX file (an images file?); expected labels, magic number 0x00000801 (count)',
     );
-    expect(dataErrorOf(() => idxDatasetFromBytes(images3, idx(0x08, [3], [1, 12, 2]), { labelsFile: 'l' })).message).toBe(
+    expect(dataErrorOf(() => idxDatasetFromBytes(images3, idxBytes(0x08, [3], [1, 12, 2]), { labelsFile: 'l' })).message).toBe(
       'l: byte 9: label 12 of sample 1 is out of range for 10 classes (0..9)',
     );
   });

@@ -116,6 +116,17 @@ export type GraphDocument = z.infer<typeof documentSchema>;
 /** A document as written by hand or an older app: defaults not yet applied. */
 export type GraphDocumentInput = z.input<typeof documentSchema>;
 
+/**
+ * The `format` field of a trained-model file (engine/graph/trained-model.ts: a document with its
+ * weights). Here, with no file system or tensors, so the renderer tells files apart by the same rule.
+ */
+export const TRAINED_MODEL_FORMAT = 'bpstudio-trained-model';
+
+/** Is this parsed JSON a trained-model file (rather than a bare graph document)? */
+export function isTrainedModel(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)['format'] === TRAINED_MODEL_FORMAT;
+}
+
 /** One problem found while reading a document file, with the JSON path where it is. */
 export interface DocumentIssue {
   /** JSON path, e.g. `nodes[2].params.outFeatures` (empty for the whole document). */

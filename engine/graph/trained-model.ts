@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write';
 import { EngineError } from '../core/errors';
 import { normalizationSchema, type Normalization } from '../data/transforms';
-import { formatPath, parseDocument, tensorValueSchema, type GraphDocument } from './document';
+import { formatPath, isTrainedModel, parseDocument, tensorValueSchema, TRAINED_MODEL_FORMAT, type GraphDocument } from './document';
+
+export { isTrainedModel, TRAINED_MODEL_FORMAT };
 
 /** One epoch of a training run's history, as the trainer reports it and trained-model files keep it. */
 export interface EpochRecord {
@@ -21,7 +23,6 @@ export interface EpochRecord {
 }
 import type { OptimizerState } from '../optim/optimizer';
 
-export const TRAINED_MODEL_FORMAT = 'bpstudio-trained-model';
 
 const trainedSchema = z.object({
   format: z.literal(TRAINED_MODEL_FORMAT),
@@ -57,10 +58,6 @@ export type TrainedModelFile = Omit<z.infer<typeof trainedSchema>, 'document' | 
   normalization: Normalization;
 };
 
-/** Is this parsed JSON a trained-model file (rather than a bare graph document)? */
-export function isTrainedModel(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)['format'] === TRAINED_MODEL_FORMAT;
-}
 
 /** Validate a parsed trained-model file; errors name the JSON path. */
 export function parseTrainedModel(value: unknown, file = 'trained model'): TrainedModelFile {

@@ -4,11 +4,10 @@
  * between them) is put on the canvas, and every problem is listed with its JSON path, on the
  * node it belongs to when there is one. Pure (zod through the document schema, no Node).
  */
-import { CURRENT_FORMAT_VERSION, formatPath, parseDocument, type DocumentIssue, type GraphDocument, type GraphEdge, type GraphNode } from '../../../engine/graph/document';
+import { CURRENT_FORMAT_VERSION, formatPath, isTrainedModel as isTrainedModelFile, parseDocument, TRAINED_MODEL_FORMAT, type DocumentIssue, type GraphDocument, type GraphEdge, type GraphNode } from '../../../engine/graph/document';
 import type { Diagnostic } from '../../../engine/graph/validate';
 import { emptyDocument } from './graph-ops';
 
-export const TRAINED_MODEL_FORMAT = 'bpstudio-trained-model';
 
 /** A trained-model file as the engine writes it (engine/train/trained-model.ts), loosely typed. */
 export interface TrainedModelLike {
@@ -31,7 +30,7 @@ export interface LoadedFile {
 }
 
 export function isTrainedModel(v: unknown): v is TrainedModelLike {
-  return typeof v === 'object' && v !== null && (v as Record<string, unknown>)['format'] === TRAINED_MODEL_FORMAT;
+  return isTrainedModelFile(v);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -5,6 +5,7 @@
  * names the file and why — broken JSON with the line and column where it breaks. Pure: no DOM,
  * no Node (gzip is peeked at with `DecompressionStream` where the platform has it).
  */
+import { isTrainedModel } from '../../../engine/graph/document';
 
 export type SniffedFile =
   | { kind: 'document' | 'trained'; text: string; value: unknown }
@@ -13,7 +14,6 @@ export type SniffedFile =
   | { kind: 'idx'; role: 'images' | 'labels'; dims: number[]; gzipped: boolean }
   | { kind: 'refused'; message: string };
 
-export const TRAINED_MODEL_FORMAT = 'bpstudio-trained-model';
 
 /** What Open and a drop accept, for the one-line refusal. */
 export const OPENABLE = 'a graph or trained model (.json), an ONNX model (.onnx), a CSV table or an IDX images/labels file';
@@ -48,7 +48,7 @@ export async function sniffFile(name: string, bytes: Uint8Array): Promise<Sniffe
     } catch {
       return refused(`${name} is not valid JSON: ${jsonErrorAt(body)}`);
     }
-    if (isObject(value) && value['format'] === TRAINED_MODEL_FORMAT) return { kind: 'trained', text: body, value };
+    if (isObject(value) && isTrainedModel(value)) return { kind: 'trained', text: body, value };
     if (isObject(value) && (Array.isArray(value['nodes']) || typeof value['formatVersion'] === 'number')) return { kind: 'document', text: body, value };
     return refused(`${name} is JSON but not a Backprop Studio graph (it has no "nodes" list) or trained model`);
   }

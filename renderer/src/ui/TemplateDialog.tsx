@@ -8,21 +8,19 @@ import { Modal } from './Dialogs';
 import { useUi, uiStore } from '../store/ui-store';
 import { documentStore } from '../store/document-store';
 import { useDataStore } from '../panels';
+import { useCatalog } from '../store/catalog-store';
 import { fitViewSoon } from '../canvas/flow-api';
 import { confirmDiscard } from '../project';
 import { parseHidden, suggestedHidden, templateDocument } from './template';
 
-const ACTIVATIONS: readonly [string, string][] = [
-  ['relu', 'ReLU'],
-  ['tanh', 'Tanh'],
-  ['sigmoid', 'Sigmoid'],
-  ['leakyRelu', 'LeakyReLU'],
-  ['gelu', 'GELU'],
-];
+/** Activations that make sense between hidden layers, offered in this order; labels come from the engine's node type. */
+const HIDDEN_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leakyRelu', 'gelu'] as const;
 
 export function TemplateDialog() {
   const open = useUi((s) => s.dialog === 'template');
   const datasets = useDataStore((s) => s.datasets);
+  const fn = useCatalog((s) => s.byType.get('Activation')?.params['fn']);
+  const activations = HIDDEN_ACTIVATIONS.map((a) => [a, fn?.kind === 'enum' ? (fn.optionLabels?.[fn.options.indexOf(a)] ?? a) : a] as const);
   const [name, setName] = useState('xor');
   const [hiddenText, setHiddenText] = useState('8');
   const [activation, setActivation] = useState('relu');
@@ -98,8 +96,8 @@ export function TemplateDialog() {
       <div className="bp-field">
         <label htmlFor={ids.activation}>Activation</label>
         <select id={ids.activation} className="bpp-input" value={activation} onChange={(e) => setActivation(e.target.value)}>
-          {ACTIVATIONS.map(([fn, label]) => (
-            <option key={fn} value={fn}>
+          {activations.map(([value, label]) => (
+            <option key={value} value={value}>
               {label}
             </option>
           ))}
