@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realFashionMnist, writeSmallFashionMnist } from '../testing/idx-files';
-import { datasetAssetsDir, fashionMnistSearchPath, isBuiltinDataset, listBuiltinDatasets, loadBuiltinDataset } from './builtin';
+import { builtinDatasetShape, datasetAssetsDir, fashionMnistSearchPath, isBuiltinDataset, listBuiltinDatasets, loadBuiltinDataset } from './builtin';
 import { fashionMnistSearchPlaces, findFashionMnist } from './fashion-mnist';
 import { withDataLocations } from './user-data';
-import { classCounts, describeDataset } from './dataset';
+import { classCounts, datasetShape, describeDataset } from './dataset';
 import { dataErrorOf } from '../testing/errors';
 
 
@@ -31,6 +31,25 @@ describe('listBuiltinDatasets', () => {
     expect(list.find((d) => d.name === 'fashion-mnist')!.needsFiles).toBe(true);
     expect(isBuiltinDataset('iris')).toBe(true);
     expect(isBuiltinDataset('mnist')).toBe(false);
+  });
+});
+
+describe('builtinDatasetShape', () => {
+  it('is the shape of the loaded dataset, for every built-in and label encoding, without loading it', () => {
+    for (const d of listBuiltinDatasets()) {
+      const variants = d.name === 'fashion-mnist' ? [{ split: 'test', limit: 5 }, { split: 'train', limit: 5 }] : d.defaults['labels'] !== undefined ? [{}, { labels: 'pm1' }] : [{}];
+      for (const params of variants) {
+        expect(builtinDatasetShape(d.name, params).shape, `${d.name} ${JSON.stringify(params)}`).toEqual(datasetShape(loadBuiltinDataset(d.name, params)));
+      }
+    }
+  });
+
+  it('names the files it reads (Fashion-MNIST), and refuses what loading refuses', () => {
+    const where = realFashionMnist('t10k');
+    expect(builtinDatasetShape('fashion-mnist', { split: 'test' }).files).toEqual([where.images, where.labels]);
+    expect(builtinDatasetShape('iris').files).toEqual([]);
+    expect(dataErrorOf(() => builtinDatasetShape('mnist')).message).toMatch(/^unknown dataset "mnist"; the built-in datasets are and, or/);
+    expect(dataErrorOf(() => builtinDatasetShape('circle', { n: 1 })).message).toBe('dataset "circle": parameter n must be in 2..1000000, got 1');
   });
 });
 

@@ -25,10 +25,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Generator } from '../core/random';
 import { loadCsvFile } from './csv';
-import { makeDataset, type Dataset, type Task } from './dataset';
+import { makeDataset, type Dataset, type DatasetShape, type Task } from './dataset';
 import { DataError } from './errors';
 import { fashionMnistSearchPlaces, findFashionMnist } from './fashion-mnist';
-import { loadIdxDataset } from './idx';
+import { loadIdxDataset, readIdxHeader } from './idx';
 import { dataLocations } from './user-data';
 
 /** A parameter value as the app or CLI passes it (numeric strings are accepted for numbers). */
@@ -76,6 +76,12 @@ interface BuiltinEntry {
   params: BuiltinParamSpec[];
   needsFiles?: boolean;
   load(params: ResolvedParams): Dataset;
+  /**
+   * The shape `load` would give, without loading: for an entry whose shape is not all in the
+   * fields above (a name that depends on the params, a shape read from a file's header), with
+   * the files it reads. Default: the fields above, the entry's name, no files.
+   */
+  shape?(params: ResolvedParams): { shape: DatasetShape; files: string[] };
 }
 
 const LABELS_PARAM: BuiltinParamSpec = {
@@ -284,6 +290,20 @@ const ENTRIES: BuiltinEntry[] = [
         description: 'folder holding the four *-idx?-ubyte[.gz] files (default: --data-dir, BPSTUDIO_DATA_DIR, the user data folder, /usr/share/datasets/fashion-mnist)',
       },
     ],
+    shape: (p) => {
+      const files = findFashionMnist(p.split === 'test' ? 't10k' : 'train', fashionMnistSearchPlaces(p.dir as string, datasetAssetsDir()));
+      const images = readIdxHeader(files.images);
+      const labels = readIdxHeader(files.labels);
+      if (images.shape.length < 2) throw new DataError('this is a 1-dimensional IDX file (a labels file?); expected images', { file: files.images });
+      if (labels.shape.length !== 1) throw new DataError(`this is a ${labels.shape.length}-dimensional IDX file (an images file?); expected labels`, { file: files.labels });
+      if (images.shape[0] !== labels.shape[0]) {
+        throw new DataError(`${files.images} has ${images.shape[0]} images but ${files.labels} has ${labels.shape[0]} labels`, { file: files.labels });
+      }
+      return {
+        shape: { name: `fashion-mnist-${p.split as string}`, task: 'classification', featureShape: images.shape.slice(1), targetShape: [], numClasses: 10 },
+        files: [files.images, files.labels],
+      };
+    },
     load: (p) => {
       const files = findFashionMnist(p.split === 'test' ? 't10k' : 'train', fashionMnistSearchPlaces(p.dir as string, datasetAssetsDir()));
       const limit = p.limit as number;
@@ -322,11 +342,32 @@ export function isBuiltinDataset(name: string): boolean {
  * DataError listing what is valid; numeric strings (`'200'`) are accepted for numbers.
  */
 export function loadBuiltinDataset(name: string, params: BuiltinParams = {}): Dataset {
+  const entry = entryOf(name);
+  return entry.load(resolveParams(entry, params));
+}
+
+/**
+ * The shape of a built-in dataset without loading it (its table entry; Fashion-MNIST's from
+ * its IDX files' headers), and the files it would read. The same errors as `loadBuiltinDataset`
+ * for unknown names and parameters, and for Fashion-MNIST's files not found.
+ */
+export function builtinDatasetShape(name: string, params: BuiltinParams = {}): { shape: DatasetShape; files: string[] } {
+  const entry = entryOf(name);
+  const p = resolveParams(entry, params);
+  if (entry.shape) return entry.shape(p);
+  // Every entry without a `shape` of its own is a classification dataset: one class value per sample.
+  return {
+    shape: { name: entry.name, task: entry.task, featureShape: [...entry.featureShape], targetShape: [], numClasses: entry.numClasses },
+    files: [],
+  };
+}
+
+function entryOf(name: string): BuiltinEntry {
   const entry = BY_NAME.get(name);
   if (entry === undefined) {
     throw new DataError(`unknown dataset "${name}"; the built-in datasets are ${ENTRIES.map((e) => e.name).join(', ')}`);
   }
-  return entry.load(resolveParams(entry, params));
+  return entry;
 }
 
 function resolveParams(entry: BuiltinEntry, params: BuiltinParams): ResolvedParams {

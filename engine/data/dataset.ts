@@ -79,6 +79,31 @@ export function targetSize(ds: Dataset): number {
   return shapeSize(ds.targetShape);
 }
 
+/**
+ * What a dataset is without its samples: its shapes, task and number of classes — all that
+ * validation, shape inference and the compiler need to know about it.
+ */
+export interface DatasetShape {
+  readonly name: string;
+  readonly task: Task;
+  readonly featureShape: readonly number[];
+  /** Classification: []; regression: [T]. */
+  readonly targetShape: readonly number[];
+  /** Classification: K; regression: 0. */
+  readonly numClasses: number;
+}
+
+/** The shape of a loaded dataset (`numClasses` reads the labels when there are no class names). */
+export function datasetShape(ds: Dataset): DatasetShape {
+  return {
+    name: ds.name,
+    task: ds.task,
+    featureShape: ds.featureShape,
+    targetShape: ds.targetShape,
+    numClasses: ds.task === 'classification' ? numClasses(ds) : 0,
+  };
+}
+
 /** Number of classes K (classification: `classNames.length`, else 1 + the largest class). 0 for regression. */
 export function numClasses(ds: Dataset): number {
   if (ds.task !== 'classification') return 0;

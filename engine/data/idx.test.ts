@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FASHION_MNIST_CLASSES, idxDatasetFromBytes, loadIdxDataset, parseIdx, readIdxFile } from './idx';
+import { FASHION_MNIST_CLASSES, idxDatasetFromBytes, loadIdxDataset, parseIdx, readIdxFile, readIdxHeader } from './idx';
 import { idxBytes, realFashionMnist } from '../testing/idx-files';
 import { dataErrorOf } from '../testing/errors';
 
@@ -134,6 +134,35 @@ describe('idxDatasetFromBytes / loadIdxDataset', () => {
 
 // The real files, found where the product looks (Debian's dataset-fashion-mnist puts them in
 // /usr/share/datasets/fashion-mnist); without them these tests fail, saying what to install.
+describe('readIdxHeader', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'idx-header-'));
+  it('reads the element type and dimensions from the first bytes, raw or gzip', () => {
+    const raw = join(dir, 'images');
+    writeFileSync(raw, images3);
+    expect(readIdxHeader(raw)).toEqual({ dtype: 'uint8', shape: [3, 2, 2] });
+    // A gzip file much larger than the prefix read: only its header is inflated.
+    const big = idxBytes(0x0d, [5000, 7], new Uint8Array(5000 * 7 * 4).map((_, i) => (i * 7919) % 251));
+    const gz = join(dir, 'big.gz');
+    writeFileSync(gz, gzipSync(big));
+    expect(readIdxHeader(gz)).toEqual({ dtype: 'float32', shape: [5000, 7] });
+  });
+
+  it('refuses what is not an IDX header, naming the file and byte', () => {
+    const bad = join(dir, 'bad');
+    writeFileSync(bad, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+    expect(dataErrorOf(() => readIdxHeader(bad)).message).toBe(`bad: byte 0: bad magic number 0x01020304, expected an IDX header 0x0000 08xx`);
+    const short = join(dir, 'short');
+    writeFileSync(short, Uint8Array.of(0, 0, 8, 3, 0, 0));
+    expect(dataErrorOf(() => readIdxHeader(short)).message).toContain('3 dimensions need a 16-byte header, the file has 6 bytes');
+  });
+
+  it('gives the real Fashion-MNIST t10k images 10000 × 28 × 28', () => {
+    const t10k = realFashionMnist('t10k');
+    expect(readIdxHeader(t10k.images)).toEqual({ dtype: 'uint8', shape: [10000, 28, 28] });
+    expect(readIdxHeader(t10k.labels)).toEqual({ dtype: 'uint8', shape: [10000] });
+  });
+});
+
 describe('Fashion-MNIST t10k (real files)', () => {
   it('has 10000 28×28 images with the published first labels and pixel sums', () => {
     const t10k = realFashionMnist('t10k');

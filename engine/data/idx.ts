@@ -11,7 +11,8 @@
  * byte: the magic number, the element type, the header length, and that the data length
  * is exactly what the header says.
  */
-import { gunzipSync } from 'node:zlib';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { LIMITS, limit, limitBytes, limitHint, LimitError } from '../core/limits';
 import { readRegularFile } from '../core/safe-read';
 import { makeDataset, type Dataset } from './dataset';
@@ -169,6 +170,57 @@ export function parseIdx(bytes: Uint8Array, options: { file?: string; limit?: nu
   }
   return { dtype: type.dtype, shape: [keep, ...shape.slice(1)], data, headerCount: count };
 }
+
+/** An IDX file's header: its element type and every dimension (the record count first). */
+export interface IdxHeader {
+  dtype: IdxDtype;
+  shape: number[];
+}
+
+/**
+ * The header of an IDX file (raw or gzip), reading only the file's first bytes: what the
+ * file's shapes are without decoding its data (validation learns a dataset's shapes so).
+ * The data's length is not checked here; `parseIdx` checks it when the file is loaded.
+ */
+export function readIdxHeader(path: string): IdxHeader {
+  let head: Uint8Array;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const buf = new Uint8Array(HEADER_PREFIX_BYTES);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw fileReadError(path, err);
+  }
+  if (isGzip(head)) {
+    try {
+      // A prefix of a gzip stream: inflate what it holds (Z_SYNC_FLUSH accepts the missing end).
+      const out = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      head = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    } catch (err) {
+      throw new DataError(`the gzip data is corrupt (${err instanceof Error ? err.message : String(err)})`, { file: path });
+    }
+  }
+  const at = (byteOffset: number): { file: string; byteOffset: number } => ({ file: path, byteOffset });
+  if (head.length < 4) throw new DataError(head.length === 0 ? 'the file is empty; expected an IDX header' : `truncated header: ${head.length} bytes, an IDX header has at least 8`, at(0));
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const magic = view.getUint32(0, false);
+  if (head[0] !== 0 || head[1] !== 0) throw new DataError(`bad magic number ${hex8(magic)}, expected an IDX header 0x0000 08xx`, at(0));
+  const type = DTYPES.get(head[2]!);
+  if (type === undefined) throw new DataError(`unknown IDX element type ${hex2(head[2]!)} (magic number ${hex8(magic)})`, at(2));
+  const ndim = head[3]!;
+  if (ndim === 0) throw new DataError(`the magic number ${hex8(magic)} says 0 dimensions`, at(3));
+  if (head.length < 4 + 4 * ndim) throw new DataError(`truncated header: ${ndim} dimensions need a ${4 + 4 * ndim}-byte header, the file has ${head.length} bytes`, at(head.length));
+  const shape: number[] = [];
+  for (let d = 0; d < ndim; d++) shape.push(view.getUint32(4 + 4 * d, false));
+  return { dtype: type.dtype, shape };
+}
+
+/** Bytes read from the start of a file for its header (gzip's own header and a first block included). */
+const HEADER_PREFIX_BYTES = 4096;
 
 /** Reads and decodes an IDX file (`parseIdx`). */
 export function readIdxFile(path: string, options: { limit?: number } = {}): IdxArray {

@@ -151,6 +151,8 @@ export interface NodeDef {
   follow?(ctx: FollowContext): Record<string, unknown>;
   /** Output shapes from input shapes; throws NodeShapeError with a message a person understands. */
   inferShapes(ctx: ShapeContext): Record<string, SymShape>;
+  /** How many trainable values `build` makes, from the params and shapes alone (absent: none). */
+  parameterCount?(ctx: ShapeContext): number;
   build(ctx: BuildContext): NodeRuntime;
 }
 

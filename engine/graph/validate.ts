@@ -64,6 +64,11 @@ export interface ValidationResult {
   params: Map<string, ParamValues>;
   /** Per node, the params the document left unset that follow the graph, with the values they took. */
   followed: Map<string, Record<string, unknown>>;
+  /**
+   * Trainable values per node whose shapes were inferred (0 for nodes without parameters),
+   * counted from params and shapes: nothing is initialised to count them.
+   */
+  parameterCounts: Map<string, number>;
 }
 
 /** `Linear "hidden"` — how a node is named in messages. */
@@ -243,6 +248,7 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
   const portShapes = new Map<string, SymShape>();
   const failed = new Set<string>();
   const followed = new Map<string, Record<string, unknown>>();
+  const parameterCounts = new Map<string, number>();
   const lossFed = lossFeeds(losses, incoming, params);
   const follow = (id: string, inputs: Record<string, SymShape>): ParamValues => {
     const node = nodes.get(id)!;
@@ -300,8 +306,10 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
       continue;
     }
     try {
-      const outs = def.inferShapes({ node, params: follow(id, inputs), inputs, data });
+      const ctx = { node, params: follow(id, inputs), inputs, data };
+      const outs = def.inferShapes(ctx);
       for (const [p, s] of Object.entries(outs)) portShapes.set(portKey(id, p), s);
+      parameterCounts.set(id, def.parameterCount?.(ctx) ?? 0);
     } catch (e) {
       failed.add(id);
       const port = e instanceof NodeShapeError ? e.port : undefined;
@@ -314,7 +322,7 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
     if (s) edgeShapes.set(e.id, s);
   }
 
-  return { ok: !diagnostics.some((d) => d.severity === 'error'), diagnostics, order, portShapes, edgeShapes, params, followed };
+  return { ok: !diagnostics.some((d) => d.severity === 'error'), diagnostics, order, portShapes, edgeShapes, params, followed, parameterCounts };
 }
 
 /** For each node feeding a Loss directly: the Loss's fn, which port, and the edge bringing the target. */

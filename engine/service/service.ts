@@ -26,7 +26,7 @@ import { nodeRegistry } from '../graph/node-registry';
 import { formatSymShape } from '../graph/symbolic';
 import { validateDocument } from '../graph/validate';
 import { softmax, sigmoid } from '../ops/functional';
-import { bindingOf, loadDatasetRef, registerUploadedDataset, rowsFeed, type PreparedData } from '../train/data-source';
+import { datasetBinding, loadDatasetRef, registerUploadedDataset, rowsFeed, type PreparedData } from '../train/data-source';
 import { effectiveSettings, prepareDocumentData, trainDocument, trainedModelFile, type TrainDocumentResult, type TrainOverrides } from '../train/session';
 import { assertFiniteTrainedModel, isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../graph/trained-model';
 import { exportOnnx } from '../onnx/export';
@@ -223,18 +223,20 @@ export class EngineService {
       const extra: Results['validate']['diagnostics'] = [];
       if (ref) {
         try {
-          data = bindingOf(loadDatasetRef(ref));
+          data = datasetBinding(ref);
         } catch (e) {
           extra.push({ severity: 'warning', code: 'dataset', message: `dataset: ${(e as Error).message}` });
         }
       }
       // The graph's diagnostics, and what training would still need as notes (level 'train').
+      // Parameters are counted from shapes: nothing is compiled or initialised here.
       const v = validateDocument(doc, { data, purpose: 'inspect' });
-      const parameterCounts: Record<string, number> = {};
-      if (v.ok) {
+      const parameterCounts: Record<string, number> = v.ok ? Object.fromEntries(v.parameterCounts) : {};
+      // Weights stored in the document (fixed-weight lessons, imported models) must fit the
+      // shapes: the nodes that hold them are built to check (a weight's shape is the node's own).
+      if (v.ok && doc.nodes.some((n) => n.weights && Object.keys(n.weights).length > 0)) {
         try {
-          const model = compileDocument(doc, { data, requireLoss: false });
-          for (const n of doc.nodes) parameterCounts[n.id] = model.parameterCount(n.id);
+          compileDocument(doc, { data, requireLoss: false });
         } catch (e) {
           extra.push({ severity: 'error', code: 'compile', message: (e as Error).message });
         }
@@ -470,7 +472,7 @@ export class EngineService {
       let data = null;
       if (ref) {
         try {
-          data = bindingOf(loadDatasetRef(ref));
+          data = datasetBinding(ref);
         } catch {
           data = null;
         }

@@ -4,13 +4,13 @@
  */
 import { testPlan } from './defaults';
 import { feedOf } from '../graph/feed';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Tensor } from '../core/tensor';
 import type { Dataset } from '../data/dataset';
-import { numClasses } from '../data/dataset';
+import { datasetShape } from '../data/dataset';
 import { baseName, DataError } from '../data/errors';
-import { isBuiltinDataset, listBuiltinDatasets, loadBuiltinDataset } from '../data/builtin';
+import { builtinDatasetShape, isBuiltinDataset, listBuiltinDatasets, loadBuiltinDataset } from '../data/builtin';
 import { loadCsvFile } from '../data/csv';
 import { loadIdxDataset } from '../data/idx';
 import { trainTestSplit } from '../data/split';
@@ -121,15 +121,57 @@ export function loadDatasetRef(ref: DatasetRef, baseDir = process.cwd()): Datase
   });
 }
 
-/** What shape inference and the compiler need to know about a dataset. */
+/** What shape inference and the compiler need to know about a loaded dataset. */
 export function bindingOf(ds: Dataset): DataBinding {
-  return {
-    featureShape: ds.featureShape,
-    targetShape: ds.targetShape,
-    task: ds.task,
-    numClasses: ds.task === 'classification' ? numClasses(ds) : 0,
-    name: ds.name,
-  };
+  return datasetShape(ds);
+}
+
+/**
+ * What shape inference needs to know about the dataset a reference names, without loading its
+ * samples where that can be helped: a built-in's from its table (Fashion-MNIST's from its IDX
+ * headers); an imported one's from memory; a file's from loading it once, then from a cache
+ * kept per reference (and base folder) that holds while the file's size and modification time
+ * stay the same. Validation runs after every edit: this is what keeps it cheap.
+ */
+export function datasetBinding(ref: DatasetRef, baseDir = process.cwd()): DataBinding {
+  if (isBuiltinDataset(ref.name)) return builtinDatasetShape(ref.name, ref.params).shape;
+  const uploaded = uploadedDataset(ref.name);
+  if (uploaded) return uploadedShapes.get(uploaded) ?? remember(uploadedShapes, uploaded, datasetShape(uploaded));
+  const key = JSON.stringify([baseDir, ref.name, ref.params]);
+  const named = [ref.name, ...(typeof ref.params['labels'] === 'string' ? [ref.params['labels']] : [])];
+  const stamps = named.map((f) => fileStamp(isAbsolute(f) ? f : resolve(baseDir, f)));
+  const stamp = stamps.every((t) => t !== null) ? stamps.join('|') : null;
+  const hit = fileShapes.get(key);
+  if (hit && stamp !== null && hit.stamp === stamp) {
+    // The allow-list (a host's) may have changed since the shapes were read.
+    for (const f of named) checkDatasetAccess(isAbsolute(f) ? f : resolve(baseDir, f), f);
+    return hit.shape;
+  }
+  const shape = datasetShape(loadDatasetRef(ref, baseDir));
+  fileShapes.delete(key); // re-inserted last: the most recently used
+  if (stamp !== null) fileShapes.set(key, { stamp, shape });
+  if (fileShapes.size > MAX_CACHED_SHAPES) fileShapes.delete(fileShapes.keys().next().value!);
+  return shape;
+}
+
+/** Shapes of dataset files by reference, with the files' stamp when they were read. */
+const fileShapes = new Map<string, { stamp: string; shape: DataBinding }>();
+const MAX_CACHED_SHAPES = 64;
+const uploadedShapes = new WeakMap<Dataset, DataBinding>();
+
+function remember<K extends object, V>(m: WeakMap<K, V>, k: K, v: V): V {
+  m.set(k, v);
+  return v;
+}
+
+/** `size:mtime` of a file; null when it is not a readable regular file (then nothing is cached). */
+function fileStamp(path: string): string | null {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? `${st.size}:${st.mtimeMs}` : null;
+  } catch {
+    return null;
+  }
 }
 
 export interface PreparedData {

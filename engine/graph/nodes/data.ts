@@ -154,6 +154,7 @@ export const ParameterNode = defineNode({
   },
   keyParams: ['shape', 'init'],
   inferShapes: ({ params }) => ({ out: [...(params['shape'] as number[])] }),
+  parameterCount: ({ params }) => (params['shape'] as number[]).reduce((a, b) => a * b, 1),
   build: ({ node, params, generator, weights }) => {
     const shape = params['shape'] as number[];
     const v = params['value'] as number;

@@ -50,6 +50,7 @@ export const LinearNode = defineNode({
     }
     return { out: [...s.slice(0, -1), params['outFeatures'] as number] };
   },
+  parameterCount: ({ params }) => ((params['inFeatures'] as number) + (params['bias'] ? 1 : 0)) * (params['outFeatures'] as number),
   build: ({ node, params, generator, weights }) => {
     const inF = params['inFeatures'] as number;
     const outF = params['outFeatures'] as number;
@@ -90,6 +91,7 @@ export const BatchNorm1dNode = defineNode({
     }
     return { out: s };
   },
+  parameterCount: ({ params }) => 2 * (params['numFeatures'] as number),
   build: ({ node, params, weights }) => {
     const c = params['numFeatures'] as number;
     const bn = new BatchNorm1d(c, { eps: params['eps'] as number, momentum: params['momentum'] as number });
