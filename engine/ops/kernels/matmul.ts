@@ -1,7 +1,59 @@
 import type { TypedArray } from '../../core/dtype';
+import { wasmGemm } from './wasm/gemm-wasm';
 
 /**
  * C[M×N] = op(A) · op(B) for one matrix pair, where op transposes when asked.
+ * A is [M×K] row-major (or [K×M] with transA); B is [K×N] (or [N×K] with transB).
+ * `out` is overwritten. This is what the matmul op calls, for every shape.
+ *
+ * Two kernels:
+ * - float32 products of at least WASM_MIN multiply-adds run the WebAssembly SIMD kernel
+ *   (wasm/gemm.wat: packed 4×8 f32x4 tiles, float32 accumulation, ~40 GFLOP/s against ~4.7
+ *   for the JavaScript kernel on the reference 2-core EPYC; see bench/README.md);
+ * - everything else — float64, int32, mixed arrays, the tiniest products, or no WebAssembly
+ *   (kernel not built, BPSTUDIO_WASM=0) — runs `gemmJs`, which accumulates in doubles.
+ * The choice depends only on the dtypes and the shape, and both kernels sum in a fixed order, so
+ * the same inputs give bitwise the same output on every call.
+ */
+export function gemm(
+  a: TypedArray,
+  aOffset: number,
+  b: TypedArray,
+  bOffset: number,
+  out: TypedArray,
+  outOffset: number,
+  M: number,
+  N: number,
+  K: number,
+  transA: boolean,
+  transB: boolean,
+): void {
+  if (
+    wasmGemm !== null &&
+    M * N * K >= WASM_MIN &&
+    a instanceof Float32Array &&
+    b instanceof Float32Array &&
+    out instanceof Float32Array
+  ) {
+    wasmGemm(a, aOffset, b, bOffset, out, outOffset, M, N, K, transA, transB);
+    return;
+  }
+  gemmJs(a, aOffset, b, bOffset, out, outOffset, M, N, K, transA, transB);
+}
+
+/**
+ * Below this many multiply-adds the JavaScript kernel is faster: a WebAssembly call costs
+ * ~0.2 µs (copies in and out included). Measured with W2's batch-4 shapes: at 4×16×3 (192)
+ * JavaScript takes 0.18 µs and WebAssembly 0.23; at 8×8×8 (512) 0.38 and 0.25; at 4×128×4
+ * (2,048) 1.6 and 0.57.
+ */
+export const WASM_MIN = 512;
+
+/** Which kernel float32 products of WASM_MIN or more multiply-adds use. */
+export const gemmKernel: 'wasm' | 'js' = wasmGemm !== null ? 'wasm' : 'js';
+
+/**
+ * The JavaScript kernel: C[M×N] = op(A) · op(B) for any typed arrays (the fallback of `gemm`).
  * A is [M×K] row-major (or [K×M] with transA); B is [K×N] (or [N×K] with transB).
  * `out` is overwritten; sums are accumulated in doubles (JavaScript arithmetic), so float64
  * results are ordinary double-precision dot products and float32 results are rounded once per
@@ -22,7 +74,7 @@ import type { TypedArray } from '../../core/dtype';
  *   2×4 tiling straight on the operands, without packing.
  * Within a K block, every element is summed in increasing k from 0, exactly like a naive loop.
  */
-export function gemm(
+export function gemmJs(
   a: TypedArray,
   aOffset: number,
   b: TypedArray,

@@ -1,0 +1,149 @@
+/**
+ * The WebAssembly SIMD GEMM (gemm.wat), loaded synchronously when this module is first imported.
+ *
+ * The binary comes from gemm.generated.cjs, which scripts/build-wasm.mjs compiles from gemm.wat
+ * (on `npm install`/`npm ci`, before tests and benchmarks, and into the CLI bundle). It is loaded
+ * with a plain `require`, so esbuild inlines it into the bundles (CLI, Electron worker); from the
+ * sources (tsx, vitest) Node's require reads it next to this file. If it is missing, the engine
+ * is not on Node, WebAssembly SIMD is unavailable, or BPSTUDIO_WASM=0 is set, `wasmGemm` is null
+ * and callers use the JavaScript kernel — nothing throws.
+ *
+ * Memory: one linear memory, grown as needed and never shrunk. Each call copies A and B in
+ * (TypedArray.set: a memcpy), runs the blocked kernel (packing included) and copies C out.
+ */
+
+// `require` exists in esbuild's bundles (a shim over Node's) and in CommonJS; not in ES modules.
+declare const require: ((id: string) => unknown) | undefined;
+
+type NodeModuleApi = { createRequire(url: string): (id: string) => unknown };
+type NodeProcess = { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
+
+/** The parts of the WebAssembly API used here (the engine compiles without DOM typings). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+interface GemmExports {
+  memory: WasmMemory;
+  gemm(
+    a: number, rsA: number, csA: number,
+    b: number, rsB: number, csB: number,
+    c: number, M: number, N: number, K: number,
+    ap: number, bp: number,
+  ): void;
+  packedABytes(): number;
+  packedBBytes(): number;
+}
+
+function nodeProcess(): NodeProcess | undefined {
+  return (globalThis as { process?: NodeProcess }).process;
+}
+
+/** The base64 module text, or null when it cannot be found. */
+function loadBase64(): string | null {
+  try {
+    // Bundled by esbuild (inlined at build time); throws in a browser, caught below.
+    if (typeof require === 'function') {
+      const b64 = require('./gemm.generated.cjs');
+      if (typeof b64 === 'string') return b64;
+    }
+  } catch {
+    // not bundled, or bundled without the generated file: try Node's require next
+  }
+  try {
+    const mod = nodeProcess()?.getBuiltinModule?.('node:module') as NodeModuleApi | undefined;
+    if (mod) {
+      const b64 = mod.createRequire(import.meta.url)('./gemm.generated.cjs');
+      if (typeof b64 === 'string') return b64;
+    }
+  } catch {
+    // not built (scripts/build-wasm.mjs has not run): JavaScript kernels
+  }
+  return null;
+}
+
+function decodeBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function instantiate(): GemmExports | null {
+  if (nodeProcess()?.env?.BPSTUDIO_WASM === '0') return null;
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!wasm) return null;
+  const b64 = loadBase64();
+  if (b64 === null) return null;
+  try {
+    const module = new wasm.Module(decodeBase64(b64));
+    return new wasm.Instance(module, {}).exports as GemmExports;
+  } catch {
+    return null; // e.g. an engine without WebAssembly SIMD
+  }
+}
+
+const exports_ = instantiate();
+
+/** Bytes 0..127 are the kernel's scratch tile; operands start here. */
+const BASE = 256;
+const PAGE = 65536;
+/** Floats of padding after B: the small-M kernel reads up to 7 past a row of unpacked B. */
+const B_PAD = 8;
+
+let f32 = exports_ ? new Float32Array(exports_.memory.buffer) : new Float32Array(0);
+
+/** Makes the memory at least `bytes` long; returns the current Float32 view. */
+function ensure(bytes: number): Float32Array {
+  const mem = exports_!.memory;
+  if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / PAGE));
+  if (f32.buffer !== mem.buffer) f32 = new Float32Array(mem.buffer);
+  return f32;
+}
+
+const align = (bytes: number): number => (bytes + 15) & ~15;
+
+/**
+ * C[M×N] = op(A)·op(B) in float32 with the WebAssembly kernel; same contract as `gemm` in
+ * ../matmul.ts (A is [M×K], or [K×M] with transA; B is [K×N], or [N×K] with transB). M, N, K ≥ 1.
+ * Null when the kernel is not available.
+ */
+export const wasmGemm: ((
+  a: Float32Array, aOff: number,
+  b: Float32Array, bOff: number,
+  out: Float32Array, outOff: number,
+  M: number, N: number, K: number,
+  transA: boolean, transB: boolean,
+) => void) | null = exports_ ? gemmWasm : null;
+
+function gemmWasm(
+  a: Float32Array, aOff: number,
+  b: Float32Array, bOff: number,
+  out: Float32Array, outOff: number,
+  M: number, N: number, K: number,
+  transA: boolean, transB: boolean,
+): void {
+  const ex = exports_!;
+  const sizeA = M * K;
+  const sizeB = K * N;
+  const sizeC = M * N;
+  const pa = BASE;
+  const pb = align(pa + 4 * sizeA);
+  const pc = align(pb + 4 * (sizeB + B_PAD));
+  const pap = align(pc + 4 * sizeC);
+  const pbp = pap + ex.packedABytes();
+  const mem = ensure(pbp + ex.packedBBytes());
+  mem.set(a.subarray(aOff, aOff + sizeA), pa >> 2);
+  mem.set(b.subarray(bOff, bOff + sizeB), pb >> 2);
+  ex.gemm(
+    pa, transA ? 1 : K, transA ? M : 1,
+    pb, transB ? 1 : N, transB ? K : 1,
+    pc, M, N, K, pap, pbp,
+  );
+  out.set(mem.subarray(pc >> 2, (pc >> 2) + sizeC), outOff);
+}
