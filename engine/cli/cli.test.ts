@@ -221,6 +221,16 @@ describe('bpstudio eval and predict on a trained model', () => {
     expect(csv.slice(1).map((l) => l.split(',')[1])).toEqual(['0', '1', '1', '0']);
   });
 
+  it("predict: a perceptron's score gives its class and no probabilities, as the service does", async () => {
+    writeFileSync(tmp('or-in.json'), JSON.stringify({ inputs: [[0, 0], [0, 1], [1, 0], [1, 1]] }));
+    const j = JSON.parse((await run(['predict', ex('perceptron-learning-or.json'), '--input', tmp('or-in.json'), '--json'])).out);
+    expect(j.task).toBe('classification');
+    for (const p of j.predictions) {
+      expect(p.probabilities).toBeNull();
+      expect(p.class).toBe(p.output[0] > 0 ? 1 : 0);
+    }
+  });
+
   it('predict: CSV with a header, the saved normalisation, class names and softmax probabilities', async () => {
     writeFileSync(tmp('iris-in.csv'), 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n');
     const j = JSON.parse((await run(['predict', iris, '--input', tmp('iris-in.csv'), '--json'])).out);

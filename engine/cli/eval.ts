@@ -9,7 +9,7 @@ import { compileDocument } from '../graph/compile';
 import { assertSamples, bindingOf } from '../train/data-source';
 import { effectiveSettings, prepareDocumentData } from '../train/session';
 import { checkTargetsForLoss } from '../train/target-check';
-import { evaluateModel } from '../train/trainer';
+import { evaluateModelTs } from '../backends/ts/executor';
 import { fmt, fmtFixed, renderTable } from './format';
 import { CliError, EXIT, line, type CliIo } from './io';
 import { loadDatasetArg, loadGraphSource, type GraphSource } from './load';
@@ -87,9 +87,9 @@ export function evaluate(src: GraphSource, opts: EvalCommandOptions, cwd: string
   const model = compileDocument(doc, { seed: src.trained?.seed ?? settings.seed, data: bindingOf(data), requireLoss: false });
   if (src.trained) model.loadWeights(src.trained.weights);
   checkTargetsForLoss(model, data);
-  const lossFn = model.lossNodeId ? String(model.validation.params.get(model.lossNodeId)!['fn']) : null;
+  const lossFn = model.lossFn;
   if (!lossFn && !model.predictionKey) throw new CliError('the graph has no Loss node and no Output node: nothing to evaluate');
-  const r = evaluateModel(model, data, lossFn);
+  const r = evaluateModelTs(model, data, lossFn);
   const k = r.confusion?.length ?? 0;
   const classNames = data.task === 'classification' ? (data.classNames ?? src.trained?.dataset?.classNames ?? Array.from({ length: k }, (_, i) => String(i))) : null;
   return {

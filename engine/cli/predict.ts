@@ -14,7 +14,7 @@ import { normalizeFeatures, type Normalization } from '../data/transforms';
 import { compileDocument } from '../graph/compile';
 import type { DataBinding } from '../graph/node-def';
 import { effectiveSettings } from '../train/session';
-import { decisionThreshold, predictClasses } from '../data/metrics';
+import { classProbabilities, decisionThreshold, predictClasses } from '../data/metrics';
 import { fmt, fmtNested, renderTable } from './format';
 import { CliError, EXIT, line, type CliIo } from './io';
 import { fileErrorWords, loadGraphSource, resolveBinding } from './load';
@@ -136,13 +136,6 @@ export interface PredictReport {
   predictions: Prediction[];
 }
 
-function softmaxRow(v: readonly number[]): number[] {
-  const m = v.reduce((a, c) => (c > a ? c : a), -Infinity);
-  const e = v.map((x) => Math.exp(x - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / s);
-}
-
 /** Row i of a tensor as nested arrays; the nested form is built once per tensor (not per row). */
 function rowsOf(t: Tensor): (i: number) => unknown {
   if (t.ndim === 0) {
@@ -177,12 +170,13 @@ export function predict(modelFile: string, opts: PredictCommandOptions, cwd: str
   const names = Object.keys(r.outputs);
 
   const task = binding?.task ?? null;
-  const lossFn = model.lossNodeId ? String(model.validation.params.get(model.lossNodeId)!['fn']) : null;
+  const lossFn = model.lossFn;
   const signed = src.trained?.dataset?.labelEncoding === 'signed' || b.dataset?.labelEncoding === 'signed';
+  const encoding = { labelEncoding: signed ? ('signed' as const) : ('index' as const) };
   const classNames = task === 'classification'
     ? (b.dataset?.classNames ?? src.trained?.dataset?.classNames ?? Array.from({ length: Math.max(binding?.numClasses ?? 2, 2) }, (_, i) => String(i)))
     : null;
-  const threshold = decisionThreshold(lossFn, { labelEncoding: signed ? 'signed' : 'index' });
+  const threshold = decisionThreshold(lossFn, encoding);
   const classes = task === 'classification' ? predictClasses(pred, threshold) : null;
   const rows = pred.ndim === 0 ? 1 : pred.shape[0]!;
   const width = pred.size / rows;
@@ -197,15 +191,7 @@ export function predict(modelFile: string, opts: PredictCommandOptions, cwd: str
       const k = classes[i]!;
       p.class = k;
       p.label = classNames?.[k] ?? String(k);
-      const v = Array.from(pred.data.subarray(i * width, (i + 1) * width));
-      if (width > 1) {
-        const sum = v.reduce((a, c) => a + c, 0);
-        p.probabilities = v.every((c) => c >= 0 && c <= 1) && Math.abs(sum - 1) < 1e-3 ? v : softmaxRow(v);
-      } else {
-        const s = v[0]!;
-        const p1 = lossFn === 'bce' ? 1 / (1 + Math.exp(-s)) : threshold === 0.5 && s >= 0 && s <= 1 ? s : null;
-        p.probabilities = p1 === null ? null : [1 - p1, p1];
-      }
+      p.probabilities = classProbabilities(pred.data.subarray(i * width, (i + 1) * width), lossFn, encoding);
     }
     predictions.push(p);
   }

@@ -7,6 +7,7 @@ import {
   makeDataset,
   numClasses,
   sampleCount,
+  selectRows,
   subset,
   targetSize,
   validateDataset,
@@ -52,7 +53,20 @@ describe('Dataset helpers', () => {
     s.classNames![0] = 'z';
     expect(ds.features[8]).toBe(8);
     expect(ds.classNames![0]).toBe('a');
-    expect(dataErrorOf(() => subset(ds, [3])).message).toBe('subset of "tiny": index 3 is out of range 0..2');
+    expect(dataErrorOf(() => subset(ds, [3])).message).toBe('sample 3 of "tiny" is out of range: it has 3 samples (0..2)');
+  });
+
+  it('selectRows copies the rows asked for, in order, and names a row out of range', () => {
+    const ds = images();
+    const r = selectRows(ds, Int32Array.of(1, 1, 0));
+    expect(Array.from(r.features)).toEqual([4, 5, 6, 7, 4, 5, 6, 7, 0, 1, 2, 3]);
+    expect(Array.from(r.labels)).toEqual([0, 0, 2]);
+    r.features[0] = -1;
+    expect(ds.features[4]).toBe(4);
+    expect(selectRows(ds, []).features.length).toBe(0);
+    for (const bad of [-1, 1.5, 3]) {
+      expect(dataErrorOf(() => selectRows(ds, [0, bad])).message).toBe(`sample ${bad} of "tiny" is out of range: it has 3 samples (0..2)`);
+    }
   });
 
   it('subset of a regression dataset copies whole target rows', () => {

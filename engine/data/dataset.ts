@@ -203,10 +203,12 @@ export function validateDataset(ds: Dataset): void {
 }
 
 /**
- * A new dataset holding the given samples in the given order (indices may repeat); arrays
- * are copied, metadata kept. `name` defaults to the parent's.
+ * The features and targets of the given samples, in the given order (indices may repeat),
+ * copied into new arrays: row-major `[m, ...featureShape]` and `[m, ...targetShape]`. The one way
+ * rows are picked out of a dataset — subsets, DataLoader batches, a step-through's or a
+ * prediction's samples. An index outside 0..N−1 is a DataError naming it.
  */
-export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
+export function selectRows(ds: Dataset, indices: ArrayLike<number>): { features: Float32Array; labels: Float32Array } {
   const f = featureSize(ds);
   const t = targetSize(ds);
   const m = indices.length;
@@ -215,13 +217,21 @@ export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name):
   for (let j = 0; j < m; j++) {
     const i = indices[j]!;
     if (!Number.isInteger(i) || i < 0 || i >= ds.numSamples) {
-      throw new DataError(`subset of "${ds.name}": index ${i} is out of range 0..${ds.numSamples - 1}`);
+      throw new DataError(`sample ${i} of "${ds.name}" is out of range: it has ${ds.numSamples} samples (0..${ds.numSamples - 1})`);
     }
     features.set(ds.features.subarray(i * f, (i + 1) * f), j * f);
     if (t === 1) labels[j] = ds.labels[i]!;
     else labels.set(ds.labels.subarray(i * t, (i + 1) * t), j * t);
   }
-  return { ...copyMeta(ds), name, numSamples: m, features, labels };
+  return { features, labels };
+}
+
+/**
+ * A new dataset holding the given samples in the given order (indices may repeat); arrays
+ * are copied (`selectRows`), metadata kept. `name` defaults to the parent's.
+ */
+export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
+  return { ...copyMeta(ds), name, numSamples: indices.length, ...selectRows(ds, indices) };
 }
 
 /** The metadata of a dataset (everything but the arrays), with arrays of names copied. */

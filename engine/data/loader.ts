@@ -9,7 +9,7 @@
  * Each batch owns fresh arrays (nothing is reused between yields), so batches may be kept.
  */
 import { Generator } from '../core/random';
-import { featureSize, targetSize, type Dataset } from './dataset';
+import { selectRows, type Dataset } from './dataset';
 import { DataError } from './errors';
 
 export interface DataLoaderOptions {
@@ -112,25 +112,14 @@ export class DataLoader implements Iterable<Batch> {
     }
     const order = this.orderOf(epoch);
     const ds = this.dataset;
-    const f = featureSize(ds);
-    const t = targetSize(ds);
     const start = batchIndex * this.batchSize;
-    const end = Math.min(start + this.batchSize, ds.numSamples);
-    const size = end - start;
-    const indices = order.slice(start, end);
-    const x = new Float32Array(size * f);
-    const y = new Float32Array(size * t);
-    for (let j = 0; j < size; j++) {
-      const i = indices[j]!;
-      x.set(ds.features.subarray(i * f, (i + 1) * f), j * f);
-      if (t === 1) y[j] = ds.labels[i]!;
-      else y.set(ds.labels.subarray(i * t, (i + 1) * t), j * t);
-    }
+    const indices = order.slice(start, Math.min(start + this.batchSize, ds.numSamples));
+    const { features: x, labels: y } = selectRows(ds, indices);
     return {
       x,
-      xShape: [size, ...ds.featureShape],
+      xShape: [indices.length, ...ds.featureShape],
       y,
-      yShape: [size, ...ds.targetShape],
+      yShape: [indices.length, ...ds.targetShape],
       indices,
       epoch,
       batchIndex,

@@ -29,6 +29,30 @@ export function decisionThreshold(lossFn: string | null, ds: Pick<Dataset, 'labe
   return 0.5;
 }
 
+/**
+ * The class probabilities one prediction row stands for, or null when it is a score that is no
+ * probability. Several values: kept when they already are a distribution (each in [0, 1], summing
+ * to 1 within 1e-3: a Softmax output), else their softmax (logits). One value: the sigmoid of a
+ * BCE logit; P(class 1) itself when the row is compared with 0.5 (an MSE or sigmoid output on 0/1
+ * labels) and lies in [0, 1]; null for a perceptron's score or an output for ±1 labels (compared
+ * with 0: how far from the boundary, not how likely) and for a value outside [0, 1].
+ */
+export function classProbabilities(row: ArrayLike<number>, lossFn: string | null, ds: Pick<Dataset, 'labelEncoding'>): number[] | null {
+  const v = Array.from(row);
+  if (v.length > 1) {
+    const sum = v.reduce((a, b) => a + b, 0);
+    if (v.every((p) => p >= 0 && p <= 1) && Math.abs(sum - 1) < 1e-3) return v;
+    const max = Math.max(...v);
+    const e = v.map((z) => Math.exp(z - max));
+    const total = e.reduce((a, b) => a + b, 0);
+    return e.map((x) => x / total);
+  }
+  if (v.length === 0) return null;
+  const s = v[0]!;
+  const p1 = lossFn === 'bce' ? 1 / (1 + Math.exp(-s)) : decisionThreshold(lossFn, ds) === 0.5 && s >= 0 && s <= 1 ? s : null;
+  return p1 === null ? null : [1 - p1, p1];
+}
+
 /** Class index of each dataset row (signed ±1 labels map to 0/1). */
 export function trueClasses(labels: ArrayLike<number>, offset: number, count: number, signed: boolean): Int32Array {
   const out = new Int32Array(count);

@@ -168,6 +168,11 @@ export class CompiledGraph {
     return n;
   }
 
+  /** The Loss's function (`crossEntropy`, `bce`, `perceptron`, …), null without a Loss: the one place it is looked up. */
+  get lossFn(): string | null {
+    return this.lossNodeId ? String(this.validation.params.get(this.lossNodeId)!['fn']) : null;
+  }
+
   /** Run the graph on a batch. */
   forward(feed: BatchFeed, options: ForwardOptions): ForwardResult {
     const values = new Map<string, Tensor>();

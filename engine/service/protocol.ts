@@ -154,7 +154,8 @@ export interface Results {
   trainStop: { ok: true };
   trainedModel: TrainedModelFile;
   evaluate: Omit<EvaluationResult, 'predicted' | 'truth'> & { classNames: string[] | null };
-  predict: { features: number[]; featureShape: number[]; label: number; probabilities: number[]; predicted: number; classNames: string[] | null };
+  /** `probabilities`: null where the prediction is a score that is no probability (a perceptron's; `classProbabilities`). */
+  predict: { features: number[]; featureShape: number[]; label: number; probabilities: number[] | null; predicted: number; classNames: string[] | null };
   decisionBoundary: { xs: number[]; ys: number[]; probabilities: number[]; resolution: number };
   weights: { tensors: { name: string; shape: number[]; data: number[]; min: number; max: number }[] };
   exportOnnx: {

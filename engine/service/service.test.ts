@@ -94,10 +94,26 @@ describe('EngineService', () => {
     expect(ev.accuracy).toBe(1);
     expect(ev.confusion).toEqual([[2, 0], [0, 2]]);
     const p = await service.handle('predict', { runId, split: 'train', index: 3 });
-    expect(p.probabilities.length).toBe(2);
+    expect(p.probabilities).toHaveLength(2);
+    expect(p.probabilities![0]! + p.probabilities![1]!).toBeCloseTo(1, 6);
+    expect(p.probabilities![p.predicted]).toBeGreaterThan(0.5);
     expect(p.predicted).toBe(p.label);
     const db = await service.handle('decisionBoundary', { runId, resolution: 10 });
     expect(db.probabilities.length).toBe(100);
+  });
+
+  it("predicts a perceptron's class without probabilities (its score is none), as the CLI does", async () => {
+    const doc = await service.handle('getExample', { name: 'perceptron-learning-or' });
+    const { runId } = await service.handle('trainStart', { document: doc as unknown as Record<string, unknown>, backend: 'ts', overrides: {} });
+    const ev = await service.handle('evaluate', { runId, split: 'train' });
+    expect(ev.accuracy).toBe(1);
+    for (let index = 0; index < 4; index++) {
+      const p = await service.handle('predict', { runId, split: 'train', index });
+      expect(p.probabilities).toBeNull();
+      expect(p.predicted).toBe(index === 0 ? 0 : 1); // OR of (0,0) (0,1) (1,0) (1,1)
+    }
+    const db = await service.handle('decisionBoundary', { runId, resolution: 4 });
+    expect(new Set(db.probabilities)).toEqual(new Set([0, 1])); // the predicted class where there is no probability
   });
 
   it('imports a CSV as a dataset documents can use', async () => {

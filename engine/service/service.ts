@@ -17,6 +17,7 @@ import { listBuiltinDatasets } from '../data/builtin';
 import { parseCsv } from '../data/csv';
 import { classCounts, numClasses, type Dataset } from '../data/dataset';
 import { DataError } from '../data/errors';
+import { classProbabilities, decisionThreshold, predictClasses } from '../data/metrics';
 import { installFashionMnist } from '../data/fashion-mnist';
 import { idxDatasetFromBytes } from '../data/idx';
 import { normalizeFeatures } from '../data/transforms';
@@ -25,14 +26,14 @@ import { parseDocument, type DatasetRef, type GraphDocument } from '../graph/doc
 import { nodeRegistry } from '../graph/node-registry';
 import { formatSymShape } from '../graph/symbolic';
 import { validateDocument } from '../graph/validate';
-import { softmax, sigmoid } from '../ops/functional';
 import { datasetBinding, loadDatasetRef, registerUploadedDataset, rowsFeed, type PreparedData } from '../train/data-source';
 import { effectiveSettings, prepareDocumentData, trainDocument, trainedModelFile, type TrainDocumentResult, type TrainOverrides } from '../train/session';
 import { assertFiniteTrainedModel, isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../graph/trained-model';
 import { exportOnnx } from '../onnx/export';
 import { listBackends } from '../backends/index';
 import { importOnnx } from '../onnx/import';
-import { evaluateModel, type Trainer, type TrainEvent } from '../train/trainer';
+import { type Trainer, type TrainEvent } from '../train/trainer';
+import { evaluateModelTs } from '../backends/ts/executor';
 import {
   PROTOCOL_VERSION, parseRequest, type DatasetPreview, type ErrorInfo, type EventName, type Events, type Method,
   type NodeTypeInfo, type ParsedParams, type Results,
@@ -348,7 +349,7 @@ export class EngineService {
     evaluate: async ({ runId, split }) => {
       const r = await this.finished(runId);
       const ds = this.splitOf(r.data, split);
-      const e = evaluateModel(r.model, ds, lossFnOf(r.model));
+      const e = evaluateModelTs(r.model, ds, r.model.lossFn);
       return { loss: e.loss, accuracy: e.accuracy, confusion: e.confusion, classNames: ds.classNames ?? null };
     },
     predict: ({ runId, split, index }) => {
@@ -358,9 +359,8 @@ export class EngineService {
       const x = rowsFeed(ds, [index]).features;
       const pred = noGrad(() => model.forward({ features: x }, { training: false }).prediction);
       if (!pred) throw new ServiceError('the graph has no prediction (connect a Loss or an Output)', 'engine');
-      const probabilities = probabilitiesOf(pred, lossFnOf(model));
-      let predicted = 0;
-      probabilities.forEach((p, k) => (p > probabilities[predicted]! ? (predicted = k) : 0));
+      const predicted = predictClasses(pred, decisionThreshold(model.lossFn, ds))[0]!;
+      const probabilities = classProbabilities(pred.data.subarray(0, pred.size / (pred.shape[0] ?? 1)), model.lossFn, ds);
       return {
         features: Array.from(x.data),
         featureShape: ds.featureShape,
@@ -392,12 +392,13 @@ export class EngineService {
       const pred = noGrad(() => model.forward({ features: tensor(normalised, { shape: [resolution * resolution, 2] }) }, { training: false }).prediction);
       if (!pred) throw new ServiceError('the graph has no prediction (connect a Loss or an Output)', 'engine');
       const k = pred.size / (resolution * resolution);
-      const lossFn = lossFnOf(model);
+      // Per point: P(class 1) for two classes, else the predicted class scaled to [0, 1]; where
+      // the model gives a score that is no probability (a perceptron), its predicted class.
+      const classes = predictClasses(pred, decisionThreshold(model.lossFn, full));
       const probabilities: number[] = [];
       for (let i = 0; i < resolution * resolution; i++) {
-        const row = tensor(pred.data.subarray(i * k, (i + 1) * k), { shape: [1, k] });
-        const p = probabilitiesOf(row, lossFn);
-        probabilities.push(p.length === 2 ? p[1]! : p.indexOf(Math.max(...p)) / Math.max(p.length - 1, 1));
+        const p = classProbabilities(pred.data.subarray(i * k, (i + 1) * k), model.lossFn, full);
+        probabilities.push(p && p.length === 2 ? p[1]! : classes[i]! / Math.max((p?.length ?? 2) - 1, 1));
       }
       return { xs, ys, probabilities, resolution };
     },
@@ -555,23 +556,6 @@ function capStep(step: Step): Step {
     downstream: step.downstream.map((d) => ({ ...d, value: capSnapshot(d.value) })),
     parameters: step.parameters.map((p) => ({ ...p, grad: capSnapshot(p.grad) })),
   };
-}
-
-function lossFnOf(model: CompiledGraph): string | null {
-  return model.lossNodeId ? String(model.validation.params.get(model.lossNodeId)!['fn']) : null;
-}
-
-/** Class probabilities of one prediction row: softmax of logits, sigmoid of a single logit; outputs that already sum to 1 are kept. */
-function probabilitiesOf(pred: Tensor, lossFn: string | null): number[] {
-  const row = Array.from(pred.data.subarray(0, pred.size / (pred.shape[0] ?? 1)));
-  if (row.length === 1) {
-    const v = row[0]!;
-    const p = lossFn === 'bce' ? sigmoid(tensor([v])).item() : lossFn === 'perceptron' ? (v > 0 ? 1 : 0) : Math.min(1, Math.max(0, v));
-    return [1 - p, p];
-  }
-  const sum = row.reduce((a, b) => a + b, 0);
-  if (row.every((v) => v >= 0) && Math.abs(sum - 1) < 1e-4) return row;
-  return Array.from(softmax(tensor([row]), 1).data);
 }
 
 function preview(ds: Dataset, rows: number, images: number): DatasetPreview {

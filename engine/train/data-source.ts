@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Tensor } from '../core/tensor';
 import type { Dataset } from '../data/dataset';
-import { datasetShape } from '../data/dataset';
+import { datasetShape, selectRows } from '../data/dataset';
 import { baseName, DataError } from '../data/errors';
 import { builtinDatasetShape, isBuiltinDataset, listBuiltinDatasets, loadBuiltinDataset } from '../data/builtin';
 import { loadCsvFile } from '../data/csv';
@@ -231,15 +231,8 @@ export function datasetFeed(ds: Dataset): BatchFeed & { features: Tensor; target
   return feedOf(ds.features, [ds.numSamples, ...ds.featureShape], ds.labels, [ds.numSamples, ...ds.targetShape]);
 }
 
-/** The feed of chosen dataset rows (in the given order): a step-through sample, a prediction. */
+/** The feed of chosen dataset rows (in the given order, `selectRows`): a step-through sample, a prediction. */
 export function rowsFeed(ds: Dataset, rows: readonly number[]): BatchFeed & { features: Tensor; targets: Tensor } {
-  const fsz = ds.features.length / Math.max(ds.numSamples, 1);
-  const tsz = ds.labels.length / Math.max(ds.numSamples, 1);
-  const x = new Float32Array(rows.length * fsz);
-  const y = new Float32Array(rows.length * tsz);
-  rows.forEach((i, k) => {
-    x.set(ds.features.subarray(i * fsz, (i + 1) * fsz), k * fsz);
-    y.set(ds.labels.subarray(i * tsz, (i + 1) * tsz), k * tsz);
-  });
-  return feedOf(x, [rows.length, ...ds.featureShape], y, [rows.length, ...ds.targetShape]);
+  const { features, labels } = selectRows(ds, rows);
+  return feedOf(features, [rows.length, ...ds.featureShape], labels, [rows.length, ...ds.targetShape]);
 }

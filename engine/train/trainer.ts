@@ -80,7 +80,7 @@ export class Trainer {
   ) {
     this.optimizer = options.optimizer ?? makeOptimizer(model.parameterTensors(), settings.optimizer);
     this.history = [...(options.history ?? [])];
-    this.lossFn = model.lossNodeId ? String(model.validation.params.get(model.lossNodeId)!['fn']) : null;
+    this.lossFn = model.lossFn;
   }
 
   /** Stop at the next batch boundary. */
@@ -209,11 +209,6 @@ export class Trainer {
 
   /** Loss, accuracy, predictions and confusion matrix on a dataset, in evaluation mode. */
   evaluate(ds: Dataset, batchSize = 1024): EvaluationResult {
-    return evaluateModel(this.model, ds, this.lossFn, batchSize);
+    return evaluateModelTs(this.model, ds, this.lossFn, batchSize);
   }
-}
-
-/** Evaluate a compiled model on a dataset in evaluation mode, without recording gradients (ts backend). */
-export function evaluateModel(model: CompiledGraph, ds: Dataset, lossFn: string | null, batchSize = 1024): EvaluationResult {
-  return evaluateModelTs(model, ds, lossFn, batchSize);
 }

@@ -13,8 +13,8 @@ import { parseDocument, type GraphDocument } from '../../graph/document';
 import type { OptimizerSettings } from '../../graph/document';
 import { feedOf } from '../../graph/feed';
 import { bindingOf } from '../../train/data-source';
-import { evaluateModel, makeOptimizer } from '../../train/trainer';
-import { TsStepExecutor } from '../ts/executor';
+import { makeOptimizer } from '../../train/trainer';
+import { evaluateModelTs, TsStepExecutor } from '../ts/executor';
 import { OrtStepExecutor } from './executor';
 import { cachedSessionCount } from './runtime';
 
@@ -112,7 +112,7 @@ describe('the ort executor', () => {
   it('evaluates through the inference graph as the ts backend does (BatchNorm in eval form)', async () => {
     const r = await curves(mlp({ batchNorm: true }), 25);
     r.ex.sync();
-    const ts = evaluateModel(r.a, iris, 'crossEntropy', 64);
+    const ts = evaluateModelTs(r.a, iris, 'crossEntropy', 64);
     const ort = await r.ex.evaluate(iris, 'crossEntropy', 64);
     expect(ort.loss!).toBeCloseTo(ts.loss!, 4);
     expect(ort.accuracy).toBe(ts.accuracy);

@@ -201,7 +201,7 @@ function TablePicker({ samples, offset, selected, onSelect }: { samples: Predict
 
 function PredictionView({ p, index }: { p: Prediction; index: number }) {
   const truth = classIndexOf(p.label);
-  const names = classNamesOf(p.classNames, p.probabilities.length);
+  const names = classNamesOf(p.classNames, p.probabilities?.length ?? Math.max(p.predicted + 1, 2));
   const right = p.predicted === truth;
   return (
     <Section title={`Sample ${index}`} className="bpp-card">
@@ -218,7 +218,11 @@ function PredictionView({ p, index }: { p: Prediction; index: number }) {
           </p>
         </div>
       </div>
-      <ClassBars label="Predicted class probabilities" names={names} values={p.probabilities} format="percent" highlight={p.predicted} />
+      {p.probabilities ? (
+        <ClassBars label="Predicted class probabilities" names={names} values={p.probabilities} format="percent" highlight={p.predicted} />
+      ) : (
+        <p className="bpp-small bpp-muted">No class probabilities: the output is a score (a perceptron's, or a value outside 0–1), and the class is which side of the threshold it lies on.</p>
+      )}
     </Section>
   );
 }
