@@ -84,7 +84,7 @@ export const trainingSchema = z.object({
   /** A separate test set (e.g. Fashion-MNIST's t10k files); when given, `split.test` is not used. */
   testDataset: datasetRefSchema.optional(),
   /** Adam with lr 0.01 unless the document says otherwise (format 2 defaulted to SGD, lr 0.01). */
-  optimizer: optimizerSchema.default({ type: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }),
+  optimizer: optimizerSchema.default(() => defaultOptimizer('adam', 0.01)),
   batchSize: z.number().int().positive().default(32),
   /** Unset: enough epochs for about 300 optimizer steps (engine/train/defaults.ts). */
   epochs: z.number().int().positive().optional(),
