@@ -30,7 +30,7 @@ import { parseDocument, type GraphDocument } from '../engine/graph/document';
 import { apply } from '../engine/ops/define-op';
 import { matmulOp } from '../engine/ops/matmul';
 import { bindingOf } from '../engine/train/data-source';
-import { effectiveSettings } from '../engine/train/session';
+import { effectiveSettings } from '../engine/train/settings';
 import { makeOptimizer } from '../engine/train/trainer';
 import { BACKENDS, executorFactory, isBackendName, type BackendName, type StepExecutor } from '../engine/backends/index';
 

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from '../engine/graph/document';
-import { trainDocument } from '../engine/train/session';
+import { trainDocument } from '../engine/train/train-document';
 
 const doc = parseDocument(readFileSync(new URL('../assets/examples/fashion-mnist-mlp.json', import.meta.url), 'utf8'));
 if (!doc.ok) throw new Error(JSON.stringify(doc.issues));

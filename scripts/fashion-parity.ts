@@ -29,7 +29,9 @@ import { parseArgs } from 'node:util';
 import { compileDocument } from '../engine/graph/compile';
 import { parseDocument, type GraphDocument } from '../engine/graph/document';
 import { DataLoader } from '../engine/data/loader';
-import { effectiveSettings, prepareDocumentData, trainDocument } from '../engine/train/session';
+import { effectiveSettings } from '../engine/train/settings';
+import { prepareDocumentData } from '../engine/train/data-source';
+import { trainDocument } from '../engine/train/train-document';
 import type { BackendName } from '../engine/backends/index';
 
 const { values: args } = parseArgs({

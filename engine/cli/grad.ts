@@ -17,7 +17,7 @@ import type { GraphNode } from '../graph/document';
 import type { BatchFeed } from '../graph/node-def';
 import { concretize, type SymShape } from '../graph/symbolic';
 import { nodeTitle, portKey } from '../graph/validate';
-import { effectiveSettings } from '../train/session';
+import { effectiveSettings } from '../train/settings';
 import { fmt, fmtShape, fmtTensor, renderTable } from './format';
 import { CliError, EXIT, line, type CliIo } from './io';
 import { loadGraphSource, readJsonFile, resolveBinding } from './load';

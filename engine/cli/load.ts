@@ -11,7 +11,7 @@ import { isBuiltinDataset } from '../data/builtin';
 import { parseDocument, type DatasetRef, type GraphDocument } from '../graph/document';
 import type { DataBinding } from '../graph/node-def';
 import { bindingOf, loadDatasetRef } from '../train/data-source';
-import { effectiveSettings } from '../train/session';
+import { effectiveSettings } from '../train/settings';
 import { isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../graph/trained-model';
 import { CliError, EXIT } from './io';
 

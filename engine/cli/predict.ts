@@ -13,7 +13,7 @@ import { detectHeader, forEachCsvRecord, parseNumberCell } from '../data/csv';
 import { normalizeFeatures, type Normalization } from '../data/transforms';
 import { compileDocument } from '../graph/compile';
 import type { DataBinding } from '../graph/node-def';
-import { effectiveSettings } from '../train/session';
+import { effectiveSettings } from '../train/settings';
 import { classProbabilities, decisionThreshold, predictClasses } from '../data/metrics';
 import { fmt, fmtNested, renderTable } from './format';
 import { CliError, EXIT, line, type CliIo } from './io';

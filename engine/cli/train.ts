@@ -5,7 +5,8 @@
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { formatDiagnostic, validateDocument } from '../graph/validate';
-import { effectiveSettings, trainDocument, type TrainOverrides } from '../train/session';
+import { effectiveSettings, type TrainOverrides } from '../train/settings';
+import { trainDocument } from '../train/train-document';
 import { saveTrainedModel } from '../graph/trained-model';
 import type { EpochRecord, Trainer, TrainEvent } from '../train/trainer';
 import type { BackendName } from './backend';

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { autoEpochs, testPlan } from '../train/defaults';
-import { trainDocument } from '../train/session';
+import { trainDocument } from '../train/train-document';
 import { parseDocument, type GraphDocument } from './document';
 import { validateDocument } from './validate';
 

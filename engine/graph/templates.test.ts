@@ -1,7 +1,7 @@
 /** "MLP for this dataset": the documents it makes validate, follow their data, and train. */
 import { describe, expect, it } from 'vitest';
 import { listBuiltinDatasets } from '../data/builtin';
-import { trainDocument } from '../train/session';
+import { trainDocument } from '../train/train-document';
 import { mlpTemplate, templateLoss } from './templates';
 import { parseDocument } from './document';
 import { validateDocument } from './validate';

@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { decodeModel } from './builder';
 import { exportOnnx, lossOutputActivation, OnnxExportError } from './export';
 import { exampleDocuments, randomFeeds, runOrt } from './test-helpers';
-import { trainDocument } from '../train/session';
+import { trainDocument } from '../train/train-document';
 
 const examples = exampleDocuments();
 const xor = examples.find((e) => e.file === 'xor-mlp.json')!.doc;

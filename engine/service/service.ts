@@ -26,8 +26,9 @@ import { parseDocument, type DatasetRef, type GraphDocument } from '../graph/doc
 import { nodeRegistry } from '../graph/node-registry';
 import { formatSymShape } from '../graph/symbolic';
 import { validateDocument } from '../graph/validate';
-import { datasetBinding, loadDatasetRef, registerUploadedDataset, rowsFeed, type PreparedData } from '../train/data-source';
-import { effectiveSettings, prepareDocumentData, trainDocument, trainedModelFile, type TrainDocumentResult, type TrainOverrides } from '../train/session';
+import { datasetBinding, loadDatasetRef, prepareDocumentData, registerUploadedDataset, rowsFeed, type PreparedData } from '../train/data-source';
+import { effectiveSettings, type TrainOverrides } from '../train/settings';
+import { trainDocument, trainedModelFile, type TrainDocumentResult } from '../train/train-document';
 import { assertFiniteTrainedModel, isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../graph/trained-model';
 import { exportOnnx } from '../onnx/export';
 import { listBackends } from '../backends/index';

@@ -30,7 +30,7 @@ import { exportOnnx } from '../onnx/export';
 import { importOnnx } from '../onnx/import';
 import { EngineService } from '../service/service';
 import { parseTrainedModel, isTrainedModel } from '../graph/trained-model';
-import { trainDocument } from '../train/session';
+import { trainDocument } from '../train/train-document';
 import { CliError } from '../cli/io';
 import { idxBytes } from './idx-files';
 

@@ -17,6 +17,7 @@ import { trainTestSplit } from '../data/split';
 import { fitNormalization, applyNormalization, type Normalization } from '../data/transforms';
 import type { DatasetRef, TrainingSettings } from '../graph/document';
 import type { BatchFeed, DataBinding } from '../graph/node-def';
+import { EngineError } from '../core/errors';
 import { LimitError, limit, limitBytes, limitHint, mib } from '../core/limits';
 import { checkDatasetAccess } from '../data/access';
 
@@ -235,4 +236,14 @@ export function datasetFeed(ds: Dataset): BatchFeed & { features: Tensor; target
 export function rowsFeed(ds: Dataset, rows: readonly number[]): BatchFeed & { features: Tensor; targets: Tensor } {
   const { features, labels } = selectRows(ds, rows);
   return feedOf(features, [rows.length, ...ds.featureShape], labels, [rows.length, ...ds.targetShape]);
+}
+
+/** Load, split and normalise the document's data (a separate `testDataset` replaces the test split). */
+export function prepareDocumentData(settings: TrainingSettings, baseDir: string): PreparedData {
+  if (!settings.dataset) throw new EngineError('no dataset: set training.dataset in the document or pass --dataset');
+  const ds = loadDatasetRef(settings.dataset, baseDir);
+  if (!settings.testDataset) return prepareData(ds, settings);
+  const prepared = prepareData(ds, { ...settings, split: { ...settings.split, test: 0 } });
+  const test = applyNormalization(assertSamples(loadDatasetRef(settings.testDataset, baseDir), 'test dataset'), prepared.normalization);
+  return { ...prepared, test };
 }

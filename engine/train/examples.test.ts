@@ -12,7 +12,7 @@ import { fashionMnistSearchPath } from '../data/builtin';
 import { existsSync } from 'node:fs';
 import { tensor, ones, noGrad } from '../index';
 import { bindingOf } from './data-source';
-import { trainDocument } from './session';
+import { trainDocument } from './train-document';
 
 const dir = new URL('../../assets/examples/', import.meta.url);
 function example(name: string): GraphDocument {

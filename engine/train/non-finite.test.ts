@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDocument, type GraphDocument } from '../graph/document';
 import { EngineService } from '../service/service';
-import { effectiveSettings, trainDocument } from './session';
+import { effectiveSettings } from './settings';
+import { trainDocument } from './train-document';
 import { nonFiniteValue, saveTrainedModel } from '../graph/trained-model';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpstudio-nonfinite-'));

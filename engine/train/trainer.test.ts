@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument, type GraphDocument } from '../graph/document';
 import { writeFileAtomic } from '../core/atomic-write';
-import { trainDocument } from './session';
+import { trainDocument } from './train-document';
 import { loadTrainedModel, parseTrainedModel, saveTrainedModel } from '../graph/trained-model';
 import type { TrainEvent } from './trainer';
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseDocument, type GraphDocument } from '../../graph/document';
-import { trainDocument } from '../../train/session';
+import { trainDocument } from '../../train/train-document';
 
 function wideIris(): GraphDocument {
   const edge = (id: string, source: string, target: string, targetPort = 'in') => ({ id, source, sourcePort: 'out', target, targetPort });

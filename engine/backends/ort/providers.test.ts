@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDocument, type GraphDocument } from '../../graph/document';
-import { trainDocument } from '../../train/session';
+import { trainDocument } from '../../train/train-document';
 import { listBackends } from '../index';
 import { cachedSessionCount, listProviders, openSession, probeProvider } from './runtime';
 import { autoTriesWebGpu } from './executor';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fashionMnistSearchPath } from '../../data/builtin';
 import { parseDocument, type GraphDocument } from '../../graph/document';
-import { trainDocument } from '../../train/session';
+import { trainDocument } from '../../train/train-document';
 import type { TrainEvent } from '../../train/trainer';
 
 function example(name: string): GraphDocument {

@@ -3,64 +3,17 @@
  * and produce the trained-model file. The CLI and the EngineService both go through here.
  */
 import { APP_VERSION } from '../core/version';
-import { EngineError } from '../core/errors';
 import type { Dataset } from '../data/dataset';
 import { numClasses } from '../data/dataset';
-import { applyNormalization } from '../data/transforms';
 import { compileDocument, type CompiledGraph } from '../graph/compile';
-import { defaultOptimizer, optimizerSchema, trainingSchema, type GraphDocument, type TrainingSettings } from '../graph/document';
-import { assertSamples, loadDatasetRef, prepareData, type PreparedData } from './data-source';
+import type { GraphDocument } from '../graph/document';
+import { prepareDocumentData, type PreparedData } from './data-source';
+import { effectiveSettings, type TrainOverrides } from './settings';
 import { checkTargetsForLoss } from './target-check';
 import type { TrainedModelFile } from '../graph/trained-model';
 import { TRAINED_MODEL_FORMAT } from '../graph/trained-model';
 import { Trainer, type EpochRecord, type NonFiniteDiagnostic, type TrainEvent } from './trainer';
 import { executorFactory, type BackendName, type BackendReport } from '../backends/index';
-
-
-export interface TrainOverrides {
-  epochs?: number;
-  batchSize?: number;
-  lr?: number;
-  optimizer?: 'sgd' | 'adam';
-  seed?: number;
-  dataset?: string;
-}
-
-/** The document's training settings with command-line overrides applied (and defaults filled). */
-export function effectiveSettings(doc: GraphDocument, o: TrainOverrides = {}): TrainingSettings {
-  const base = doc.training ?? trainingSchema.parse({});
-  let optimizer = base.optimizer;
-  if (o.optimizer && o.optimizer !== optimizer.type) {
-    optimizer = { ...defaultOptimizer(o.optimizer), ...(o.lr !== undefined ? { lr: o.lr } : {}) };
-  } else if (o.lr !== undefined) optimizer = { ...optimizer, lr: o.lr };
-  // Overrides (--lr, the service's) skip the document schema: check the settings that will run.
-  const checked = optimizerSchema.safeParse(optimizer);
-  if (!checked.success) {
-    const i = checked.error.issues[0]!;
-    const key = i.path.join('.');
-    const value = (optimizer as Record<string, unknown>)[key];
-    throw new EngineError(`invalid optimizer setting: ${optimizer.type} ${key} ${typeof value === 'number' ? `${value} ` : ''}${i.message}`);
-  }
-  const dataset = o.dataset ? { name: o.dataset, params: {} } : base.dataset;
-  return {
-    ...base,
-    ...(dataset ? { dataset } : {}),
-    optimizer,
-    ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
-    ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
-    ...(o.seed !== undefined ? { seed: o.seed } : {}),
-  };
-}
-
-/** Load, split and normalise the document's data (a separate `testDataset` replaces the test split). */
-export function prepareDocumentData(settings: TrainingSettings, baseDir: string): PreparedData {
-  if (!settings.dataset) throw new EngineError('no dataset: set training.dataset in the document or pass --dataset');
-  const ds = loadDatasetRef(settings.dataset, baseDir);
-  if (!settings.testDataset) return prepareData(ds, settings);
-  const prepared = prepareData(ds, { ...settings, split: { ...settings.split, test: 0 } });
-  const test = applyNormalization(assertSamples(loadDatasetRef(settings.testDataset, baseDir), 'test dataset'), prepared.normalization);
-  return { ...prepared, test };
-}
 
 export interface TrainDocumentOptions {
   baseDir?: string;
