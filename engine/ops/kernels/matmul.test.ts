@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { gemm, gemmJs, gemmKernel, WASM_MIN } from './matmul';
+import { gemm, gemmJs, gemmKernel, useWasmGemm, WASM_MIN } from './matmul';
 import { wasmGemm } from './wasm/gemm-wasm';
 
 type FloatArray = Float32Array | Float64Array;
@@ -287,7 +287,7 @@ describe.runIf(wasmGemm !== null)('WebAssembly SIMD gemm kernel against float64'
 
 describe('gemm dispatch', () => {
   it('float32 products of WASM_MIN or more multiply-adds use the WebAssembly kernel when it is built', () => {
-    expect(gemmKernel).toBe(wasmGemm !== null ? 'wasm' : 'js');
+    expect(gemmKernel()).toBe(wasmGemm !== null ? 'wasm' : 'js');
     const [M, N, K] = [32, 10, 128];
     expect(M * N * K).toBeGreaterThanOrEqual(WASM_MIN);
     const a = fill(new Float32Array(M * K), 1);
@@ -310,12 +310,29 @@ describe('gemm dispatch', () => {
     expect(check(Float64Array, 33, 33, 33, false, false)).toBe(33 * 33);
   });
 
+  it('useWasmGemm(false) switches to the JavaScript kernel and back', () => {
+    const a = fill(new Float32Array(32 * 50), 1);
+    const b = fill(new Float32Array(50 * 40), 2);
+    const got = new Float32Array(32 * 40);
+    const want = new Float32Array(32 * 40);
+    const was = useWasmGemm(false);
+    try {
+      expect(gemmKernel()).toBe('js');
+      gemm(a, 0, b, 0, got, 0, 32, 40, 50, false, false);
+    } finally {
+      useWasmGemm(was);
+    }
+    gemmJs(a, 0, b, 0, want, 0, 32, 40, 50, false, false);
+    expect(Array.from(got)).toEqual(Array.from(want));
+    expect(gemmKernel()).toBe(wasmGemm !== null ? 'wasm' : 'js');
+  });
+
   it('BPSTUDIO_WASM=0 forces the JavaScript kernel everywhere', async () => {
     vi.stubEnv('BPSTUDIO_WASM', '0');
     vi.resetModules();
     try {
       const js = await import('./matmul');
-      expect(js.gemmKernel).toBe('js');
+      expect(js.gemmKernel()).toBe('js');
       const [M, N, K] = [32, 40, 50];
       const a = fill(new Float32Array(M * K), 1);
       const b = fill(new Float32Array(K * N), 2);

@@ -29,13 +29,13 @@ export function gemm(
   transB: boolean,
 ): void {
   if (
-    wasmGemm !== null &&
+    wasmOn &&
     M * N * K >= WASM_MIN &&
     a instanceof Float32Array &&
     b instanceof Float32Array &&
     out instanceof Float32Array
   ) {
-    wasmGemm(a, aOffset, b, bOffset, out, outOffset, M, N, K, transA, transB);
+    wasmGemm!(a, aOffset, b, bOffset, out, outOffset, M, N, K, transA, transB);
     return;
   }
   gemmJs(a, aOffset, b, bOffset, out, outOffset, M, N, K, transA, transB);
@@ -49,8 +49,23 @@ export function gemm(
  */
 export const WASM_MIN = 512;
 
-/** Which kernel float32 products of WASM_MIN or more multiply-adds use. */
-export const gemmKernel: 'wasm' | 'js' = wasmGemm !== null ? 'wasm' : 'js';
+let wasmOn = wasmGemm !== null;
+
+/** Which kernel float32 products of WASM_MIN or more multiply-adds use now. */
+export function gemmKernel(): 'wasm' | 'js' {
+  return wasmOn ? 'wasm' : 'js';
+}
+
+/**
+ * Turns the WebAssembly kernel off (false) or back on (true, when it is available) for the whole
+ * process; returns whether it was on. For same-process A/B benchmarks and tests only: results
+ * differ between the kernels (float32 vs double accumulation), so a run must not switch midway.
+ */
+export function useWasmGemm(on: boolean): boolean {
+  const was = wasmOn;
+  wasmOn = on && wasmGemm !== null;
+  return was;
+}
 
 /**
  * The JavaScript kernel: C[M×N] = op(A) · op(B) for any typed arrays (the fallback of `gemm`).

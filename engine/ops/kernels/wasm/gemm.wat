@@ -136,6 +136,34 @@
           (br_if $rows (i32.lt_u (local.get $r) (local.get $mr)))))))
 
   ;; ---------------------------------------------------------------------------------------
+  ;; Transposes the 4×4 block whose rows are r0..r3 and stores its rows (the columns of the
+  ;; input) at dst, dst + stride, dst + 2·stride, dst + 3·stride. Used by the packing of
+  ;; operands stored the other way round (A row-major, B transposed): 4 loads, 8 shuffles and 4
+  ;; stores instead of 16 scalar moves.
+  ;; ---------------------------------------------------------------------------------------
+  (func $transpose4 (param $r0 v128) (param $r1 v128) (param $r2 v128) (param $r3 v128)
+                    (param $dst i32) (param $stride i32)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    ;; t0 = r0[0] r1[0] r0[1] r1[1]    t1 = r2[0] r3[0] r2[1] r3[1]
+    ;; t2 = r0[2] r1[2] r0[3] r1[3]    t3 = r2[2] r3[2] r2[3] r3[3]
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+    (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+    (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+    ;; column j = the low or high halves of (t0, t1) or (t2, t3)
+    (v128.store (local.get $dst)
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+    (v128.store (local.get $dst)
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+    (v128.store (local.get $dst)
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+    (v128.store (local.get $dst)
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3))))
+
+  ;; ---------------------------------------------------------------------------------------
   ;; Packs the mc×kc block of A whose (0,0) is at `src` into ⌈mc/4⌉ panels of [kc][4] at `dst`
   ;; (row strides rs, k strides cs, in elements), zero-padding the last panel's missing rows.
   ;; ---------------------------------------------------------------------------------------
@@ -161,6 +189,24 @@
                 (local.set $k (i32.add (local.get $k) (i32.const 1)))
                 (br_if $k4t (i32.lt_u (local.get $k) (local.get $kc)))))
             (else
+              (if (i32.eq (local.get $cs) (i32.const 1))
+                (then
+                  ;; A row-major: 4 k at a time, as 4×4 transposes.
+                  (block $done4
+                    (loop $k4r
+                      (br_if $done4 (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $kc)))
+                      (call $transpose4
+                        (v128.load (local.get $p))
+                        (v128.load (i32.add (local.get $p) (local.get $rsb)))
+                        (v128.load (i32.add (local.get $p) (i32.shl (local.get $rsb) (i32.const 1))))
+                        (v128.load (i32.add (local.get $p) (i32.mul (local.get $rsb) (i32.const 3))))
+                        (local.get $dst) (i32.const 16))
+                      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                      (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+                      (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                      (br $k4r)))))
+              ;; the remaining k one at a time (all of them for other strides)
+              (if (i32.lt_u (local.get $k) (local.get $kc)) (then
               (loop $k4
                 (f32.store offset=0 (local.get $dst) (f32.load (local.get $p)))
                 (f32.store offset=4 (local.get $dst) (f32.load (i32.add (local.get $p) (local.get $rsb))))
@@ -171,7 +217,7 @@
                 (local.set $p (i32.add (local.get $p) (local.get $csb)))
                 (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
                 (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                (br_if $k4 (i32.lt_u (local.get $k) (local.get $kc)))))))
+                (br_if $k4 (i32.lt_u (local.get $k) (local.get $kc)))))))))
         (else
           ;; The last, partial panel: mr < 4 rows, zeros below.
           (loop $kp
@@ -217,7 +263,32 @@
         (else
           (if (i32.eq (local.get $nr) (i32.const 8))
             (then
-              ;; B stored transposed: 8 columns, each contiguous along k.
+              (if (i32.eq (local.get $rs) (i32.const 1))
+                (then
+                  ;; B stored transposed (8 columns, each contiguous along k): 4 k at a time, as
+                  ;; two 4×4 transposes (columns 0-3 and 4-7).
+                  (block $done4
+                    (loop $k4t
+                      (br_if $done4 (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $kc)))
+                      (local.set $q (local.get $p))
+                      (call $transpose4
+                        (v128.load (local.get $q))
+                        (v128.load (local.tee $q (i32.add (local.get $q) (local.get $csb))))
+                        (v128.load (local.tee $q (i32.add (local.get $q) (local.get $csb))))
+                        (v128.load (local.tee $q (i32.add (local.get $q) (local.get $csb))))
+                        (local.get $dst) (i32.const 32))
+                      (call $transpose4
+                        (v128.load (local.tee $q (i32.add (local.get $q) (local.get $csb))))
+                        (v128.load (local.tee $q (i32.add (local.get $q) (local.get $csb))))
+                        (v128.load (local.tee $q (i32.add (local.get $q) (local.get $csb))))
+                        (v128.load (local.tee $q (i32.add (local.get $q) (local.get $csb))))
+                        (i32.add (local.get $dst) (i32.const 16)) (i32.const 32))
+                      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+                      (local.set $dst (i32.add (local.get $dst) (i32.const 128)))
+                      (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                      (br $k4t)))))
+              ;; the remaining k one at a time (all of them for other strides)
+              (if (i32.lt_u (local.get $k) (local.get $kc)) (then
               (loop $k8t
                 (local.set $q (local.get $p))
                 (f32.store offset=0 (local.get $dst) (f32.load (local.get $q)))
@@ -238,7 +309,7 @@
                 (local.set $p (i32.add (local.get $p) (local.get $rsb)))
                 (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
                 (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                (br_if $k8t (i32.lt_u (local.get $k) (local.get $kc)))))
+                (br_if $k8t (i32.lt_u (local.get $k) (local.get $kc)))))))
             (else
               ;; The last, partial panel: nr < 8 columns, zeros to the right.
               (loop $kp
