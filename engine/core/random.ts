@@ -37,6 +37,18 @@ export class Generator {
     return this;
   }
 
+  /** The generator's state (PyTorch's `get_state`): restore it with `setState` to replay the same draws. */
+  getState(): readonly number[] {
+    return [this.s0, this.s1, this.s2, this.s3, this.spareNormal ?? Number.NaN];
+  }
+
+  setState(state: readonly number[]): this {
+    if (state.length !== 5) throw new TypeError(`setState: expected 5 values, got ${state.length}`);
+    [this.s0, this.s1, this.s2, this.s3] = state as [number, number, number, number];
+    this.spareNormal = Number.isNaN(state[4]!) ? null : state[4]!;
+    return this;
+  }
+
   /** A uniformly distributed 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;

@@ -10,6 +10,7 @@ import type { GraphDocument, GraphNode, TensorValue } from './document';
 import type { BatchFeed, DataBinding, NodeDef, NodeRuntime } from './node-def';
 import { getNodeDef } from './node-registry';
 import { identity } from '../ops/functional';
+import { opScope } from '../ops/define-op';
 import { formatDiagnostic, nodeTitle, portKey, validateDocument, type Diagnostic, type ValidationPurpose, type ValidationResult } from './validate';
 
 export class GraphCompileError extends EngineError {
@@ -92,6 +93,9 @@ export class CompiledGraph {
   /** Node id → input port → the edge id feeding it. */
   readonly inputEdges: ReadonlyMap<string, ReadonlyMap<string, string>>;
 
+  /** Each node's seeded generator (initialisation, dropout masks): a traced step saves and restores them. */
+  readonly generators = new Map<string, Generator>();
+
   constructor(
     readonly document: GraphDocument,
     readonly validation: ValidationResult,
@@ -130,7 +134,7 @@ export class CompiledGraph {
           params: validation.params.get(node.id)!,
           inputShapes,
           outputShapes,
-          generator: new Generator(hash32(`${seed}:${node.id}`)),
+          generator: this.generatorOf(node.id),
           weights: node.weights,
           data,
         }),
@@ -144,6 +148,12 @@ export class CompiledGraph {
       .filter((n) => n.type === 'Output')
       .map((n) => ({ nodeId: n.id, name: String(validation.params.get(n.id)!['name'] || n.label || n.id), key: inputsOf.get(n.id)!.get('in')! }));
     this.predictionKey = loss ? (inputsOf.get(loss.id)?.get('prediction') ?? null) : (this.outputNodes[0]?.key ?? null);
+  }
+
+  private generatorOf(nodeId: string): Generator {
+    const g = new Generator(hash32(`${this.seed}:${nodeId}`));
+    this.generators.set(nodeId, g);
+    return g;
   }
 
   /** Every trainable tensor with its owning node, in execution order (PyTorch order within a node). */
@@ -202,7 +212,8 @@ export class CompiledGraph {
       }
       let outs: Record<string, Tensor>;
       try {
-        outs = this.runtimes.get(node.id)!.forward(inputs, ctx);
+        const rt = this.runtimes.get(node.id)!;
+        outs = opScope(node.id, () => rt.forward(inputs, ctx));
       } catch (e) {
         const err = new EngineError(`${nodeTitle(node, def)}: ${(e as Error).message}`);
         (err as EngineError & { nodeId?: string }).nodeId = node.id;

@@ -70,7 +70,6 @@ export class BatchNorm1d extends Module {
   readonly eps: number;
   readonly momentum: number;
   readonly trackRunningStats: boolean;
-  numBatchesTracked = 0;
 
   constructor(
     readonly numFeatures: number,
@@ -102,19 +101,13 @@ export class BatchNorm1d extends Module {
       const variance = F.mean(F.mul(centered, centered), 0, true);
       normalized = F.div(centered, F.sqrt(F.add(variance, this.eps)));
       if (this.training && this.trackRunningStats) {
+        // r ← (1 − m)·r + m·statistic (the variance unbiased by n/(n−1)), as ops: a traced step
+        // carries the update, whichever executor runs it.
         const m = this.momentum;
-        const rm = this.runningMean.data;
-        const rv = this.runningVar.data;
-        const bm = mean.data;
-        const bv = variance.data;
-        const unbias = n / (n - 1);
         noGrad(() => {
-          for (let c = 0; c < this.numFeatures; c++) {
-            rm[c] = (1 - m) * rm[c]! + m * bm[c]!;
-            rv[c] = (1 - m) * rv[c]! + m * bv[c]! * unbias;
-          }
+          F.assign(this.runningMean, F.add(F.mul(this.runningMean, 1 - m), F.mul(mean, m)));
+          F.assign(this.runningVar, F.add(F.mul(this.runningVar, 1 - m), F.mul(variance, (m * n) / (n - 1))));
         });
-        this.numBatchesTracked++;
       }
     } else {
       normalized = F.div(F.sub(x, this.runningMean), F.sqrt(F.add(this.runningVar, this.eps)));

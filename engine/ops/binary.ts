@@ -4,6 +4,7 @@ import { broadcastShapes } from '../core/shape';
 import type { Tensor } from '../core/tensor';
 import { apply, defineOp, type OnnxLowering, type OpDef, type OpSample } from './define-op';
 import { mapBinary } from './kernels/elementwise';
+import { binaryKernel } from './kernels/specialize';
 import { div, eq, gt, lt, mul, neg, reduceTo, scalarLike, sub } from './functional';
 
 type Fn2 = (x: number, y: number) => number;
@@ -42,6 +43,7 @@ function binaryOp(
     inferShape: ([a, b]) => broadcastShapes(a!, b!, name),
     ...(inferDType ? { inferDType } : {}),
     forward: ([a, b], _attrs, outShape, dtype) => mapBinary(a!.data, a!.shape, b!.data, b!.shape, outShape, dtype, f),
+    specialize: (call) => binaryKernel(name, f, call),
     toOnnx,
     ...(vjp ? { vjp, samples } : {}),
   });

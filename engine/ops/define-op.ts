@@ -73,7 +73,32 @@ export interface OpDef<A extends Attrs = Attrs> {
    * registry has one (a test checks); an op defined elsewhere without it runs on the ts backend only.
    */
   toOnnx?(ctx: OnnxLowering<A>): string;
+  /**
+   * A random source (the dropout mask): its values are drawn on the host from a seeded
+   * generator each time it runs. A replayed step program re-runs it; the ort backend feeds its
+   * values as a graph input each step (ONNX's random ops would not draw our stream).
+   */
+  readonly random?: boolean;
+  /**
+   * A kernel specialised to one call's shapes and dtypes that writes into a preallocated output
+   * (the replayed step program: no allocation, no shape work per step). It must compute exactly
+   * what `forward` does — the same float roundings in the same order — so that a replayed step is
+   * bitwise equal to the eager one. Absent (or null for these shapes): the program runs `forward` and copies.
+   */
+  specialize?(call: KernelCall<A>): Kernel | null;
 }
+
+/** The shapes and dtypes of one op application, fixed when a step program is compiled. */
+export interface KernelCall<A extends Attrs = Attrs> {
+  readonly attrs: A;
+  readonly inputShapes: readonly Shape[];
+  readonly inputDTypes: readonly DType[];
+  readonly outShape: Shape;
+  readonly outDType: DType;
+}
+
+/** A specialised kernel: reads the inputs' storage and writes the output's, every element. */
+export type Kernel = (inputs: readonly TypedArray[], out: TypedArray) => void;
 
 /** An ONNX attribute value, tagged so that ints and floats are written with the right type. */
 export type OnnxAttr =
@@ -124,9 +149,24 @@ export function defineOp<A extends Attrs = Record<string, never>>(spec: OpSpec<A
   return Object.freeze({ ...spec, gradFnName: spec.gradFnName ?? `${pascal}Backward0` });
 }
 
-/** Observers of every op application (the graph compiler and the step-through executor trace with it). */
-export type OpTracer = (op: OpDef, inputs: readonly Tensor[], attrs: Attrs, output: Tensor) => void;
+/**
+ * Observers of every op application (the step program and the step-through executor trace with
+ * it). `scope` names what applied the op — a canvas node's id while its forward runs (see
+ * `opScope`), null elsewhere (the backward pass, the optimizer).
+ */
+export type OpTracer = (op: OpDef, inputs: readonly Tensor[], attrs: Attrs, output: Tensor, scope: string | null) => void;
 const tracers: OpTracer[] = [];
+const scopes: string[] = [];
+
+/** Run `fn` with the ops it applies attributed to `scope` (a canvas node's id), as JAX's named scopes. */
+export function opScope<T>(scope: string, fn: () => T): T {
+  scopes.push(scope);
+  try {
+    return fn();
+  } finally {
+    scopes.pop();
+  }
+}
 
 /** Run `fn` while `tracer` sees every op applied; returns fn's result. */
 export function traceOps<T>(tracer: OpTracer, fn: () => T): T {
@@ -154,6 +194,9 @@ export function apply<A extends Attrs>(op: OpDef<A>, inputs: readonly Tensor[], 
     for (const t of inputs) if (t.requiresGrad) needs = true;
     if (needs) out.attachGradFn(new GradNode(op as unknown as OpDef, inputs, out, attrs));
   }
-  if (tracers.length > 0) for (const t of tracers) t(op as unknown as OpDef, inputs, attrs, out);
+  if (tracers.length > 0) {
+    const scope = scopes.length > 0 ? scopes[scopes.length - 1]! : null;
+    for (const t of tracers) t(op as unknown as OpDef, inputs, attrs, out, scope);
+  }
   return out;
 }

@@ -21,6 +21,9 @@ import { matmulOp } from './matmul';
 import { logSoftmaxOp, softmaxOp } from './softmax';
 import { gatherOp, oneHotOp, scatterAddOp } from './index-ops';
 import { identityOp } from './identity';
+import { assign, dropoutMask } from './state';
+
+export { assign };
 
 export { zeros, ones, full };
 export { zerosLike, onesLike, fullLike } from '../core/creation';
@@ -198,10 +201,7 @@ export function dropout(x: T, p = 0.5, training = true, generator: Generator = d
   if (p < 0 || p > 1) throw new RangeError(`dropout: probability has to be between 0 and 1, but got ${p}`);
   if (!training || p === 0) return x;
   if (p === 1) return mul(x, 0);
-  const mask = full(x.shape, 0, { dtype: x.dtype === 'int32' ? 'float32' : x.dtype });
-  const keep = 1 / (1 - p);
-  for (let i = 0; i < mask.data.length; i++) mask.data[i] = generator.random() < p ? 0 : keep;
-  return mul(x, mask);
+  return mul(x, dropoutMask(x.shape, p, generator, x.dtype === 'float64' ? 'float64' : 'float32'));
 }
 
 /** Result dtype of combining tensors (float64 wins). */

@@ -1,4 +1,5 @@
 import { defineOp } from './define-op';
+import { copyKernel } from './kernels/specialize';
 
 /**
  * y = x, as a separate tensor. The step-through executor puts one on every canvas edge so that
@@ -11,6 +12,7 @@ export const identityOp = defineOp<Record<string, never>>({
   doc: 'The identity: a copy of its input with its own place in the graph',
   inferShape: ([s]) => s!,
   forward: ([x]) => x!.data.slice(),
+  specialize: () => copyKernel,
   toOnnx: (ctx) => ctx.node('Identity', [ctx.inputs[0]!]),
   vjp: ({ gradOutput: g }) => [g],
   samples: [{ shapes: [[2, 3]], attrs: {} }],

@@ -68,6 +68,12 @@ export const matmulOp = defineOp<MatmulAttrs>({
     }
     return out;
   },
+  specialize: ({ inputShapes: [a, b], attrs: { transA, transB }, outShape }) => {
+    if (sizeOf(outShape.slice(0, -2)) !== 1) return null;
+    const [M, K] = dims(a!, transA);
+    const N = dims(b!, transB)[1];
+    return ([x, y], o) => gemm(x!, 0, y!, 0, o, 0, M, N, K, transA, transB);
+  },
   toOnnx: lowerMatmul,
   vjp: ({ gradOutput: g, inputs: [a, b], attrs: { transA, transB }, needsGrad }) => {
     // C = op(A)·op(B). Each case writes ∂L/∂A and ∂L/∂B as products with the stored layouts.

@@ -4,6 +4,7 @@ import type { Shape } from '../core/shape';
 import type { Tensor } from '../core/tensor';
 import { defineOp, onnxAttr, type OnnxLowering } from './define-op';
 import { argmaxAlong, reduce } from './kernels/reduce';
+import { sumKernel } from './kernels/specialize';
 import { div, eq, expand, mul, reshape, sum } from './functional';
 
 /** Reduction attributes: the (normalised, sorted) dims reduced over, and whether they stay as size 1. */
@@ -29,6 +30,7 @@ export const sumOp = defineOp<ReduceAttrs>({
   doc: 'Sum over the given dimensions',
   inferShape: ([s], { dims, keepDim }) => reducedShape(s!, dims, keepDim),
   forward: ([x], { dims }, _s, dtype) => reduce(x!.data, x!.shape, dims, dtype, 0, (a, v) => a + v),
+  specialize: (call) => sumKernel(call, null),
   // NOTE: from opset 13 ReduceSum takes its axes as an input (ReduceMean/ReduceMax still as an attribute at 17).
   toOnnx: (ctx) =>
     ctx.attrs.dims.length === 0
@@ -51,6 +53,7 @@ export const meanOp = defineOp<ReduceAttrs>({
     for (let i = 0; i < out.length; i++) out[i] = out[i]! / count;
     return out;
   },
+  specialize: (call) => sumKernel(call, countOf(call.inputShapes[0]!, call.attrs.dims)),
   toOnnx: (ctx) => attrReduce(ctx, 'ReduceMean'),
   vjp: ({ gradOutput: g, inputs: [x], attrs }) => [
     div(expand(keepDimGrad(g, x!.shape, attrs), x!.shape), countOf(x!.shape, attrs.dims)),

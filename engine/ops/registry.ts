@@ -7,6 +7,7 @@ import { matmulOp } from './matmul';
 import { softmaxOps } from './softmax';
 import { indexOps } from './index-ops';
 import { identityOp } from './identity';
+import { assignOp } from './state';
 
 /** The ONE list of ops. Every op the engine can record, lower or check is here, exactly once. */
 const ALL: readonly OpDef[] = [
@@ -18,6 +19,7 @@ const ALL: readonly OpDef[] = [
   ...softmaxOps,
   ...indexOps,
   identityOp,
+  assignOp,
 ] as unknown as readonly OpDef[];
 
 function buildRegistry(ops: readonly OpDef[]): ReadonlyMap<string, OpDef> {

@@ -3,6 +3,7 @@ import { formatShape, sizeOf, stridesOf } from '../core/shape';
 import { ShapeError } from '../core/errors';
 import { defineOp, onnxAttr } from './define-op';
 import { broadcastStrides } from './kernels/elementwise';
+import { copyKernel, expandKernel } from './kernels/specialize';
 import { expand, permute, reduceTo, reshape } from './functional';
 
 /** Same elements, new shape (sizes must agree). Its VJP reshapes the gradient back. */
@@ -18,6 +19,7 @@ export const reshapeOp = defineOp<{ shape: readonly number[] }>({
     return shape;
   },
   forward: ([x]) => x!.data.slice(),
+  specialize: () => copyKernel,
   // allowzero: a 0 in the shape means an empty dimension, not "copy the input's".
   toOnnx: (ctx) => ctx.node('Reshape', [ctx.inputs[0]!, ctx.int64s(ctx.attrs.shape)], ctx.attrs.shape.includes(0) ? { allowzero: onnxAttr.int(1) } : {}),
   vjp: ({ gradOutput: g, inputs: [x] }) => [reshape(g, x!.shape)],
@@ -110,6 +112,7 @@ export const expandOp = defineOp<{ shape: readonly number[] }>({
     }
     return out;
   },
+  specialize: (call) => expandKernel(call),
   toOnnx: (ctx) => ctx.node('Expand', [ctx.inputs[0]!, ctx.int64s(ctx.attrs.shape)]),
   vjp: ({ gradOutput: g, inputs: [x] }) => [reduceTo(g, x!.shape)],
   samples: [

@@ -1,5 +1,7 @@
 import type { Tensor } from '../core/tensor';
 import { EngineError } from '../core/errors';
+import { scalar, zeros } from '../core/creation';
+import { noGrad } from '../autograd/grad-mode';
 
 /** Serializable optimizer state: per-parameter buffers by parameter index, plus the step count. */
 export interface OptimizerState {
@@ -9,21 +11,35 @@ export interface OptimizerState {
 }
 
 /**
- * Base of the optimizers. They update parameters in place, outside autograd, as PyTorch's do
- * under `torch.no_grad()`; parameters whose `.grad` is null are skipped.
+ * Base of the optimizers. An optimizer's update is written ONCE, as ops ending in in-place
+ * `assign`s (`updateRule`), so that a traced training step contains it: the eager `step()` runs it
+ * per parameter, the replayed step program and the ort backend run the same ops (the ort backend
+ * on the parameters flattened into one vector — the rule is elementwise). Parameters whose
+ * `.grad` is null are skipped, as PyTorch's are.
  */
 export abstract class Optimizer {
   readonly params: readonly Tensor[];
   /** Number of `step()` calls so far. */
   stepCount = 0;
+  /** Names of the per-parameter state tensors (`momentum`; `expAvg`, `expAvgSq`), in slot order. */
+  abstract readonly slotNames: readonly string[];
+  /**
+   * The update's scalars that change with the step count (Adam's bias corrections), as 0-d
+   * float32 tensors the rule reads; `setStep(t)` writes them before an update. The ort backend
+   * feeds them as inputs.
+   */
+  readonly stepScalars: readonly Tensor[];
+  /** slots[s][i]: state tensor s of parameter i (null until its first update). */
+  private slots: (Tensor | null)[][] = [];
 
-  constructor(params: Iterable<Tensor>) {
+  constructor(params: Iterable<Tensor>, stepScalarCount = 0) {
     this.params = [...params];
     if (this.params.length === 0) throw new EngineError('optimizer got an empty parameter list');
     this.params.forEach((p, i) => {
       if (!p.isLeaf) throw new EngineError(`optimizer can only optimize leaf tensors (parameter ${i}${p.name ? ` "${p.name}"` : ''} is not)`);
       if (p.dtype === 'int32') throw new EngineError(`optimizer parameter ${i} is int32`);
     });
+    this.stepScalars = Array.from({ length: stepScalarCount }, () => scalar(0, 'float32'));
   }
 
   /** Set every parameter's gradient to null (PyTorch's `zero_grad(set_to_none=True)`). */
@@ -31,43 +47,90 @@ export abstract class Optimizer {
     for (const p of this.params) p.grad = null;
   }
 
+  /** One update from the parameters' `.grad`. */
   step(): void {
+    this.stepWith(this.params.map((p) => p.grad));
+  }
+
+  /** One update from the given gradients (one per parameter, in order; null: skip that parameter). */
+  stepWith(grads: readonly (Tensor | null)[]): void {
     this.stepCount++;
-    this.params.forEach((p, i) => {
-      if (p.grad !== null) this.update(p.data, p.grad.data, i);
+    this.setStep(this.stepCount);
+    noGrad(() => {
+      this.params.forEach((p, i) => {
+        const g = grads[i] ?? null;
+        if (g !== null) this.updateRule(p, g, this.slotsOf(i));
+      });
     });
   }
 
-  /** Update one parameter's storage from its gradient. */
-  protected abstract update(param: Float32Array | Float64Array | Int32Array, grad: ArrayLike<number>, index: number): void;
-
-  abstract stateDict(): OptimizerState;
-  abstract loadStateDict(state: OptimizerState): void;
-}
-
-/** Per-parameter state buffers, allocated on first use with the parameter's dtype. */
-export function stateBuffer(store: (Float32Array | Float64Array | null)[], index: number, like: ArrayLike<number>): Float32Array | Float64Array {
-  let b = store[index] ?? null;
-  if (b === null) {
-    b = like instanceof Float64Array ? new Float64Array(like.length) : new Float32Array(like.length);
-    store[index] = b;
+  /** Write the step scalars for update number `t` (1-based). */
+  setStep(t: number): void {
+    const values = this.stepScalarValues(t);
+    this.stepScalars.forEach((s, i) => (s.data[0] = values[i]!));
   }
-  return b;
-}
 
-export function serializeBuffers(store: readonly (Float32Array | Float64Array | null)[]): (number[] | null)[] {
-  return store.map((b) => (b ? Array.from(b) : null));
-}
-
-export function restoreBuffers(params: readonly Tensor[], saved: readonly (number[] | null)[] | undefined, name: string): (Float32Array | Float64Array | null)[] {
-  if (!saved) return params.map(() => null);
-  if (saved.length !== params.length) {
-    throw new EngineError(`optimizer state "${name}" has ${saved.length} entries for ${params.length} parameters`);
+  /** The step scalars' values for update number `t`, computed in float64 (stored as float32). */
+  protected stepScalarValues(_t: number): readonly number[] {
+    return [];
   }
-  return saved.map((b, i) => {
-    if (b === null) return null;
-    const p = params[i]!;
-    if (b.length !== p.size) throw new EngineError(`optimizer state "${name}"[${i}] has ${b.length} values, parameter has ${p.size}`);
-    return p.dtype === 'float64' ? Float64Array.from(b) : Float32Array.from(b);
-  });
+
+  /**
+   * The update of `param` from `grad` as ops, ending in `assign`s to the parameter and its state
+   * tensors `slots` (in `slotNames` order). Elementwise: `param` may be one parameter or several
+   * flattened into one vector, with `grad` and `slots` alike.
+   */
+  abstract updateRule(param: Tensor, grad: Tensor, slots: readonly Tensor[]): void;
+
+  /** Parameter i's state tensors (zeros, allocated on its first update). */
+  slotsOf(i: number): Tensor[] {
+    const p = this.params[i]!;
+    return this.slotNames.map((_, s) => {
+      const row = (this.slots[s] ??= this.params.map(() => null));
+      return (row[i] ??= zeros(p.shape, { dtype: p.dtype === 'float64' ? 'float64' : 'float32' }));
+    });
+  }
+
+  /** Parameter i's state tensors if it has been updated, else null. */
+  existingSlots(i: number): Tensor[] | null {
+    if (this.slotNames.length === 0) return [];
+    const row = this.slots.map((r) => r?.[i] ?? null);
+    return row.every((t) => t !== null) ? (row as Tensor[]) : null;
+  }
+
+  /** The optimizer's kind in saved state (`sgd`, `adam`). */
+  abstract readonly type: string;
+
+  stateDict(): OptimizerState {
+    const buffers: OptimizerState['buffers'] = {};
+    this.slotNames.forEach((name, s) => {
+      buffers[name] = this.params.map((_, i) => {
+        const t = this.slots[s]?.[i] ?? null;
+        return t ? Array.from(t.data) : null;
+      });
+    });
+    return { type: this.type, step: this.stepCount, buffers };
+  }
+
+  loadStateDict(state: OptimizerState): void {
+    if (state.type !== this.type) throw new EngineError(`${this.constructor.name}: cannot load optimizer state of type "${state.type}"`);
+    const slots = this.slotNames.map((name, s) => {
+      const saved = state.buffers[name];
+      if (!saved) return this.params.map(() => null);
+      if (saved.length !== this.params.length) {
+        throw new EngineError(`optimizer state "${name}" has ${saved.length} entries for ${this.params.length} parameters`);
+      }
+      return saved.map((b, i) => {
+        if (b === null) return null;
+        const p = this.params[i]!;
+        if (b.length !== p.size) throw new EngineError(`optimizer state "${name}"[${i}] has ${b.length} values, parameter has ${p.size}`);
+        // Into the existing state tensor when there is one: a compiled step program holds it.
+        const t = this.slots[s]?.[i] ?? zeros(p.shape, { dtype: p.dtype === 'float64' ? 'float64' : 'float32' });
+        t.data.set(b);
+        return t;
+      });
+    });
+    this.stepCount = state.step;
+    this.slots = slots;
+  }
 }

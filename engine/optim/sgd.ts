@@ -1,6 +1,7 @@
 import type { Tensor } from '../core/tensor';
 import { EngineError } from '../core/errors';
-import { Optimizer, restoreBuffers, serializeBuffers, stateBuffer, type OptimizerState } from './optimizer';
+import { add, assign, mul, sub } from '../ops/functional';
+import { Optimizer } from './optimizer';
 
 export interface SGDOptions {
   lr: number;
@@ -12,19 +13,22 @@ export interface SGDOptions {
 
 /**
  * Stochastic gradient descent with momentum, dampening, weight decay and Nesterov momentum,
- * exactly PyTorch's `torch.optim.SGD`:
+ * PyTorch's `torch.optim.SGD`:
  *   d = g + λp;  b = μb + (1−τ)d (b = d on the first step);  d = nesterov ? d + μb : b;  p −= lr·d
+ * With momentum, the first step's "b = d" is the same ops with step scalars (μₜ, τₜ) = (0, 1)
+ * (the buffer starts at zero), later ones (μ, 1−τ): one program for every step.
  */
 export class SGD extends Optimizer {
+  readonly type = 'sgd';
   readonly lr: number;
   readonly momentum: number;
   readonly dampening: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
-  private momentumBuffers: (Float32Array | Float64Array | null)[];
+  readonly slotNames: readonly string[];
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
-    super(params);
+    super(params, (options.momentum ?? 0) !== 0 ? 2 : 0);
     this.lr = options.lr;
     this.momentum = options.momentum ?? 0;
     this.dampening = options.dampening ?? 0;
@@ -35,32 +39,22 @@ export class SGD extends Optimizer {
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw new EngineError('SGD: Nesterov momentum requires a momentum and zero dampening');
     }
-    this.momentumBuffers = this.params.map(() => null);
+    this.slotNames = this.momentum !== 0 ? ['momentum'] : [];
   }
 
-  protected update(p: Float32Array | Float64Array | Int32Array, g: ArrayLike<number>, i: number): void {
-    const { lr, momentum: mu, dampening, weightDecay: wd, nesterov } = this;
-    const n = p.length;
-    if (mu === 0) {
-      for (let k = 0; k < n; k++) p[k] = p[k]! - lr * (g[k]! + wd * p[k]!);
+  protected override stepScalarValues(t: number): readonly number[] {
+    return t === 1 ? [0, 1] : [this.momentum, 1 - this.dampening];
+  }
+
+  updateRule(p: Tensor, g: Tensor, slots: readonly Tensor[]): void {
+    const d = this.weightDecay !== 0 ? add(g, mul(p, this.weightDecay)) : g;
+    if (this.momentum === 0) {
+      assign(p, sub(p, mul(d, this.lr)));
       return;
     }
-    const first = this.momentumBuffers[i] == null;
-    const b = stateBuffer(this.momentumBuffers, i, p as ArrayLike<number>);
-    for (let k = 0; k < n; k++) {
-      const d = g[k]! + wd * p[k]!;
-      const bk = first ? d : mu * b[k]! + (1 - dampening) * d;
-      b[k] = bk;
-      p[k] = p[k]! - lr * (nesterov ? d + mu * b[k]! : b[k]!);
-    }
-  }
-
-  stateDict(): OptimizerState {
-    return { type: 'sgd', step: this.stepCount, buffers: { momentum: serializeBuffers(this.momentumBuffers) } };
-  }
-  loadStateDict(state: OptimizerState): void {
-    if (state.type !== 'sgd') throw new EngineError(`SGD: cannot load optimizer state of type "${state.type}"`);
-    this.stepCount = state.step;
-    this.momentumBuffers = restoreBuffers(this.params, state.buffers['momentum'], 'momentum');
+    const [mu, damp] = this.stepScalars as [Tensor, Tensor];
+    const b = assign(slots[0]!, add(mul(slots[0]!, mu), mul(d, damp)));
+    const direction = this.nesterov ? add(d, mul(b, this.momentum)) : b;
+    assign(p, sub(p, mul(direction, this.lr)));
   }
 }

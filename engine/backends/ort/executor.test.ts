@@ -21,7 +21,10 @@ import { cachedSessionCount } from './runtime';
 function mlp(extra: { dropout?: number; batchNorm?: boolean; optimizer?: Record<string, unknown>; unused?: boolean } = {}): GraphDocument {
   const nodes: Record<string, unknown>[] = [
     { id: 'x', type: 'Input', params: {} },
-    { id: 'l1', type: 'Linear', params: { inFeatures: 4, outFeatures: 16 } },
+    // A bias feeding BatchNorm gets a gradient of exactly zero in exact arithmetic (the batch mean
+    // removes it): in float32 it is rounding noise, different on each backend, which Adam turns
+    // into steps of ±lr — so, as in PyTorch practice, that Linear has no bias.
+    { id: 'l1', type: 'Linear', params: { inFeatures: 4, outFeatures: 16, ...(extra.batchNorm ? { bias: false } : {}) } },
     ...(extra.batchNorm ? [{ id: 'bn', type: 'BatchNorm1d', params: { numFeatures: 16 } }] : []),
     { id: 'act', type: 'Activation', params: { fn: 'tanh' } },
     ...(extra.dropout !== undefined ? [{ id: 'drop', type: 'Dropout', params: { p: extra.dropout } }] : []),

@@ -16,13 +16,11 @@
  */
 import { existsSync } from 'node:fs';
 import { EngineError } from '../../core/errors';
-import type { Generator } from '../../core/random';
 import { Tensor } from '../../core/tensor';
 import type { Dataset } from '../../data/dataset';
 import type { CompiledGraph } from '../../graph/compile';
 import type { BatchFeed } from '../../graph/node-def';
 import type { Optimizer, OptimizerState } from '../../optim/optimizer';
-import { Adam } from '../../optim/adam';
 import { feedOf } from '../../graph/feed';
 import { decisionThreshold, predictClasses, trueClasses } from '../../data/metrics';
 import { evalBatches, finishEvaluation, type EvaluationResult } from '../evaluate';
@@ -32,8 +30,7 @@ import {
   BACKEND_OF, listProviders, openSession, ort, ortTensor, PROVIDER_OF, ProviderError, type OrtProvider, type OrtSession,
 } from './runtime';
 import { buildEvalGraph, buildTrainGraph, stateLayout, type StateLayout, type StateMode, type StepGraph } from './step-graph';
-import { dropoutGenerator, traceStep, type MaskRef } from './trace';
-import type { Dropout } from '../../nn/layers';
+import { traceStep, type TracedStep } from '../step-program';
 
 export interface OrtExecutorOptions {
   /** `auto` or one of the `ort-*` backends. */
@@ -63,8 +60,10 @@ interface GraphRun {
   readonly feeds: Record<string, ort.Tensor>;
   readonly fetches: Record<string, ort.Tensor | null>;
   readonly data: { input: StepGraph['data'][number]; tensor: ort.Tensor }[];
-  readonly masks: { tensor: ort.Tensor; data: Float32Array; mask: MaskRef }[];
-  readonly step: Float64Array | null;
+  /** Random ops' values (dropout masks): `draw` runs the traced record into the input's storage. */
+  readonly masks: { tensor: ort.Tensor; draw: () => void }[];
+  /** The optimizer's step scalars, by index into `Optimizer.stepScalars`. */
+  readonly scalars: { index: number; data: Float32Array }[];
   readonly stats: Float32Array;
   readonly extras: { key: string; value: ort.Tensor | null; grad: ort.Tensor | null; valueShape: readonly number[]; gradShape: readonly number[] }[];
 }
@@ -215,8 +214,11 @@ export class OrtStepExecutor implements StepExecutor {
       }
       (d.tensor.data as Float32Array | Int32Array | Float64Array).set(t.data);
     }
-    for (const m of run.masks) drawMask(m.data, m.mask.p, m.mask.generator);
-    if (run.step) run.step[0] = this.stepCount + 1;
+    for (const m of run.masks) m.draw();
+    if (run.scalars.length > 0) {
+      this.optimizer.setStep(this.stepCount + 1);
+      for (const s of run.scalars) s.data[0] = this.optimizer.stepScalars[s.index]!.data[0]!;
+    }
     for (const i of run.graph.stateInputs) {
       run.feeds[`state_${i}`] = this.state.curT[i]!;
       if (run.graph.training) run.fetches[`state_${i}_out`] = this.state.nxtT[i]!;
@@ -239,17 +241,22 @@ export class OrtStepExecutor implements StepExecutor {
       return { input, tensor };
     });
     const masks = graph.masks.map((m) => {
-      const arr = new Float32Array(sizeOfShape(m.shape));
-      const tensor = ortTensor(arr, m.shape);
+      const r = m.record;
+      const n = sizeOfShape(r.output.shape);
+      const arr = r.output.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+      const tensor = ortTensor(arr, r.output.shape);
       feeds[m.name] = tensor;
-      const ref = this.maskRef(m.nodeId);
-      return { tensor, data: arr, mask: ref };
+      const call = { attrs: r.attrs, inputShapes: [], inputDTypes: [], outShape: r.output.shape, outDType: r.output.dtype };
+      const kernel = r.op.specialize?.(call) ?? ((_i: unknown, out: Float32Array | Float64Array) => out.set(r.op.forward([], r.attrs, call.outShape, call.outDType)));
+      return { tensor, draw: () => kernel([], arr) };
     });
-    let step: Float64Array | null = null;
-    if (graph.stepInput) {
-      step = new Float64Array(1);
-      feeds[graph.stepInput] = ortTensor(step, []);
-    }
+    const scalars: GraphRun['scalars'] = [];
+    graph.scalarInputs.forEach((name, index) => {
+      if (name === null) return;
+      const data = new Float32Array(1);
+      feeds[name] = ortTensor(data, []);
+      scalars.push({ index, data });
+    });
     for (const i of graph.stateInputs) {
       feeds[`state_${i}`] = this.state.curT[i]!;
       if (graph.training) fetches[`state_${i}_out`] = this.state.nxtT[i]!;
@@ -266,12 +273,7 @@ export class OrtStepExecutor implements StepExecutor {
       };
       return { key: e.key, value: mk(e.value), grad: mk(e.grad), valueShape: e.value?.shape ?? [], gradShape: e.grad?.shape ?? [] };
     });
-    return { graph, session, feeds, fetches, data, masks, step, stats, extras };
-  }
-
-  private maskRef(nodeId: string): MaskRef {
-    const d = this.model.runtimes.get(nodeId)!.module as Dropout;
-    return { nodeId, p: d.p, generator: dropoutGenerator(d) };
+    return { graph, session, feeds, fetches, data, masks, scalars, stats, extras };
   }
 
   private threadsFor(): number {
@@ -289,7 +291,7 @@ export class OrtStepExecutor implements StepExecutor {
       const feed = feedOf(b.x as Float32Array, b.xShape, b.y as Float32Array, b.yShape);
       let run = this.evals.get(b.n);
       if (!run) {
-        const graph = buildEvalGraph(this.model, traceStep(this.model, feed, false), this.layout);
+        const graph = buildEvalGraph(this.model, traceStep(this.model, feed, { training: false, restore: true }), this.layout);
         run = this.bind(graph, await openSession(graph.bytes, { provider: this.provider, threads: this.threadsFor() }));
         this.evals.set(b.n, run);
       }
@@ -316,7 +318,7 @@ export class OrtStepExecutor implements StepExecutor {
     this.model.parameterTensors().forEach((t, k) => t.data.set(read(layout.paramAt[k]!, layout.params[k]!.size)));
     this.model.buffers().forEach((b, k) => b.tensor.data.set(read(layout.bufferAt[k]!, layout.buffers[k]!.size)));
     const before = this.optimizer.stateDict();
-    const slotNames = this.optimizer instanceof Adam ? ['expAvg', 'expAvgSq'] : ['momentum'];
+    const slotNames = this.optimizer.slotNames;
     const buffers: OptimizerState['buffers'] = {};
     slotNames.forEach((name, s) => {
       const prev = before.buffers[name];
@@ -346,11 +348,6 @@ function sizeOfShape(shape: readonly number[]): number {
 }
 
 /** Inverted dropout's mask, exactly as F.dropout draws it (same generator, same order). */
-function drawMask(out: Float32Array, p: number, g: Generator): void {
-  const keep = 1 / (1 - p);
-  for (let i = 0; i < out.length; i++) out[i] = g.random() < p ? 0 : keep;
-}
-
 function newState(layout: StateLayout): PingPong {
   const mk = () => layout.bufferSizes.map((n) => new Float32Array(n));
   const cur = mk();
@@ -365,7 +362,7 @@ function loadState(layout: StateLayout, cur: Float32Array[], model: CompiledGrap
   model.parameterTensors().forEach((t, k) => write(layout.paramAt[k]!, t.data));
   model.buffers().forEach((b, k) => write(layout.bufferAt[k]!, b.tensor.data));
   const st = optimizer.stateDict();
-  const slotNames = optimizer instanceof Adam ? ['expAvg', 'expAvgSq'] : ['momentum'];
+  const slotNames = optimizer.slotNames;
   for (let s = 0; s < layout.slots; s++) {
     const saved = st.buffers[slotNames[s]!];
     layout.params.forEach((_, k) => {
@@ -398,8 +395,8 @@ function syntheticFeeds(ds: Dataset, n: number): BatchFeed[] {
 
 /** Trace the step (twice when two feeds are given, to check the trace does not depend on the batch) and lower it. */
 function compileTrain(model: CompiledGraph, optimizer: Optimizer, layout: StateLayout, feeds: readonly BatchFeed[], extras: readonly string[]): StepGraph {
-  const a = traceStep(model, feeds[0]!, true, { extras });
-  if (feeds.length > 1) checkSameTrace(model, a, traceStep(model, feeds[1]!, true, { extras }));
+  const a = traceStep(model, feeds[0]!, { training: true, extras, restore: true });
+  if (feeds.length > 1) checkSameTrace(model, a, traceStep(model, feeds[1]!, { training: true, extras, restore: true }));
   return buildTrainGraph(model, a, { optimizer, layout });
 }
 
@@ -408,7 +405,7 @@ function compileTrain(model: CompiledGraph, optimizer: Optimizer, layout: StateL
  * their constants must be equal: a constant that changed with the batch was computed outside
  * the ops (in JS) from the data, and would be frozen into the graph.
  */
-function checkSameTrace(model: CompiledGraph, a: ReturnType<typeof traceStep>, b: ReturnType<typeof traceStep>): void {
+function checkSameTrace(model: CompiledGraph, a: TracedStep, b: TracedStep): void {
   const where = (nodeId: string | null) => {
     if (!nodeId) return 'the backward pass';
     const node = model.nodes.get(nodeId)!;
@@ -424,10 +421,8 @@ function checkSameTrace(model: CompiledGraph, a: ReturnType<typeof traceStep>, b
     if (p >= 0) return `param${p}`;
     const k = tr.buffers.indexOf(t);
     if (k >= 0) return `buffer${k}`;
-    const d = tr.data.get(t);
+    const d = tr.hostOf.get(t);
     if (d) return `data:${d.nodeId}:${d.port}`;
-    const m = tr.masks.get(t);
-    if (m) return `mask:${m.nodeId}`;
     return 'const';
   };
   for (let i = 0; i < a.records.length; i++) {

@@ -12,7 +12,7 @@ import { bindingOf, datasetFeed, prepareDocumentData } from '../../train/data-so
 import { effectiveSettings } from '../../train/settings';
 import { makeOptimizer } from '../../train/trainer';
 import { buildTrainGraph, stateLayout } from './step-graph';
-import { traceStep } from './trace';
+import { traceStep } from '../step-program';
 
 describe('ort step graphs on WebGPU-sized shaders', () => {
   it('the Iris net with BatchNorm and Adam: no Split or Concat with more than 8 buffers, in both state layouts', () => {
@@ -25,7 +25,7 @@ describe('ort step graphs on WebGPU-sized shaders', () => {
     const optimizer = makeOptimizer(model.parameterTensors(), settings.optimizer);
     const feed = datasetFeed(data.train);
     for (const mode of ['packed', 'tensors'] as const) {
-      const trace = traceStep(model, feed, true);
+      const trace = traceStep(model, feed, { training: true, restore: true });
       const graph = buildTrainGraph(model, trace, { optimizer, layout: stateLayout(model, optimizer, mode) });
       const nodes = decodeModel(graph.bytes).graph!.node!;
       // WebGPU's default: 8 storage buffers per shader stage (the data in and the pieces out)

@@ -14,7 +14,7 @@ import { buildOpGraph } from './step-graph';
 
 const ops = [...opRegistry.values()];
 
-/** Samples for the ops that have none (no gradient: comparisons, argmax, oneHot). */
+/** Samples for the ops that have none (no gradient: comparisons, argmax, oneHot, assign). */
 const extraSamples: Record<string, OpSample<Attrs>[]> = {
   gt: comparisonSamples(),
   lt: comparisonSamples(),
@@ -27,6 +27,10 @@ const extraSamples: Record<string, OpSample<Attrs>[]> = {
     { label: '3-D middle', shapes: [[2, 3, 4]], attrs: { dim: 1, keepDim: false } },
   ],
   oneHot: [{ shapes: [[5]], values: [[0, 2, 1, 3, 0]], intInputs: [0], attrs: { numClasses: 4 } }],
+  assign: [
+    { label: 'same shape', shapes: [[2, 3], [2, 3]], attrs: {} },
+    { label: 'a row into a vector (running statistics)', shapes: [[4], [1, 4]], attrs: {} },
+  ],
 };
 
 function comparisonSamples(): OpSample<Attrs>[] {

@@ -4,10 +4,11 @@
  * Training graph (one `session.run` per step):
  *   inputs   the state buffer(s): parameters, optimizer state and buffers (BatchNorm running
  *            statistics), flat float32, sliced inside the graph; the batch (the outputs of the
- *            Input and Target nodes); Dropout masks; the step count (float64, Adam's bias correction);
- *   nodes    forward, loss, backward (every op's `toOnnx`, the VJPs included), the optimizer
- *            update (SGD with momentum/Nesterov/weight decay, Adam with bias correction) on the
- *            flat parameter vector, and the running-statistics update;
+ *            source nodes: Input, Target, Constant); the dropout masks (the random ops' values,
+ *            drawn on the host); the optimizer's step scalars (Adam's bias corrections);
+ *   nodes    forward (BatchNorm's running-statistics `assign`s included), loss, backward (every
+ *            op's `toOnnx`, the VJPs included), and the optimizer's update rule — the same ops
+ *            the ts backend runs, traced once on stand-ins for the flat parameter vector;
  *   outputs  the new state buffer(s); `stats` = [loss, Σ new parameters (finite iff the update
  *            was), prediction…]; the requested edges' values and gradients.
  * NOTE: each run costs ~5–9 µs plus ~3 µs per input or output in onnxruntime-node, so small
@@ -24,13 +25,16 @@ import type { Shape } from '../../core/shape';
 import { sizeOf } from '../../core/shape';
 import type { Tensor } from '../../core/tensor';
 import type { CompiledGraph } from '../../graph/compile';
-import { nodeTitle } from '../../graph/validate';
+import { nodeTitle } from '../../graph/names';
 import { attr, onnx, OnnxGraphBuilder, tensorProto, type AttrValue, type ElemType, type ModelOptions } from '../../onnx/builder';
+import { zeros } from '../../core/creation';
+import { noGrad } from '../../autograd/grad-mode';
 import { traceOps, type OnnxLowering } from '../../ops/define-op';
-import { Adam } from '../../optim/adam';
+import { assignOp } from '../../ops/state';
 import type { Optimizer } from '../../optim/optimizer';
-import { SGD } from '../../optim/sgd';
-import type { Trace } from './trace';
+import type { StepRecord, TracedStep } from '../step-program';
+
+type Trace = TracedStep;
 
 /**
  * The widest Split or Concat in a step graph. WebGPU runs each op as one shader, and a shader's
@@ -85,9 +89,7 @@ export type RegionName = 'params' | 'slot0' | 'slot1' | 'buffers';
 
 /** Number of optimizer state vectors: SGD with momentum 1, Adam 2 (m and v). */
 export function optimizerSlots(opt: Optimizer): number {
-  if (opt instanceof Adam) return 2;
-  if (opt instanceof SGD) return opt.momentum !== 0 ? 1 : 0;
-  throw new EngineError(`the ort backend runs SGD and Adam; this optimizer (${opt.constructor.name}) runs on the ts backend only`);
+  return opt.slotNames.length;
 }
 
 /** The layout of the state: parameters, then the optimizer slots, then the buffers. */
@@ -160,10 +162,10 @@ export interface DataInput {
   readonly dtype: DType;
   readonly shape: Shape;
 }
+/** A random op's values (a dropout mask), drawn on the host each step by running the traced record. */
 export interface MaskInput {
   readonly name: string;
-  readonly nodeId: string;
-  readonly shape: Shape;
+  readonly record: StepRecord;
 }
 export interface ExtraOutput {
   readonly key: string;
@@ -179,8 +181,8 @@ export interface StepGraph {
   readonly stateInputs: readonly number[];
   readonly data: readonly DataInput[];
   readonly masks: readonly MaskInput[];
-  /** Name of the float64 step-count input, when the optimizer needs it. */
-  readonly stepInput: string | null;
+  /** Names of the optimizer's step-scalar inputs (0-d float32), in `Optimizer.stepScalars` order; null where the graph does not read one. */
+  readonly scalarInputs: readonly (string | null)[];
   /** `stats` output: training [loss, check, prediction…]; evaluation [loss?, prediction…]. */
   readonly statsSize: number;
   readonly hasLoss: boolean;
@@ -205,13 +207,24 @@ class Lowerer {
   readonly data: DataInput[] = [];
   readonly masks: MaskInput[] = [];
   private stateSplits = new Map<number, Map<RegionName, string>>();
+  /** Assigned state: target tensor → the ONNX value it holds after the assign. */
+  readonly assigned = new Map<Tensor, string>();
+  readonly scalarInputs: (string | null)[];
   flops = 0;
 
   constructor(
     readonly model: CompiledGraph | null,
     readonly trace: Trace,
     readonly layout: StateLayout,
-  ) {}
+    readonly stepScalars: readonly Tensor[] = [],
+  ) {
+    this.scalarInputs = stepScalars.map(() => null);
+  }
+
+  /** Name the ONNX value a tensor stands for (the stand-ins of a traced update rule). */
+  bind(t: Tensor, name: string): void {
+    this.names.set(t, name);
+  }
 
   cast(value: string, from: DType | 'bool', to: DType): string {
     if (from === to) return value;
@@ -320,42 +333,58 @@ class Lowerer {
     if (p >= 0) return this.param(p);
     const bi = tr.buffers.indexOf(t);
     if (bi >= 0) return this.buffer(bi);
-    const d = tr.data.get(t);
+    const d = tr.hostOf.get(t);
     if (d) {
       const name = `data_${this.data.length}`;
       this.b.addInput(name, elem(t.dtype), t.shape);
       this.data.push({ name, nodeId: d.nodeId, port: d.port, dtype: t.dtype, shape: t.shape });
       return name;
     }
-    const m = tr.masks.get(t);
-    if (m) {
-      const name = `mask_${this.masks.length}`;
-      this.b.addInput(name, 'float32', t.shape);
-      this.masks.push({ name, nodeId: m.nodeId, shape: t.shape });
+    const s = this.stepScalars.indexOf(t);
+    if (s >= 0) {
+      const name = `scalar_${s}`;
+      this.b.addInput(name, elem(t.dtype), []);
+      this.scalarInputs[s] = name;
       return name;
     }
     if (t.size <= 64) return this.b.constant(elem(t.dtype), t.shape, t.data);
     return this.b.addInitializer('const', elem(t.dtype), t.shape, t.data);
   }
 
-  /** Lower the records needed for `roots`, in trace order. */
-  lower(roots: readonly Tensor[]): void {
-    const tr = this.trace;
+  /** Lower the records needed for `roots`, in record order (the step's, or another traced list: an update rule). */
+  lower(roots: readonly Tensor[], records: readonly StepRecord[] = this.trace.records, producer: ReadonlyMap<Tensor, number> = this.trace.producer): void {
     const needed = new Set<number>();
-    const stack = roots.map((t) => tr.producer.get(t)).filter((i): i is number => i !== undefined);
+    const stack = roots.map((t) => producer.get(t)).filter((i): i is number => i !== undefined);
     while (stack.length > 0) {
       const i = stack.pop()!;
       if (needed.has(i)) continue;
       needed.add(i);
-      for (const t of tr.records[i]!.inputs) {
-        const j = tr.producer.get(t);
+      for (const t of records[i]!.inputs) {
+        const j = producer.get(t);
         if (j !== undefined && !needed.has(j)) stack.push(j);
       }
     }
     const order = [...needed].sort((a, b) => a - b);
     for (const i of order) {
-      const r = tr.records[i]!;
+      const r = records[i]!;
       if (this.names.has(r.output)) continue;
+      if (r.op.random) {
+        // drawn on the host each step (the executor runs the record), fed as an input
+        const name = `mask_${this.masks.length}`;
+        this.b.addInput(name, elem(r.output.dtype), r.output.shape);
+        this.masks.push({ name, record: r });
+        this.names.set(r.output, name);
+        continue;
+      }
+      if (r.op === assignOp) {
+        // the target's new value: no node, the value itself (in the target's shape)
+        const [target, v] = r.inputs as [Tensor, Tensor];
+        let value = this.cast(this.value(v), v.dtype, target.dtype);
+        if (v.shape.join() !== target.shape.join()) value = this.reshape(value, target.shape);
+        this.assigned.set(target, value);
+        this.names.set(r.output, value);
+        continue;
+      }
       if (!r.op.toOnnx) {
         const where = r.nodeId && this.model ? ` (in ${nodeTitle(this.model.nodes.get(r.nodeId)!, this.model.defs.get(r.nodeId))})` : ' (in the backward pass)';
         throw new EngineError(`the ort backend cannot run op "${r.op.name}"${where}: it has no ONNX lowering; use --backend ts`);
@@ -405,24 +434,20 @@ export interface TrainGraphOptions {
 
 /** The ONNX training-step graph of a traced step. */
 export function buildTrainGraph(model: CompiledGraph, trace: Trace, o: TrainGraphOptions): StepGraph {
-  const L = new Lowerer(model, trace, o.layout);
+  const L = new Lowerer(model, trace, o.layout, o.optimizer.stepScalars);
   const { b } = L;
   const { layout } = o;
   const loss = trace.loss!;
   const roots: Tensor[] = [loss];
   if (trace.prediction) roots.push(trace.prediction);
   for (const g of trace.grads) if (g) roots.push(g);
-  for (const bn of trace.batchNorms) roots.push(bn.mean, bn.variance);
+  // the state the forward pass assigns (BatchNorm's running statistics)
+  for (const r of trace.records) if (r.op === assignOp) roots.push(r.output);
   for (const e of trace.extras) for (const t of [e.value, e.grad]) if (t) roots.push(t);
   L.lower(roots);
 
   const hasGrad = trace.grads.map((g) => g !== null);
-  let stepInput: string | null = null;
-  const scalars = optimizerScalars(L, o.optimizer, () => {
-    stepInput ??= b.addInput('step', 'float64', []);
-    return stepInput;
-  });
-  const check = layout.mode === 'tensors' ? updateTensors(L, trace, o.optimizer, scalars) : updateFlat(L, trace, o.optimizer, scalars);
+  const check = layout.mode === 'tensors' ? updateTensors(L, trace, o.optimizer) : updateFlat(L, trace, o.optimizer);
 
   // stats = [loss, Σ new parameters, prediction…]
   const statsParts = [L.flatFloat(loss), check];
@@ -441,7 +466,7 @@ export function buildTrainGraph(model: CompiledGraph, trace: Trace, o: TrainGrap
     stateInputs: [...L.stateInputs].sort((x, y) => x - y),
     data: L.data,
     masks: L.masks,
-    stepInput,
+    scalarInputs: L.scalarInputs,
     statsSize,
     hasLoss: true,
     predictionShape: trace.prediction ? trace.prediction.shape : null,
@@ -479,7 +504,7 @@ export function buildEvalGraph(model: CompiledGraph, trace: Trace, layout: State
     stateInputs: [...L.stateInputs].sort((x, y) => x - y),
     data: L.data,
     masks: L.masks,
-    stepInput: null,
+    scalarInputs: [],
     statsSize,
     hasLoss: trace.loss !== null,
     predictionShape: trace.prediction ? trace.prediction.shape : null,
@@ -525,7 +550,7 @@ function finish(b: OnnxGraphBuilder, options: ModelOptions): Uint8Array {
  * `y1`, … in the outputs' dtypes): the op conformance tests and the GEMM benchmark.
  */
 export function buildOpGraph(inputs: readonly Tensor[], fn: () => readonly Tensor[]): { bytes: Uint8Array; outputs: Tensor[] } {
-  const records: Trace['records'][number][] = [];
+  const records: StepRecord[] = [];
   const producer = new Map<Tensor, number>();
   const outputs = traceOps(
     (op, ins, attrs, output) => {
@@ -534,9 +559,11 @@ export function buildOpGraph(inputs: readonly Tensor[], fn: () => readonly Tenso
     },
     () => [...fn()],
   );
+  const host = inputs.map((t, i) => ({ nodeId: `x${i}`, port: 'out', tensor: t }));
   const trace: Trace = {
-    training: false, records, producer, params: [], buffers: [], masks: new Map(), loss: null, prediction: null, grads: [], batchNorms: [], extras: [],
-    data: new Map(inputs.map((t, i) => [t, { nodeId: `x${i}`, port: 'out' }])),
+    training: false, records, producer, forwardEnd: records.length, backwardEnd: records.length, params: [], buffers: [],
+    host, hostOf: new Map(host.map((h) => [h.tensor, h])), result: null as unknown as Trace['result'], loss: null, prediction: null,
+    grads: [], extras: [], slots: [], stepScalars: [], stopped: null,
   };
   const layout: StateLayout = {
     mode: 'tensors', bufferSizes: [], bufferShapes: [], regions: new Map(), params: [], buffers: [], paramAt: [], slotAt: [], bufferAt: [], slots: 0, paramTotal: 0, bufferTotal: 0,
@@ -555,7 +582,7 @@ export function buildOpGraph(inputs: readonly Tensor[], fn: () => readonly Tenso
 }
 
 function batchSizeOf(trace: Trace): number {
-  for (const [t] of trace.data) if (t.ndim > 0) return t.shape[0]!;
+  for (const { tensor: t } of trace.host) if (t.ndim > 0) return t.shape[0]!;
   return 1;
 }
 
@@ -572,73 +599,51 @@ function extraOutputs(L: Lowerer, trace: Trace): ExtraOutput[] {
   });
 }
 
-/** The scalars of the update that depend on the step count (Adam's bias corrections), computed once per step. */
-interface OptimizerScalars {
-  readonly values: Readonly<Record<string, string>>;
-}
-
-function optimizerScalars(L: Lowerer, opt: Optimizer, step: () => string): OptimizerScalars {
-  const { b } = L;
-  const d = (x: number) => L.scalar(x, 'float64');
-  if (opt instanceof Adam) {
-    // In float64 so that 1 − β₂ᵗ keeps its digits. p −= lr/(1−β₁ᵗ)·m/(√v/√(1−β₂ᵗ) + ε)
-    //   = a·m/(√v + e) with a = lr·√(1−β₂ᵗ)/(1−β₁ᵗ), e = ε·√(1−β₂ᵗ) — one pass fewer.
-    const t = step();
-    const bc1 = b.op('Sub', [d(1), b.op('Pow', [d(opt.beta1), t])]);
-    const bc2Sqrt = b.op('Sqrt', [b.op('Sub', [d(1), b.op('Pow', [d(opt.beta2), t])])]);
-    const a = L.cast(b.op('Div', [b.op('Mul', [d(opt.lr), bc2Sqrt]), bc1]), 'float64', 'float32');
-    const e = L.cast(b.op('Mul', [d(opt.eps), bc2Sqrt]), 'float64', 'float32');
-    return { values: { a, e } };
-  }
-  if (opt instanceof SGD && opt.momentum !== 0 && opt.dampening !== 0) {
-    // (1 − τ)·d, except on the very first step (the buffer starts as d)
-    const first = b.op('Equal', [step(), d(1)]);
-    return { values: { damp: b.op('Where', [first, L.scalar(1, 'float32'), L.scalar(1 - opt.dampening, 'float32')]) } };
-  }
-  return { values: {} };
-}
-
 /**
- * The optimizer update, elementwise (on flat vectors or on each tensor): the same arithmetic as
- * engine/optim, in float32.
- *   SGD:  d = g + λp;  b = μb + (1−τ)d (b = d on the first step);  p −= lr·(nesterov ? d + μb : b)
- *   Adam: g += λp;  m = β₁m + (1−β₁)g;  v = β₂v + (1−β₂)g²;  p −= lr/(1−β₁ᵗ)·m / (√v/√(1−β₂ᵗ) + ε)
- * `names`: output names for the new parameter and slots (graph outputs written in place).
+ * The optimizer's update rule (`Optimizer.updateRule`: ops ending in assigns), traced once on
+ * stand-in tensors of `shape` — the flat parameter vector, or one parameter — so that the graph
+ * runs exactly the ops the ts backend runs. Returns the records and the stand-ins to bind.
  */
-function optimizerUpdate(
-  L: Lowerer, opt: Optimizer, sc: OptimizerScalars, P: string, G: string, slots: readonly string[], names?: { params: string; slots: string[] },
-): { params: string; slots: string[] } {
-  const { b } = L;
-  const f = (v: number) => L.scalar(v, 'float32');
-  const op = (type: string, ins: string[], out?: string) => (out ? b.node(type, ins, { outputs: [out] })[0]! : b.op(type, ins));
-  const mul = (x: string, y: string, out?: string) => op('Mul', [x, y], out);
-  const add = (x: string, y: string, out?: string) => op('Add', [x, y], out);
-  if (opt instanceof SGD) {
-    const d = opt.weightDecay !== 0 ? add(G, mul(P, f(opt.weightDecay))) : G;
-    if (opt.momentum === 0) return { params: op('Sub', [P, mul(d, f(opt.lr))], names?.params), slots: [] };
-    const scaled = sc.values['damp'] ? mul(d, sc.values['damp']) : d;
-    const buf = add(mul(slots[0]!, f(opt.momentum)), scaled, names?.slots[0]);
-    const direction = opt.nesterov ? add(d, mul(buf, f(opt.momentum))) : buf;
-    return { params: op('Sub', [P, mul(direction, f(opt.lr))], names?.params), slots: [buf] };
-  }
-  if (opt instanceof Adam) {
-    const g = opt.weightDecay !== 0 ? add(G, mul(P, f(opt.weightDecay))) : G;
-    const m = add(mul(slots[0]!, f(opt.beta1)), mul(g, f(1 - opt.beta1)), names?.slots[0]);
-    const v = add(mul(slots[1]!, f(opt.beta2)), mul(mul(g, g), f(1 - opt.beta2)), names?.slots[1]);
-    const step = mul(op('Div', [m, add(op('Sqrt', [v]), sc.values['e']!)]), sc.values['a']!);
-    return { params: op('Sub', [P, step], names?.params), slots: [m, v] };
-  }
-  throw new EngineError(`the ort backend runs SGD and Adam; this optimizer (${opt.constructor.name}) runs on the ts backend only`);
+function traceRule(opt: Optimizer, shape: Shape): { records: StepRecord[]; producer: Map<Tensor, number>; param: Tensor; grad: Tensor; slots: Tensor[] } {
+  const param = zeros(shape);
+  const grad = zeros(shape);
+  const slots = opt.slotNames.map(() => zeros(shape));
+  const records: StepRecord[] = [];
+  const producer = new Map<Tensor, number>();
+  traceOps(
+    (op, inputs, attrs, output) => {
+      producer.set(output, records.length);
+      records.push({ op, inputs, attrs, output, nodeId: null });
+    },
+    () => noGrad(() => opt.updateRule(param, grad, slots)),
+  );
+  return { records, producer, param, grad, slots };
+}
+
+/** Lower a traced rule with its stand-ins bound; returns the new parameter and slot values. */
+function lowerRule(L: Lowerer, opt: Optimizer, shape: Shape, P: string, G: string, slots: readonly string[]): { params: string; slots: string[] } {
+  const rule = traceRule(opt, shape);
+  L.bind(rule.param, P);
+  L.bind(rule.grad, G);
+  rule.slots.forEach((t, i) => L.bind(t, slots[i]!));
+  L.lower(rule.records.filter((r) => r.op === assignOp).map((r) => r.output), rule.records, rule.producer);
+  const after = (t: Tensor, before: string): string => L.assigned.get(t) ?? before;
+  return { params: after(rule.param, P), slots: rule.slots.map((t, i) => after(t, slots[i]!)) };
+}
+
+/** The value the forward pass assigned to each buffer (BatchNorm's running statistics), by buffer. */
+function assignedBuffers(L: Lowerer, trace: Trace): (string | null)[] {
+  return trace.buffers.map((t) => L.assigned.get(t) ?? null);
 }
 
 const zerosOf = (L: Lowerer, size: number) => L.b.op('ConstantOfShape', [L.int64s([size])], { value: attr.tensor(tensorProto('zero', 'float32', [1], [0])) });
 
 /**
  * packed/regions: the update on the flat parameter vector (one set of elementwise nodes for
- * all parameters), the running statistics on the flat buffer vector; the new state written
+ * all parameters), the assigned buffers into the flat buffer vector; the new state written
  * buffer by buffer. Returns the check value: Σ new parameters, finite iff the update was.
  */
-function updateFlat(L: Lowerer, trace: Trace, opt: Optimizer, sc: OptimizerScalars): string {
+function updateFlat(L: Lowerer, trace: Trace, opt: Optimizer): string {
   const { b } = L;
   const { layout } = L;
   const P = L.region('params');
@@ -647,7 +652,7 @@ function updateFlat(L: Lowerer, trace: Trace, opt: Optimizer, sc: OptimizerScala
   const pieces = trace.grads.map((g, k) => (g ? L.flatFloat(g) : zerosOf(L, layout.params[k]!.size)));
   const G = L.concatTree(pieces);
   const slots = Array.from({ length: layout.slots }, (_, s) => L.region(`slot${s}` as RegionName));
-  const update = optimizerUpdate(L, opt, sc, P, G, slots);
+  const update = lowerRule(L, opt, [layout.paramTotal], P, G, slots);
   // Parameters without a gradient keep their values and state (as the ts optimizers skip them).
   if (hasGrad.some((h) => !h)) {
     const mask = new Array<number>(layout.paramTotal);
@@ -657,29 +662,14 @@ function updateFlat(L: Lowerer, trace: Trace, opt: Optimizer, sc: OptimizerScala
     update.slots = update.slots.map((s, i) => b.op('Where', [cond, s, slots[i]!]));
   }
 
-  // Running statistics: r ← (1 − m)·r + m·batch statistic (the variance unbiased by n/(n−1)).
+  // Buffers: the assigned ones take their new values, the others stay.
   let newBuffers: string | null = null;
   if (layout.bufferTotal > 0) {
-    const RS = L.region('buffers');
-    const keep = new Float32Array(layout.bufferTotal).fill(1);
-    const coef = new Float32Array(layout.bufferTotal);
-    const byOffset = new Map<number, string>();
-    for (const bn of trace.batchNorms) {
-      for (const [buf, stat, factor] of [[bn.runningMean, bn.mean, 1], [bn.runningVar, bn.variance, bn.n / (bn.n - 1)]] as const) {
-        const at = layout.buffers[trace.buffers.indexOf(buf)]!;
-        keep.fill(1 - bn.momentum, at.offset, at.offset + at.size);
-        coef.fill(bn.momentum * factor, at.offset, at.offset + at.size);
-        byOffset.set(at.offset, L.flatFloat(stat));
-      }
-    }
-    if (byOffset.size > 0) {
-      const stats = layout.buffers.map((at) => byOffset.get(at.offset) ?? zerosOf(L, at.size));
-      const S = L.concatTree(stats);
-      const uniform = (a: Float32Array) => a.every((v) => v === a[0]);
-      const k1 = uniform(keep) ? L.scalar(keep[0]!, 'float32') : b.addInitializer('bn_keep', 'float32', [keep.length], keep);
-      const k2 = uniform(coef) ? L.scalar(coef[0]!, 'float32') : b.addInitializer('bn_coef', 'float32', [coef.length], coef);
-      newBuffers = b.op('Add', [b.op('Mul', [RS, k1]), b.op('Mul', [S, k2])]);
-    } else newBuffers = RS;
+    const assigned = assignedBuffers(L, trace);
+    if (assigned.some((a) => a !== null)) {
+      const parts = layout.buffers.map((at, k) => L.reshape(assigned[k] ?? L.buffer(k), [at.size]));
+      newBuffers = L.concatTree(parts);
+    } else newBuffers = L.region('buffers');
   }
 
   // The new state, buffer by buffer.
@@ -698,49 +688,36 @@ function updateFlat(L: Lowerer, trace: Trace, opt: Optimizer, sc: OptimizerScala
 
 /**
  * tensors: each parameter, slot and buffer is its own input and output; the update runs per
- * parameter and writes straight into the outputs. Returns the check value (Σ of the new parameters).
+ * parameter. Returns the check value (Σ of the new parameters).
  */
-function updateTensors(L: Lowerer, trace: Trace, opt: Optimizer, sc: OptimizerScalars): string {
+function updateTensors(L: Lowerer, trace: Trace, opt: Optimizer): string {
   const { b } = L;
   const { layout } = L;
-  const out = (place: Place, shape: Shape): string => {
+  const out = (place: Place, shape: Shape, value: string): void => {
     const name = `state_${place.buffer}_out`;
     b.reserve(name);
+    b.node('Identity', [value], { outputs: [name] });
     b.addOutput(name, 'float32', shape);
-    return name;
   };
   const sums: string[] = [];
   layout.params.forEach((p, k) => {
     const P = L.param(k);
     const slots = layout.slotAt.map((places) => L.stateInput(places[k]!.buffer));
-    const names = { params: out(layout.paramAt[k]!, p.shape), slots: layout.slotAt.map((places) => out(places[k]!, p.shape)) };
     const g = trace.grads[k];
     if (!g) {
       // no gradient: unchanged (as the ts optimizers skip it)
-      b.node('Identity', [P], { outputs: [names.params] });
-      slots.forEach((s, i) => b.node('Identity', [s], { outputs: [names.slots[i]!] }));
+      out(layout.paramAt[k]!, p.shape, P);
+      slots.forEach((s, i) => out(layout.slotAt[i]![k]!, p.shape, s));
       return;
     }
     const G = L.cast(L.value(g), g.dtype, 'float32');
-    const u = optimizerUpdate(L, opt, sc, P, G, slots, names);
+    const u = lowerRule(L, opt, p.shape, P, G, slots);
+    out(layout.paramAt[k]!, p.shape, u.params);
+    u.slots.forEach((s, i) => out(layout.slotAt[i]![k]!, p.shape, s));
     sums.push(b.op('ReduceSum', [u.params], { keepdims: attr.int(0) }));
   });
-  const stats = new Map<Tensor, { stat: Tensor; keep: number; coef: number }>();
-  for (const bn of trace.batchNorms) {
-    stats.set(bn.runningMean, { stat: bn.mean, keep: 1 - bn.momentum, coef: bn.momentum });
-    stats.set(bn.runningVar, { stat: bn.variance, keep: 1 - bn.momentum, coef: (bn.momentum * bn.n) / (bn.n - 1) });
-  }
-  layout.buffers.forEach((at, k) => {
-    const R = L.buffer(k);
-    const name = out(layout.bufferAt[k]!, at.shape);
-    const s = stats.get(trace.buffers[k]!);
-    if (!s) {
-      b.node('Identity', [R], { outputs: [name] });
-      return;
-    }
-    const stat = L.reshape(L.cast(L.value(s.stat), s.stat.dtype, 'float32'), at.shape);
-    b.node('Add', [b.op('Mul', [R, L.scalar(s.keep, 'float32')]), b.op('Mul', [stat, L.scalar(s.coef, 'float32')])], { outputs: [name] });
-  });
+  const assigned = assignedBuffers(L, trace);
+  layout.buffers.forEach((at, k) => out(layout.bufferAt[k]!, at.shape, assigned[k] ?? L.buffer(k)));
   const total = sums.length === 0 ? L.scalar(0, 'float32') : sums.length === 1 ? sums[0]! : b.op('Sum', sums);
   return L.reshape(total, [1]);
 }

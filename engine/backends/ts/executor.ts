@@ -1,6 +1,8 @@
 /**
- * The `ts` step executor: the reference interpreter. Forward and backward run on the engine's
- * own tensors (the autograd tape), the optimizer updates the parameters in place.
+ * The `ts` step executor. The first step of each batch shape runs eagerly — forward and backward
+ * on the engine's own tensors (the autograd tape), the optimizer's update ops — while it is
+ * traced; the trace is that shape's step program, and later steps replay it (ts/replay.ts):
+ * bitwise the same numbers without the tape's per-op overhead.
  */
 import { noGrad } from '../../autograd/grad-mode';
 import type { Dataset } from '../../data/dataset';
@@ -8,6 +10,8 @@ import type { CompiledGraph } from '../../graph/compile';
 import type { Optimizer } from '../../optim/optimizer';
 import { feedOf } from '../../graph/feed';
 import { evaluateBatches, type EvaluationResult } from '../evaluate';
+import { traceStep } from '../step-program';
+import { StepReplay } from './replay';
 import type { BackendReport, NonFiniteAt, StepBatch, StepExecutor, StepOutcome } from '../executor';
 
 export const TS_REPORT: BackendReport = { backend: 'ts', provider: 'typescript', note: null };
@@ -23,22 +27,30 @@ export class TsStepExecutor implements StepExecutor {
     this.report = { ...TS_REPORT, note };
   }
 
+  private readonly programs = new Map<string, StepReplay>();
+
   step(batch: StepBatch): StepOutcome {
     const feed = feedOf(batch.x, batch.xShape, batch.y, batch.yShape);
-    this.optimizer.zeroGrad();
-    const result = this.model.forward(feed, { training: true });
-    const loss = result.loss!;
-    const lv = loss.item();
-    if (!Number.isFinite(lv)) return { ok: false, at: this.firstNonFiniteOutput(result) };
-    loss.backward();
-    const bad = this.firstNonFiniteGradient();
-    if (bad) return { ok: false, at: bad };
-    this.optimizer.step();
+    const shape = `${batch.xShape.join('x')}|${batch.yShape.join('x')}`;
+    const program = this.programs.get(shape);
+    if (program) return program.step(feed);
+    // The first step of this shape: run eagerly while tracing; the trace is the program.
+    const traced = traceStep(this.model, feed, { training: true, optimizer: this.optimizer, stopOnNonFinite: true });
+    if (traced.stopped === 'loss') {
+      const at = this.model.firstNonFinite(traced.result) ?? { nodeId: this.model.lossNodeId!, port: 'loss' };
+      return { ok: false, at: { ...at, what: 'output' } };
+    }
+    if (traced.stopped === 'gradients') {
+      const k = traced.grads.findIndex((g) => g !== null && !allFinite(g.data));
+      const p = this.model.parameters()[k]!;
+      return { ok: false, at: { nodeId: p.nodeId, port: p.name, what: 'gradient of' } };
+    }
+    this.programs.set(shape, new StepReplay(this.model, this.optimizer, traced));
     // Finite gradients can still overflow a parameter (a huge learning rate): stop here, before
     // the next forward pass hides where it came from.
     const overflowed = this.firstNonFiniteParameter();
     if (overflowed) return { ok: false, at: overflowed };
-    return { ok: true, loss: lv, prediction: result.prediction };
+    return { ok: true, loss: traced.loss!.item(), prediction: traced.prediction };
   }
 
   /**

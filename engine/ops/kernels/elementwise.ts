@@ -89,7 +89,7 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 }
 
 /** True when `shape` (without leading 1s) equals the trailing dims of `outShape` — a repeated row. */
-function isTrailingSuffix(shape: Shape, outShape: Shape): boolean {
+export function isTrailingSuffix(shape: Shape, outShape: Shape): boolean {
   let s = 0;
   while (s < shape.length && shape[s] === 1) s++;
   const rest = shape.length - s;
