@@ -238,6 +238,21 @@ describe.runIf(wasmGemm !== null)('WebAssembly SIMD gemm kernel against float64'
     for (const [tA, tB] of TRANS) expect(checkF32(kernel, 131, 1030, 261, tA, tB)).toBeLessThanOrEqual(1e-5);
   });
 
+  it('small M (1-8, no packing of B): every row count, K around the dot-product cut (32) and every K mod 4, odd and even N', () => {
+    let cases = 0;
+    for (let M = 1; M <= 9; M++) {
+      for (const K of [4, 31, 32, 33, 34, 35, 36, 67]) {
+        for (const N of [1, 2, 9, 16]) {
+          for (const [tA, tB] of TRANS) {
+            expect(checkF32(kernel, M, N, K, tA, tB)).toBeLessThanOrEqual(1e-5);
+            cases++;
+          }
+        }
+      }
+    }
+    expect(cases).toBe(9 * 8 * 4 * 4);
+  });
+
   it('reads and writes at offsets (batched matmul)', () => {
     for (const [tA, tB] of TRANS) {
       expect(checkF32(kernel, 3, 5, 7, tA, tB, [6, 13, 9])).toBeLessThanOrEqual(1e-5);

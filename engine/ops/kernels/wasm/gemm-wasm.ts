@@ -136,7 +136,8 @@ function gemmWasm(
   const pb = align(pa + 4 * sizeA);
   const pc = align(pb + 4 * (sizeB + B_PAD));
   const pap = align(pc + 4 * sizeC);
-  const pbp = pap + ex.packedABytes();
+  // Packed A; for M ≤ 8 with B transposed, A copied row-major (≤ 8·K floats) instead.
+  const pbp = align(pap + Math.max(ex.packedABytes(), 32 * K));
   const mem = ensure(pbp + ex.packedBBytes());
   mem.set(a.subarray(aOff, aOff + sizeA), pa >> 2);
   mem.set(b.subarray(bOff, bOff + sizeB), pb >> 2);

@@ -19,9 +19,13 @@
 ;; used by at most 8 rows, so packing it costs as much as the product; the micro-kernel reads the
 ;; 8 columns straight from B's rows instead (stride rsB per k). A is still packed (≤ 8·K floats).
 ;; Partial tiles of unpacked B read up to 7 floats past a row; the caller pads B by 8 floats.
+;; Small M with B stored transposed (csB ≠ 1) and K > 32: no packing either; $dot takes dot products of A's
+;; rows with B's columns, both contiguous along k (A is copied row-major first if it is not).
+;; The caller provides max(packedABytes(), 32·K) bytes at `ap` for that copy.
 ;;
-;; Summation order: every C element is Σ over k in increasing order within a K block (float32
-;; accumulator per lane), and the K blocks are added to C in increasing order. The order depends
+;; Summation order: in the packed path every C element is Σ over k in increasing order within a K
+;; block (float32 accumulator per lane), and the K blocks are added to C in increasing order; in
+;; $dot, four partial sums (k mod 4) are added pairwise at the end. The order depends
 ;; only on (M, N, K, strides), never on addresses or timing: the same inputs give bitwise the same
 ;; C on every call.
 ;;
@@ -330,6 +334,128 @@
       (local.set $jr (i32.add (local.get $jr) (i32.const 8)))
       (br_if $panels (i32.lt_u (local.get $jr) (local.get $nc)))))
 
+  ;; Copies the m×k matrix at src (strides rs, cs in elements) to dst, row-major.
+  (func $copyRows (param $src i32) (param $rs i32) (param $cs i32) (param $m i32) (param $k i32) (param $dst i32)
+    (local $i i32) (local $kk i32) (local $p i32) (local $csb i32)
+    (local.set $csb (i32.shl (local.get $cs) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (loop $rows
+      (local.set $p (i32.add (local.get $src) (i32.shl (i32.mul (local.get $i) (local.get $rs)) (i32.const 2))))
+      (local.set $kk (i32.const 0))
+      (loop $cols
+        (f32.store (local.get $dst) (f32.load (local.get $p)))
+        (local.set $p (i32.add (local.get $p) (local.get $csb)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $kk (i32.add (local.get $kk) (i32.const 1)))
+        (br_if $cols (i32.lt_u (local.get $kk) (local.get $k))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $i) (local.get $m)))))
+
+  ;; ---------------------------------------------------------------------------------------
+  ;; Small M with B stored transposed (each column of B contiguous along k): dot products, no
+  ;; packing. For up to 4 rows of A (row-contiguous, `lda` bytes apart) and 2 columns of B at a
+  ;; time, 8 f32x4 accumulators sum lanes k ≡ 0, 1, 2, 3 (mod 4); the last K mod 4 terms are
+  ;; loaded zero-filled; each C element is then (l0 + l1) + (l2 + l3). Rows past mr and a missing
+  ;; last column reuse row 0 / the previous column (computed, not stored).
+  ;;   a: row 0 of the A block; mr ≤ 4 rows; b: column 0 of B, columns `ldb` bytes apart;
+  ;;   c: C(row 0, 0), rows `ldc` bytes apart.
+  ;; ---------------------------------------------------------------------------------------
+  (func $tail (param $p i32) (param $t i32) (result v128)
+    ;; the t (1-3) floats at p, zero-filled to a vector, reading nothing past them
+    (if (result v128) (i32.eq (local.get $t) (i32.const 1))
+      (then (v128.load32_zero (local.get $p)))
+      (else
+        (if (result v128) (i32.eq (local.get $t) (i32.const 2))
+          (then (v128.load64_zero (local.get $p)))
+          (else (v128.load32_lane offset=8 2 (local.get $p) (v128.load64_zero (local.get $p))))))))
+
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  (func $dot (param $a i32) (param $lda i32) (param $mr i32) (param $b i32) (param $ldb i32)
+             (param $N i32) (param $K i32) (param $c i32) (param $ldc i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
+    (local $j i32) (local $p0 i32) (local $p1 i32) (local $kb i32) (local $end i32) (local $t i32)
+    (local $has1 i32) (local $o i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $y0 v128) (local $y1 v128)
+    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128)
+    (local $s20 v128) (local $s21 v128) (local $s30 v128) (local $s31 v128)
+    (local.set $a0 (local.get $a))
+    (local.set $a1 (select (i32.add (local.get $a0) (local.get $lda)) (local.get $a0) (i32.gt_u (local.get $mr) (i32.const 1))))
+    (local.set $a2 (select (i32.add (local.get $a1) (local.get $lda)) (local.get $a0) (i32.gt_u (local.get $mr) (i32.const 2))))
+    (local.set $a3 (select (i32.add (local.get $a2) (local.get $lda)) (local.get $a0) (i32.gt_u (local.get $mr) (i32.const 3))))
+    (local.set $end (i32.shl (i32.and (local.get $K) (i32.const -4)) (i32.const 2)))   ;; bytes of whole vectors
+    (local.set $t (i32.and (local.get $K) (i32.const 3)))
+    (local.set $j (i32.const 0))
+    (loop $cols
+      (local.set $has1 (i32.lt_u (i32.add (local.get $j) (i32.const 1)) (local.get $N)))
+      (local.set $p0 (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $ldb))))
+      (local.set $p1 (select (i32.add (local.get $p0) (local.get $ldb)) (local.get $p0) (local.get $has1)))
+      (local.set $s00 (v128.const i32x4 0 0 0 0)) (local.set $s01 (v128.const i32x4 0 0 0 0))
+      (local.set $s10 (v128.const i32x4 0 0 0 0)) (local.set $s11 (v128.const i32x4 0 0 0 0))
+      (local.set $s20 (v128.const i32x4 0 0 0 0)) (local.set $s21 (v128.const i32x4 0 0 0 0))
+      (local.set $s30 (v128.const i32x4 0 0 0 0)) (local.set $s31 (v128.const i32x4 0 0 0 0))
+      (local.set $kb (i32.const 0))
+      (block $whole
+        (br_if $whole (i32.eqz (local.get $end)))
+        (loop $k
+          (local.set $y0 (v128.load (i32.add (local.get $p0) (local.get $kb))))
+          (local.set $y1 (v128.load (i32.add (local.get $p1) (local.get $kb))))
+          (local.set $x0 (v128.load (i32.add (local.get $a0) (local.get $kb))))
+          (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $x0) (local.get $y0))))
+          (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $x0) (local.get $y1))))
+          (local.set $x1 (v128.load (i32.add (local.get $a1) (local.get $kb))))
+          (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $x1) (local.get $y0))))
+          (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $x1) (local.get $y1))))
+          (local.set $x2 (v128.load (i32.add (local.get $a2) (local.get $kb))))
+          (local.set $s20 (f32x4.add (local.get $s20) (f32x4.mul (local.get $x2) (local.get $y0))))
+          (local.set $s21 (f32x4.add (local.get $s21) (f32x4.mul (local.get $x2) (local.get $y1))))
+          (local.set $x3 (v128.load (i32.add (local.get $a3) (local.get $kb))))
+          (local.set $s30 (f32x4.add (local.get $s30) (f32x4.mul (local.get $x3) (local.get $y0))))
+          (local.set $s31 (f32x4.add (local.get $s31) (f32x4.mul (local.get $x3) (local.get $y1))))
+          (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+          (br_if $k (i32.lt_u (local.get $kb) (local.get $end)))))
+      (if (local.get $t)
+        (then
+          ;; the last K mod 4 terms, zero-filled
+          (local.set $y0 (call $tail (i32.add (local.get $p0) (local.get $end)) (local.get $t)))
+          (local.set $y1 (call $tail (i32.add (local.get $p1) (local.get $end)) (local.get $t)))
+          (local.set $x0 (call $tail (i32.add (local.get $a0) (local.get $end)) (local.get $t)))
+          (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $x0) (local.get $y0))))
+          (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $x0) (local.get $y1))))
+          (local.set $x1 (call $tail (i32.add (local.get $a1) (local.get $end)) (local.get $t)))
+          (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $x1) (local.get $y0))))
+          (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $x1) (local.get $y1))))
+          (local.set $x2 (call $tail (i32.add (local.get $a2) (local.get $end)) (local.get $t)))
+          (local.set $s20 (f32x4.add (local.get $s20) (f32x4.mul (local.get $x2) (local.get $y0))))
+          (local.set $s21 (f32x4.add (local.get $s21) (f32x4.mul (local.get $x2) (local.get $y1))))
+          (local.set $x3 (call $tail (i32.add (local.get $a3) (local.get $end)) (local.get $t)))
+          (local.set $s30 (f32x4.add (local.get $s30) (f32x4.mul (local.get $x3) (local.get $y0))))
+          (local.set $s31 (f32x4.add (local.get $s31) (f32x4.mul (local.get $x3) (local.get $y1))))))
+      ;; C(r, j) and C(r, j+1) for the rows that exist
+      (local.set $o (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))
+      (f32.store (local.get $o) (call $hsum (local.get $s00)))
+      (if (local.get $has1) (then (f32.store offset=4 (local.get $o) (call $hsum (local.get $s01)))))
+      (if (i32.gt_u (local.get $mr) (i32.const 1))
+        (then
+          (local.set $o (i32.add (local.get $o) (local.get $ldc)))
+          (f32.store (local.get $o) (call $hsum (local.get $s10)))
+          (if (local.get $has1) (then (f32.store offset=4 (local.get $o) (call $hsum (local.get $s11)))))))
+      (if (i32.gt_u (local.get $mr) (i32.const 2))
+        (then
+          (local.set $o (i32.add (local.get $o) (local.get $ldc)))
+          (f32.store (local.get $o) (call $hsum (local.get $s20)))
+          (if (local.get $has1) (then (f32.store offset=4 (local.get $o) (call $hsum (local.get $s21)))))))
+      (if (i32.gt_u (local.get $mr) (i32.const 3))
+        (then
+          (local.set $o (i32.add (local.get $o) (local.get $ldc)))
+          (f32.store (local.get $o) (call $hsum (local.get $s30)))
+          (if (local.get $has1) (then (f32.store offset=4 (local.get $o) (call $hsum (local.get $s31)))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 2)))
+      (br_if $cols (i32.lt_u (local.get $j) (local.get $N)))))
+
   ;; ---------------------------------------------------------------------------------------
   ;; C = op(A)·op(B) (see the top of the file). M, N, K ≥ 1. `ap` and `bp` are scratch for the
   ;; packed blocks (packedABytes() and packedBBytes() bytes).
@@ -344,6 +470,29 @@
     (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32)
     (local $pb i32) (local $ldb i32) (local $cRow i32)
     (local.set $ldc (i32.shl (local.get $N) (i32.const 2)))
+    ;; Small M with B stored transposed: dot products (see $dot). A's rows must be contiguous:
+    ;; when A is stored transposed its ≤ 8×K values are first copied row-major to `ap`.
+    ;; (Only for K > 32: with fewer terms the horizontal sums cost more than packing B.)
+    (if (i32.and (i32.and (i32.le_u (local.get $M) (i32.const 8)) (i32.gt_u (local.get $K) (i32.const 32)))
+                 (i32.and (i32.eq (local.get $rsB) (i32.const 1)) (i32.ne (local.get $csB) (i32.const 1))))
+      (then
+        (if (i32.ne (local.get $csA) (i32.const 1))
+          (then
+            (call $copyRows (local.get $a) (local.get $rsA) (local.get $csA) (local.get $M) (local.get $K) (local.get $ap))
+            (local.set $a (local.get $ap))
+            (local.set $rsA (local.get $K))))
+        (local.set $ic (i32.const 0))
+        (loop $rows
+          (local.set $mr (i32.sub (local.get $M) (local.get $ic)))
+          (if (i32.gt_s (local.get $mr) (i32.const 4)) (then (local.set $mr (i32.const 4))))
+          (call $dot
+            (i32.add (local.get $a) (i32.shl (i32.mul (local.get $ic) (local.get $rsA)) (i32.const 2)))
+            (i32.shl (local.get $rsA) (i32.const 2)) (local.get $mr)
+            (local.get $b) (i32.shl (local.get $csB) (i32.const 2)) (local.get $N) (local.get $K)
+            (i32.add (local.get $c) (i32.mul (local.get $ic) (local.get $ldc))) (local.get $ldc))
+          (local.set $ic (i32.add (local.get $ic) (i32.const 4)))
+          (br_if $rows (i32.lt_u (local.get $ic) (local.get $M))))
+        (return)))
     ;; Even K blocks: K = 784 gives 4 × 196, not 3 × 256 + 16.
     (local.set $kcMax
       (i32.div_u (i32.sub (i32.add (local.get $K) (global.get $KC)) (i32.const 1)) (global.get $KC)))
