@@ -13,6 +13,7 @@ import { detectHeader, forEachCsvRecord, parseNumberCell } from '../data/csv';
 import { normalizeFeatures, type Normalization } from '../data/transforms';
 import { compileDocument } from '../graph/compile';
 import type { DataBinding } from '../graph/node-def';
+import { hasRole } from '../graph/nodes/specs';
 import { effectiveSettings } from '../train/settings';
 import { classProbabilities, decisionThreshold, predictClasses } from '../data/metrics';
 import { fmt, fmtNested, renderTable } from './format';
@@ -157,7 +158,7 @@ export function predict(modelFile: string, opts: PredictCommandOptions, cwd: str
   if (src.trained) model.loadWeights(src.trained.weights);
   if (!model.predictionKey) throw new CliError('the graph has no Output node and no Loss node: nothing to predict');
 
-  const input = model.order.find((n) => n.type === 'Input');
+  const input = model.order.find((n) => hasRole(n, 'input'));
   const inputShape = input ? (model.validation.params.get(input.id)!['shape'] as number[]) : [];
   const featureShape = binding?.featureShape ? [...binding.featureShape] : inputShape.length > 0 ? inputShape : null;
   const samples = readSamples(opts.input, cwd, featureShape);

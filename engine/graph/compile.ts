@@ -9,6 +9,7 @@ import { Generator } from '../core/random';
 import type { GraphDocument, GraphNode, TensorValue } from './document';
 import type { BatchFeed, DataBinding, NodeDef, NodeRuntime } from './node-def';
 import { getNodeDef } from './node-registry';
+import { hasRole } from './nodes/specs';
 import { identity } from '../ops/functional';
 import { opScope } from '../ops/define-op';
 import { formatDiagnostic, nodeTitle, portKey, validateDocument, type Diagnostic, type ValidationPurpose, type ValidationResult } from './validate';
@@ -142,10 +143,10 @@ export class CompiledGraph {
     }
     this.defs = defs;
     this.runtimes = runtimes;
-    const loss = this.order.find((n) => n.type === 'Loss');
+    const loss = this.order.find((n) => hasRole(n, 'loss'));
     this.lossNodeId = loss?.id ?? null;
     this.outputNodes = this.order
-      .filter((n) => n.type === 'Output')
+      .filter((n) => hasRole(n, 'output'))
       .map((n) => ({ nodeId: n.id, name: String(validation.params.get(n.id)!['name'] || n.label || n.id), key: inputsOf.get(n.id)!.get('in')! }));
     this.predictionKey = loss ? (inputsOf.get(loss.id)?.get('prediction') ?? null) : (this.outputNodes[0]?.key ?? null);
   }
@@ -192,7 +193,7 @@ export class CompiledGraph {
     const skipped = new Set<string>();
     for (const node of this.order) {
       const def = this.defs.get(node.id)!;
-      const targetless = node.type === 'Target' && !feed.targets && !feed.inputs?.[node.id] && !(node.label && feed.inputs?.[node.label]);
+      const targetless = hasRole(node, 'target') && !feed.targets && !feed.inputs?.[node.id] && !(node.label && feed.inputs?.[node.label]);
       const ins = this.inputsOf.get(node.id) ?? new Map<string, string>();
       if (targetless || [...ins.values()].some((k) => skipped.has(k.slice(0, k.lastIndexOf(':'))))) {
         skipped.add(node.id);

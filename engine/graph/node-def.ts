@@ -1,52 +1,20 @@
 /**
- * What a node type on the canvas is, defined once: ports with kinds, params with defaults and
- * ranges, palette metadata, its shape rule, and how it lowers to engine ops. The palette, the
- * inspector, validation, shape inference and the compiler all read these definitions.
+ * What a node type on the canvas is, defined once: its spec (ports with kinds, params with
+ * defaults and ranges, palette metadata, role, docs — `node-spec.ts`, tensor-free, what the
+ * renderer reads) plus its param checks, shape rule, how it lowers to engine ops, how it lowers
+ * to ONNX for export, and its local gradient's formula for the backprop view. The palette, the
+ * inspector, validation, shape inference, the compiler, ONNX export and the step-through view all
+ * read these definitions; nothing else switches on a node's type (a test checks).
  */
 import type { Tensor } from '../core/tensor';
 import type { Generator } from '../core/random';
 import type { Module } from '../nn/module';
-import type { GraphNode, TensorValue } from './document';
+import type { OnnxAttr, OpDef } from '../ops/define-op';
+import type { GraphEdge, GraphNode, TensorValue } from './document';
+import type { NodeSpec, ParamValues } from './node-spec';
 import type { SymShape } from './symbolic';
 
-/** What flows through a port: a tensor of values, class labels / targets, or a scalar loss. */
-export type PortKind = 'tensor' | 'labels' | 'loss';
-
-export interface PortDef {
-  readonly name: string;
-  readonly kind: PortKind;
-  /** Also accepted on this input (Loss.target takes labels or a tensor). */
-  readonly accepts?: readonly PortKind[];
-  readonly label?: string;
-  readonly optional?: boolean;
-}
-
-interface ParamBase<V> {
-  readonly label: string;
-  readonly description: string;
-  readonly default: V;
-  /**
-   * Left unset, the value follows the graph (the node's `follow` computes it) — shown, and
-   * overridable by setting it. Words for the inspector: "the input's features".
-   */
-  readonly follows?: string;
-}
-export type ParamSpec =
-  | (ParamBase<number> & { readonly kind: 'int'; readonly min?: number; readonly max?: number })
-  | (ParamBase<number> & { readonly kind: 'float'; readonly min?: number; readonly max?: number; readonly exclusiveMin?: boolean })
-  | (ParamBase<boolean> & { readonly kind: 'bool' })
-  | (ParamBase<string> & { readonly kind: 'enum'; readonly options: readonly string[]; readonly optionLabels?: readonly string[] })
-  | (ParamBase<string> & { readonly kind: 'string' })
-  /** A list of positive integers (a shape); `allowEmpty` lets [] mean "from the dataset". */
-  | (ParamBase<readonly number[]> & { readonly kind: 'shape'; readonly allowEmpty?: boolean })
-  /** Dimensions to reduce over; null means all. */
-  | (ParamBase<readonly number[] | null> & { readonly kind: 'dims' })
-  /** A number or nested array of numbers (a constant's value). */
-  | (ParamBase<unknown> & { readonly kind: 'tensor' });
-
-export type ParamValues = Readonly<Record<string, unknown>>;
-
-export type NodeCategory = 'Data' | 'Layers' | 'Activations' | 'Operations' | 'Loss' | 'Output';
+export type { NodeCategory, NodeRole, NodeSpec, ParamSpec, ParamValues, PortDef, PortKind } from './node-spec';
 
 /** What the dataset tells shape inference and the compiler. */
 export interface DataBinding {
@@ -130,17 +98,72 @@ export interface NodeRuntime {
   forward(inputs: Readonly<Record<string, Tensor>>, ctx: ForwardContext): Record<string, Tensor>;
 }
 
-export interface NodeDef {
-  readonly type: string;
-  readonly category: NodeCategory;
-  readonly label: string;
-  /** One line for the palette tooltip. */
+/** The Loss a node feeds directly, as a Loss's `lossFeeds` reports it. */
+export interface LossFeed {
+  /** The node whose output the Loss reads. */
+  readonly source: string;
+  readonly fn: string;
+  readonly port: 'prediction' | 'target';
+  /** Feeding the prediction: the edge that brings the Loss its target (null otherwise). */
+  readonly targetSource: GraphEdge | null;
+}
+
+/** What a node's ONNX export lowering receives (export.ts builds it over its graph builder). */
+export interface OnnxNodeContext {
+  readonly node: GraphNode;
+  readonly params: ParamValues;
+  /** ONNX value names of the connected inputs, by port. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** Inferred shapes of the connected inputs, by port. */
+  readonly inputShapes: Readonly<Record<string, SymShape>>;
+  /** The node's runtime, with its weights as initialised, loaded or trained. */
+  readonly runtime: NodeRuntime;
+  /** Whether the node's output is written to a name chosen for it (a graph output); else a fresh one. */
+  readonly outputNamed: boolean;
+  /** A one-op lowering: a node named after the canvas node, writing the node's output. */
+  single(op: string, inputs: readonly string[], attrs?: Readonly<Record<string, OnnxAttr>>): string;
+  /** One step of a multi-op lowering; the `last` one writes the node's output. */
+  step(op: string, inputs: readonly string[], last: boolean, attrs?: Readonly<Record<string, OnnxAttr>>): string;
+  /** Lower an engine op through its own ONNX rule (ops/); its last node writes the node's output. */
+  op<A extends Record<string, unknown>>(op: OpDef<A>, inputs: readonly string[], attrs: A): string;
+  /** One of the runtime's parameters or buffers by name (`weight`, `running_mean`). */
+  tensor(name: string): { shape: number[]; data: Float32Array };
+  /** A float32 initializer named `prefix` (made unique). */
+  initializer(prefix: string, shape: readonly number[], data: ArrayLike<number>): string;
+  /** A small constant, shared when the same values are asked for again. */
+  constant(dtype: 'float32' | 'int64', shape: readonly number[], values: readonly number[], prefix: string): string;
+}
+
+/** One local gradient of a node, as its definition gives it to the backprop view. */
+export interface LocalGradientTerm {
+  /** Which input or parameter it belongs to (`in`, `a`, `weight`, …). */
+  readonly of: string;
+  /** What it is, in the lecture's words: `σ(x)(1 − σ(x))`, `1[x > 0]`, `Wᵀ`, `pass-through`. */
   readonly description: string;
-  readonly inputs: readonly PortDef[];
-  readonly outputs: readonly PortDef[];
-  readonly params: Readonly<Record<string, ParamSpec>>;
-  /** Params worth showing on the node itself (the rest live in the inspector). */
-  readonly keyParams?: readonly string[];
+  /** The value: the elementwise derivative, or the operand that multiplies. */
+  readonly value: Tensor;
+  /** How downstream follows from upstream and this: `elementwise` (g ⊙ local) or `matrix` (a product). */
+  readonly kind: 'elementwise' | 'matrix' | 'reduction' | 'other';
+}
+
+/** What a node's local-gradient rule receives: the values of one forward pass (step-through.ts builds it). */
+export interface LocalGradientContext {
+  readonly node: GraphNode;
+  readonly params: ParamValues;
+  readonly runtime: NodeRuntime;
+  /** The tensor that arrived on an input port (undefined when unconnected). */
+  input(port: string): Tensor | undefined;
+  /** The node's value on an output port. */
+  output(port: string): Tensor | undefined;
+  /**
+   * d out / d input for every input, by the node's own forward and VJP with a gradient of ones:
+   * an elementwise node's derivative, a max's routing mask. Inputs are broadcast to the output's
+   * shape first, so the value has one entry per output element.
+   */
+  byVjp(): Readonly<Record<string, Tensor>>;
+}
+
+export interface NodeDef extends NodeSpec {
   /** Extra checks across params (beyond each param's own range); return messages. */
   checkParams?(params: ParamValues): string[];
   /**
@@ -149,11 +172,23 @@ export interface NodeDef {
    * cannot work out (an unknown shape) is left out and keeps its default.
    */
   follow?(ctx: FollowContext): Record<string, unknown>;
+  /** A Loss: the nodes it reads directly (what their `follow` learns about the Loss they feed). */
+  lossFeeds?(params: ParamValues, incoming: ReadonlyMap<string, GraphEdge>): readonly LossFeed[];
   /** Output shapes from input shapes; throws NodeShapeError with a message a person understands. */
   inferShapes(ctx: ShapeContext): Record<string, SymShape>;
   /** How many trainable values `build` makes, from the params and shapes alone (absent: none). */
   parameterCount?(ctx: ShapeContext): number;
   build(ctx: BuildContext): NodeRuntime;
+  /**
+   * The ONNX export lowering (opset 17) of the node's inference form; returns the output value's
+   * name. Absent for nodes that are not exported (Input and Output are the graph's inputs and
+   * outputs; Target and Loss exist only while training).
+   */
+  toOnnx?(ctx: OnnxNodeContext): string;
+  /** The activation function its output ends in (an Activation's `fn`): export adds no second softmax. */
+  endsIn?(params: ParamValues): string | null;
+  /** The local gradient(s) for the backprop view, in the lecture's terms; absent: none shown. */
+  localGradient?(ctx: LocalGradientContext): LocalGradientTerm[];
 }
 
 export function defineNode(def: NodeDef): NodeDef {

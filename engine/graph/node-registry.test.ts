@@ -11,54 +11,12 @@ import { describe, expect, it } from 'vitest';
 import type { NodeDef, ParamSpec, PortDef } from './node-def';
 import { parseDocument } from './document';
 import { CATEGORY_ORDER, checkParam, getNodeDef, nodeRegistry, paletteGroups, resolveParams } from './node-registry';
+import { paramFieldProblem } from './node-spec';
 import { validateDocument } from './validate';
 import { ACTIVATIONS } from './nodes/activation';
 import { LOSSES } from './nodes/loss';
-
-/** The shape rule of each node type, in words (the registry holds it as code). */
-const SHAPE_RULES: Record<string, string> = {
-  Input:
-    'Batched: `N×shape`, where `shape` is the param or, when empty, the dataset\'s feature shape (when both are given they must agree). Unbatched (`batched: false`): `shape`, or the shape of `value` when `shape` is empty.',
-  Target:
-    'Classification: `index` → `N`; `onehot` → `N×C` (C = the dataset\'s number of classes, so it needs a dataset); `column` and `signed` → `N×1`. Regression datasets: `N×T` whatever the encoding.',
-  Constant: 'The shape of `value` (a number is a scalar).',
-  Parameter: '`shape` (`[]`: a scalar).',
-  Linear: '`…×inFeatures` → `…×outFeatures`; the last dimension of the input must equal `inFeatures`; a scalar input is refused.',
-  BatchNorm1d: '`N×C` → `N×C` with `C = numFeatures`; any other rank is refused.',
-  Dropout: 'Same shape as the input.',
-  Flatten: '`d0×d1×…×dk` → `d0×(d1·…·dk)`; only the first dimension may be `N` (`N×28×28` → `N×784`).',
-  Reshape: 'Batched input: `N×…` → `N×shape`; unbatched: `…` → `shape`. The number of elements per sample must not change.',
-  Activation: 'Same shape as the input; `softmax` normalises the last dimension and needs at least one.',
-  Add: 'Broadcast of `a` and `b` (NumPy/PyTorch rules; `N` matches only `N` or 1).',
-  Multiply: 'Broadcast of `a` and `b` (as Add).',
-  MatMul: '`torch.matmul` rules: `…×n×k · k×m` → `…×n×m`; a 1-D `a` is a row, a 1-D `b` a column, and that dimension is dropped from the result (vector · vector → scalar). Leading (batch) dimensions broadcast.',
-  Max: 'Broadcast of `a` and `b` (as Add).',
-  Power: 'Same shape as the input.',
-  Sum: 'The input without the dimensions in `dims` (negative dims count from the end; `null` or `[]`: all, giving a scalar); with `keepDim` they stay as size 1.',
-  Mean: 'As Sum.',
-  Exp: 'Same shape as the input.',
-  Log: 'Same shape as the input.',
-  Loss:
-    'A scalar. `crossEntropy`: `prediction` `N×C` logits (C at least the dataset\'s number of classes) and `target` `N` class indices (Target encoding `index`). `mse`, `mse-half`, `bce`, `perceptron`: `prediction` and `target` of the same shape.',
-  Output: 'Accepts any shape; has no outputs.',
-};
-
-/** What a node does beyond its one-line description, where that needs saying. */
-const NOTES: Record<string, string> = {
-  Input:
-    'Fed with the batch\'s features; in lesson graphs a value can be fed per node (by id or label), else `value` is used.',
-  Target:
-    'Fed with the batch\'s targets, encoded for the loss: `index` class indices (cross-entropy), `onehot` rows of 0/1, `column` the class value as a float column (BCE, or MSE on a sigmoid), `signed` −1/+1 (the perceptron criterion; two classes only). Skipped when predicting without targets.',
-  Parameter: 'A trainable tensor whose start values come from `init`, drawn from the node\'s own seeded stream; stored as weight `value`.',
-  Linear:
-    'Parameters `weight` `[outFeatures, inFeatures]` and `bias` `[outFeatures]`, drawn from the node\'s own seeded stream (weight first) as `init` says: `kaiming-uniform` (the default; PyTorch\'s `nn.Linear`: W ~ U(±1/√fan_in) — `kaiming_uniform_` with a = √5 — and b ~ U(±1/√fan_in)), `kaiming-normal` (He normal, `kaiming_normal_` for ReLU: W ~ N(0, 2/fan_in)), `he-uniform` (Keras `he_uniform`: W ~ U(±√(6/fan_in))), `glorot-uniform` (Keras\' `Dense` default, `xavier_uniform_`: W ~ U(±√(6/(fan_in+fan_out)))), `glorot-normal` (`xavier_normal_`: W ~ N(0, 2/(fan_in+fan_out))) and `zeros` (W = 0: every unit of a layer stays the same, the symmetry lesson). All but `kaiming-uniform` start b at 0, as Keras does; the normal ones are not truncated (PyTorch\'s; Keras truncates at 2σ). A document without `init` gets `kaiming-uniform`; stored `weights` replace the init.',
-  BatchNorm1d: 'Parameters `weight`, `bias`; buffers `running_mean`, `running_var`. Batch statistics while training, running statistics otherwise.',
-  Dropout: 'Only active while training; the mask comes from the node\'s own seeded stream.',
-  Loss:
-    '`mse`: mean of squared errors (PyTorch `MSELoss`); `mse-half`: the lecture\'s e = 1/(2n)·Σ‖y−o‖² (n samples); `crossEntropy`: from logits with class-index targets (PyTorch `CrossEntropyLoss`); `bce`: binary cross-entropy from logits (`BCEWithLogitsLoss`); `perceptron`: Σ over misclassified samples of −y·s, y ∈ {−1, +1}. A graph has at most one Loss; training needs one.',
-  Output:
-    'Names a model output for `bpstudio predict` and ONNX export. In a lesson graph without a Loss, a single scalar Output is what backward starts from.',
-};
+import { NODE_SPECS } from './nodes/specs';
+import { LINEAR_INITS } from '../nn/init';
 
 function paramType(spec: ParamSpec): string {
   switch (spec.kind) {
@@ -118,8 +76,8 @@ function renderNode(def: NodeDef): string {
       lines.push(`| \`${name}\` | ${paramType(spec)} | ${code(spec.default)} | ${cell(paramRange(spec))} | ${cell(meaning)} |`);
     }
   }
-  if (NOTES[def.type]) lines.push('', NOTES[def.type]!);
-  lines.push('', `Shape: ${SHAPE_RULES[def.type] ?? '(not documented)'}`, '');
+  if (def.docs) lines.push('', def.docs);
+  lines.push('', `Shape: ${def.shapeDocs}`, '');
   return lines.join('\n');
 }
 
@@ -174,7 +132,34 @@ describe('node registry', () => {
     // Every default is a valid value of its own param.
     for (const [name, spec] of Object.entries(def.params)) expect(checkParam(name, spec, spec.default), `${def.type}.${name}`).toBeNull();
     expect(def.checkParams?.(resolveParams(def, {})) ?? []).toEqual([]);
-    expect(SHAPE_RULES[def.type], `shape rule of ${def.type} in SHAPE_RULES`).toBeDefined();
+    expect(def.shapeDocs.length, `shape rule of ${def.type} in words`).toBeGreaterThan(0);
+  });
+
+  it('is the spec module\'s list with behaviour added: same types, same order, the specs\' own ports and params', () => {
+    expect([...nodeRegistry.values()].map((d) => d.type)).toEqual(NODE_SPECS.map((s) => s.type));
+    for (const spec of NODE_SPECS) {
+      const def = getNodeDef(spec.type)!;
+      expect(def.inputs).toBe(spec.inputs);
+      expect(def.params).toBe(spec.params);
+    }
+  });
+
+  it('every node that is part of an inference model lowers to ONNX; Input, Output, Target and Loss do not', () => {
+    const without = [...nodeRegistry.values()].filter((d) => !d.toOnnx).map((d) => d.type);
+    expect(without).toEqual(['Input', 'Target', 'Loss', 'Output']);
+    expect(without.every((t) => getNodeDef(t)!.role !== undefined)).toBe(true);
+  });
+
+  it('Linear offers the inits nn/init.ts implements', () => {
+    const init = getNodeDef('Linear')!.params['init']!;
+    expect(init.kind === 'enum' && init.options).toEqual([...LINEAR_INITS]);
+  });
+
+  it('roles: one node type each for the input, the target, the loss and the output', () => {
+    const role = (r: string) => NODE_SPECS.filter((s) => s.role === r).map((s) => s.type);
+    expect([role('input'), role('target'), role('loss'), role('output')]).toEqual([['Input'], ['Target'], ['Loss'], ['Output']]);
+    expect(NODE_SPECS.filter((s) => s.trainable).map((s) => s.type)).toEqual(['Parameter', 'Linear', 'BatchNorm1d']);
+    expect(NODE_SPECS.filter((s) => s.trainingOnly).map((s) => s.type)).toEqual(['Target', 'Loss']);
   });
 
   it('the palette lists every node type once, grouped in category order', () => {
@@ -205,6 +190,11 @@ describe('node registry', () => {
     expect(checkParam('shape', shape, [])).toBe('shape must not be empty');
     expect(checkParam('value', getNodeDef('Constant')!.params['value']!, [[1, 2], [3, 4]])).toBeNull();
     expect(checkParam('value', getNodeDef('Input')!.params['value']!, null)).toBeNull();
+    // exclusiveMin: the renderer's text fields and the engine read one rule.
+    const lr: ParamSpec = { kind: 'float', label: 'lr', description: '', default: 1, min: 0, exclusiveMin: true };
+    expect(checkParam('lr', lr, 0)).toBe('lr must be > 0, got 0');
+    expect(paramFieldProblem(lr, 0)).toBe('must be > 0');
+    expect(checkParam('lr', lr, 0.1)).toBeNull();
   });
 });
 

@@ -1,4 +1,5 @@
-import type { NodeCategory, NodeDef, ParamSpec, ParamValues } from './node-def';
+import type { NodeCategory, NodeDef } from './node-def';
+import { CATEGORY_ORDER, NODE_SPECS } from './nodes/specs';
 import { ConstantNode, InputNode, ParameterNode, TargetNode } from './nodes/data';
 import { BatchNorm1dNode, DropoutNode, FlattenNode, LinearNode, ReshapeNode } from './nodes/layers';
 import { ActivationNode } from './nodes/activation';
@@ -6,7 +7,12 @@ import { AddNode, ExpNode, LogNode, MatMulNode, MaxNode, MeanNode, MultiplyNode,
 import { LossNode } from './nodes/loss';
 import { OutputNode } from './nodes/output';
 
-/** The ONE list of node types: the palette, inspector, validator and compiler all read it. */
+export { CATEGORY_ORDER, checkParam, resolveParams } from './nodes/specs';
+
+/**
+ * The node definitions: every spec of `nodes/specs.ts` (the list the renderer reads) with its
+ * shape rule and lowerings. The palette, inspector, validator and compiler all read it.
+ */
 const ALL: readonly NodeDef[] = [
   InputNode, TargetNode, ConstantNode, ParameterNode,
   LinearNode, BatchNorm1dNode, DropoutNode, FlattenNode, ReshapeNode,
@@ -22,10 +28,11 @@ export const nodeRegistry: ReadonlyMap<string, NodeDef> = (() => {
     if (map.has(def.type)) throw new Error(`node registry: "${def.type}" is registered twice`);
     map.set(def.type, def);
   }
+  // One list: a spec without a definition (or the other way round) is a mistake made here, not by a user.
+  const specs = NODE_SPECS.map((s) => s.type).join();
+  if (ALL.map((d) => d.type).join() !== specs) throw new Error(`node registry: the definitions do not follow the specs (${specs})`);
   return map;
 })();
-
-export const CATEGORY_ORDER: readonly NodeCategory[] = ['Data', 'Layers', 'Activations', 'Operations', 'Loss', 'Output'];
 
 export function getNodeDef(type: string): NodeDef | undefined {
   return nodeRegistry.get(type);
@@ -37,48 +44,4 @@ export function paletteGroups(): { category: NodeCategory; items: { type: string
     category,
     items: ALL.filter((d) => d.category === category).map((d) => ({ type: d.type, label: d.label, description: d.description })),
   }));
-}
-
-/** The node's params with defaults filled in (values as stored; validation reports bad ones). */
-export function resolveParams(def: NodeDef, params: Readonly<Record<string, unknown>>): ParamValues {
-  const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(def.params)) out[name] = params[name] ?? spec.default;
-  return out;
-}
-
-/** Problems with one param value, as messages (empty when fine). */
-export function checkParam(name: string, spec: ParamSpec, value: unknown): string | null {
-  const show = JSON.stringify(value);
-  switch (spec.kind) {
-    case 'int':
-    case 'float': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `${name} must be a number, got ${show}`;
-      if (spec.kind === 'int' && !Number.isInteger(value)) return `${name} must be a whole number, got ${value}`;
-      if (spec.min !== undefined && value < spec.min) return `${name} must be ≥ ${spec.min}, got ${value}`;
-      if (spec.max !== undefined && value > spec.max) return `${name} must be ≤ ${spec.max}, got ${value}`;
-      return null;
-    }
-    case 'bool':
-      return typeof value === 'boolean' ? null : `${name} must be true or false, got ${show}`;
-    case 'enum':
-      return typeof value === 'string' && spec.options.includes(value) ? null : `${name} must be one of ${spec.options.join(', ')}; got ${show}`;
-    case 'string':
-      return typeof value === 'string' ? null : `${name} must be text, got ${show}`;
-    case 'shape': {
-      if (!Array.isArray(value) || !value.every((d) => Number.isInteger(d) && d > 0)) return `${name} must be a list of positive whole numbers, got ${show}`;
-      if (value.length === 0 && !spec.allowEmpty) return `${name} must not be empty`;
-      return null;
-    }
-    case 'dims':
-      if (value === null) return null;
-      return Array.isArray(value) && value.every((d) => Number.isInteger(d)) ? null : `${name} must be a list of dimension numbers or null, got ${show}`;
-    case 'tensor':
-      if (value === null && spec.default === null) return null;
-      return isNumberArray(value) ? null : `${name} must be a number or a nested array of numbers, got ${show}`;
-  }
-}
-
-function isNumberArray(v: unknown): boolean {
-  if (typeof v === 'number') return Number.isFinite(v);
-  return Array.isArray(v) && v.every(isNumberArray);
 }

@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../core/atomic-write';
 import { CURRENT_FORMAT_VERSION, parseDocument, type GraphDocument, type GraphEdge, type GraphNode, type TensorValue } from '../graph/document';
 import { NodeShapeError } from '../graph/node-def';
 import { checkParam, getNodeDef, resolveParams } from '../graph/node-registry';
+import { hasRole } from '../graph/nodes/specs';
 import { formatSymShape, type Dim, type SymShape } from '../graph/symbolic';
 import { formatDiagnostic, validateDocument } from '../graph/validate';
 import { decodeModel, DT, tensorValues, type OnnxTypes } from './builder';
@@ -884,7 +885,7 @@ function layout(nodes: GraphNode[], edges: GraphEdge[]): void {
   for (const n of nodes) depth.set(n.id, (preds.get(n.id) ?? []).reduce((m, p) => Math.max(m, depth.get(p) ?? 0), -1) + 1);
   // Sources that feed one place (constants) sit just left of their first consumer.
   for (const n of nodes) {
-    if ((preds.get(n.id) ?? []).length > 0 || n.type === 'Input') continue;
+    if ((preds.get(n.id) ?? []).length > 0 || hasRole(n, 'input')) continue;
     const consumers = (succs.get(n.id) ?? []).map((s) => depth.get(s) ?? 1);
     if (consumers.length > 0) depth.set(n.id, Math.max(0, consumers.reduce((m, c) => Math.min(m, c), Infinity) - 1));
   }

@@ -4,6 +4,7 @@
  * class probabilities). Pure, so that the app's export dialog picks its default the same way.
  */
 import type { GraphDocument } from '../graph/document';
+import { hasRole } from '../graph/nodes/specs';
 
 export type OutputActivation = 'none' | 'sigmoid' | 'softmax';
 export const OUTPUT_ACTIVATIONS: readonly OutputActivation[] = ['none', 'sigmoid', 'softmax'];
@@ -14,7 +15,7 @@ export const OUTPUT_ACTIVATIONS: readonly OutputActivation[] = ['none', 'sigmoid
  * `none` for every other loss (MSE, perceptron) and for a document without a Loss.
  */
 export function lossOutputActivation(doc: Pick<GraphDocument, 'nodes'>): OutputActivation {
-  const loss = doc.nodes.find((n) => n.type === 'Loss');
+  const loss = doc.nodes.find((n) => hasRole(n, 'loss'));
   const fn = loss?.params['fn'];
   return fn === 'bce' ? 'sigmoid' : fn === 'crossEntropy' ? 'softmax' : 'none';
 }

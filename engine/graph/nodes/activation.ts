@@ -1,13 +1,12 @@
 import type { Tensor } from '../../core/tensor';
 import * as F from '../../ops/functional';
+import { onnxAttr } from '../../ops/define-op';
+import { geluOp, stepOp } from '../../ops/unary';
 import { defineNode, NodeShapeError } from '../node-def';
-import { enumParam, floatParam, inShape, stateless, tensorIn, tensorOut } from './common';
+import { ACTIVATION, type ActivationFn } from './activation.spec';
+import { inShape, localTerm, stateless } from './common';
 
-export const ACTIVATIONS = ['relu', 'leakyRelu', 'sigmoid', 'tanh', 'gelu', 'step', 'sign', 'softmax', 'identity'] as const;
-export type ActivationFn = (typeof ACTIVATIONS)[number];
-const LABELS: Record<ActivationFn, string> = {
-  relu: 'ReLU', leakyRelu: 'LeakyReLU', sigmoid: 'Sigmoid', tanh: 'Tanh', gelu: 'GELU', step: 'Step', sign: 'Sign', softmax: 'Softmax', identity: 'Identity',
-};
+export { ACTIVATIONS, type ActivationFn } from './activation.spec';
 
 export function activationFunction(fn: string, negativeSlope: number): (x: Tensor) => Tensor {
   switch (fn as ActivationFn) {
@@ -32,19 +31,15 @@ export function activationFunction(fn: string, negativeSlope: number): (x: Tenso
   }
 }
 
+/** Each function's local gradient in the lecture's words (softmax's is a Jacobian, shown apart). */
+const LOCAL: Readonly<Record<Exclude<ActivationFn, 'softmax'>, string>> = {
+  relu: '1[x > 0]', leakyRelu: '1 if x > 0 else α', sigmoid: 'σ(x)(1 − σ(x))', tanh: '1 − tanh²(x)', gelu: 'Φ(x) + x·φ(x)',
+  step: '0 (almost everywhere)', sign: '0 (almost everywhere)', identity: '1',
+};
+
 /** An elementwise nonlinearity chosen by `fn` (softmax normalises the last dimension). */
 export const ActivationNode = defineNode({
-  type: 'Activation',
-  category: 'Activations',
-  label: 'Activation',
-  description: 'A nonlinearity: ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Step, Sign, Softmax or Identity',
-  inputs: [tensorIn()],
-  outputs: [tensorOut()],
-  params: {
-    fn: enumParam('Function', 'Which nonlinearity', ACTIVATIONS, 'relu', ACTIVATIONS.map((a) => LABELS[a])),
-    negativeSlope: floatParam('Negative slope', 'LeakyReLU slope for x < 0', 0.01, 0, 1),
-  },
-  keyParams: ['fn'],
+  ...ACTIVATION,
   inferShapes: ({ inputs, params }) => {
     const s = inShape(inputs);
     if (params['fn'] === 'softmax' && s.length === 0) throw new NodeShapeError('softmax needs at least one dimension', 'in');
@@ -54,5 +49,35 @@ export const ActivationNode = defineNode({
     const f = activationFunction(params['fn'] as string, params['negativeSlope'] as number);
     return stateless(({ in: x }) => ({ out: f(x!) }));
   },
+  endsIn: (params) => String(params['fn']),
+  toOnnx: (ctx) => {
+    const x = ctx.inputs['in']!;
+    const fn = ctx.params['fn'] as ActivationFn;
+    switch (fn) {
+      case 'relu':
+        return ctx.single('Relu', [x]);
+      case 'leakyRelu':
+        return ctx.single('LeakyRelu', [x], { alpha: onnxAttr.float(ctx.params['negativeSlope'] as number) });
+      case 'sigmoid':
+        return ctx.single('Sigmoid', [x]);
+      case 'tanh':
+        return ctx.single('Tanh', [x]);
+      case 'softmax':
+        return ctx.single('Softmax', [x], { axis: onnxAttr.int(-1) });
+      case 'identity':
+        return ctx.single('Identity', [x]);
+      case 'sign':
+        return ctx.single('Sign', [x]);
+      // The ops' own rules (what the ort backend traces): 1[x > 0] as Cast(Greater); x·Φ(x) with Erf (opset 17 has no Gelu).
+      case 'step':
+        return ctx.op(stepOp, [x], {});
+      case 'gelu':
+        return ctx.op(geluOp, [x], {});
+    }
+  },
+  localGradient: (ctx) => {
+    const fn = ctx.params['fn'] as ActivationFn;
+    if (fn === 'softmax') return [localTerm('in', 'diag(y) − y·yᵀ per row (a Jacobian, not elementwise); y shown', ctx.output('out')!, 'other')];
+    return [localTerm('in', LOCAL[fn] ?? fn, ctx.byVjp()['in']!, 'elementwise')];
+  },
 });
-

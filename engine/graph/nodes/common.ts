@@ -3,29 +3,12 @@ import { tensor } from '../../core/creation';
 import { EngineError } from '../../core/errors';
 import type { TensorValue } from '../document';
 import type { GraphNode } from '../document';
-import type { ForwardContext, NodeRuntime, ParamSpec, PortDef, PortKind } from '../node-def';
+import type { ForwardContext, LocalGradientTerm, NodeRuntime } from '../node-def';
 import { NodeShapeError } from '../node-def';
 import type { SymShape } from '../symbolic';
 import { formatSymShape } from '../symbolic';
 
-export const tensorIn = (name = 'in', label?: string): PortDef => ({ name, kind: 'tensor', ...(label ? { label } : {}) });
-export const tensorOut = (name = 'out'): PortDef => ({ name, kind: 'tensor' });
-export const port = (name: string, kind: PortKind, extra: Partial<PortDef> = {}): PortDef => ({ name, kind, ...extra });
-
-export const intParam = (label: string, description: string, dflt: number, min?: number, max?: number): ParamSpec => ({
-  kind: 'int', label, description, default: dflt, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}),
-});
-export const floatParam = (label: string, description: string, dflt: number, min?: number, max?: number): ParamSpec => ({
-  kind: 'float', label, description, default: dflt, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}),
-});
-export const boolParam = (label: string, description: string, dflt: boolean): ParamSpec => ({ kind: 'bool', label, description, default: dflt });
-export const enumParam = (
-  label: string,
-  description: string,
-  options: readonly string[],
-  dflt: string,
-  optionLabels?: readonly string[],
-): ParamSpec => ({ kind: 'enum', label, description, options, default: dflt, ...(optionLabels ? { optionLabels } : {}) });
+export { boolParam, enumParam, floatParam, intParam, port, tensorIn, tensorOut } from '../node-spec';
 
 /** A stateless node whose forward maps input tensors to output tensors. */
 export function stateless(forward: (inputs: Readonly<Record<string, Tensor>>, ctx: ForwardContext) => Record<string, Tensor>): NodeRuntime {
@@ -50,3 +33,8 @@ export function storedTensor(node: GraphNode, name: string, value: TensorValue, 
 }
 
 export const shapeText = formatSymShape;
+
+/** A local gradient term for the backprop view. */
+export function localTerm(of: string, description: string, value: Tensor, kind: LocalGradientTerm['kind']): LocalGradientTerm {
+  return { of, description, value, kind };
+}

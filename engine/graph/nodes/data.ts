@@ -5,7 +5,8 @@ import { kaimingUniform_, normal_, uniform_ } from '../../nn/init';
 import { oneHot } from '../../ops/functional';
 import { defineNode, NodeShapeError, type ParamValues } from '../node-def';
 import type { SymShape } from '../symbolic';
-import { boolParam, enumParam, port, stateless, storedTensor } from './common';
+import { stateless, storedTensor } from './common';
+import { CONSTANT, INPUT, PARAMETER, TARGET } from './data.spec';
 import { targetEncodingFor } from './loss';
 
 function feedFor(id: string, given: Readonly<Record<string, Tensor>> | undefined): Tensor | undefined {
@@ -14,19 +15,7 @@ function feedFor(id: string, given: Readonly<Record<string, Tensor>> | undefined
 
 /** The features of the chosen dataset, one row per sample. */
 export const InputNode = defineNode({
-  type: 'Input',
-  category: 'Data',
-  label: 'Input',
-  description: 'Features of the dataset, one row per sample (N×features)',
-  inputs: [],
-  outputs: [port('out', 'tensor')],
-  params: {
-    shape: { kind: 'shape', label: 'Shape', description: 'Shape of one sample; empty means: from the dataset', default: [], allowEmpty: true },
-    batched: boolParam('Batched', 'Rows are samples (a leading batch dimension N)', true),
-    dataset: { kind: 'string', label: 'Dataset', description: 'The dataset this input reads (empty: the training dataset)', default: '' },
-    value: { kind: 'tensor', label: 'Value', description: 'A fixed value used when no data is fed (scalar lesson graphs); empty for none', default: null },
-  },
-  keyParams: ['shape'],
+  ...INPUT,
   inferShapes: ({ params, data, node }) => {
     const given = params['shape'] as readonly number[];
     if (!params['batched']) return { out: given.length === 0 && params['value'] !== null ? [...tensor(params['value'] as number).shape] : [...given] };
@@ -56,19 +45,7 @@ export const InputNode = defineNode({
  * `signed`: −1/+1 as [N, 1] (the perceptron criterion). Regression targets are [N, T].
  */
 export const TargetNode = defineNode({
-  type: 'Target',
-  category: 'Data',
-  label: 'Target',
-  description: 'Labels or target values of the dataset, one per sample',
-  inputs: [],
-  outputs: [port('out', 'labels')],
-  params: {
-    encoding: {
-      ...enumParam('Encoding', 'How classes are given to the loss: class indices, one-hot rows, a 0/1 column, or −1/+1', ['index', 'onehot', 'column', 'signed'], 'index'),
-      follows: 'the Loss it feeds (index for cross-entropy, a 0/1 column for BCE, one-hot for MSE, −1/+1 for the perceptron)',
-    },
-  },
-  keyParams: ['encoding'],
+  ...TARGET,
   follow: ({ loss, data }) => (loss ? { encoding: targetEncodingFor(loss.fn, data?.task) } : {}),
   inferShapes: ({ params, data }) => {
     if (!data) return { out: targetShape(params, null) };
@@ -124,35 +101,22 @@ export function encodeTargets(t: Tensor, params: ParamValues, task: string, numC
 
 /** A fixed value: a number or a nested array. */
 export const ConstantNode = defineNode({
-  type: 'Constant',
-  category: 'Data',
-  label: 'Constant',
-  description: 'A fixed number or array (not trained)',
-  inputs: [],
-  outputs: [port('out', 'tensor')],
-  params: { value: { kind: 'tensor', label: 'Value', description: 'A number or nested array of numbers', default: 1 } },
-  keyParams: ['value'],
+  ...CONSTANT,
   inferShapes: ({ params }) => ({ out: tensor(params['value'] as number).shape }),
   build: ({ params }) => {
     const value = tensor(params['value'] as number);
     return stateless(() => ({ out: value }));
   },
+  toOnnx: (ctx) => {
+    const t = ctx.runtime.forward({}, { training: false, feed: {} })['out']!;
+    const name = ctx.initializer(ctx.node.id, [...t.shape], Float32Array.from(t.data));
+    return ctx.outputNamed ? ctx.single('Identity', [name]) : name;
+  },
 });
 
 /** A trainable tensor of a given shape and initialisation. */
 export const ParameterNode = defineNode({
-  type: 'Parameter',
-  category: 'Data',
-  label: 'Parameter',
-  description: 'A trainable tensor (a weight you wire yourself)',
-  inputs: [],
-  outputs: [port('out', 'tensor')],
-  params: {
-    shape: { kind: 'shape', label: 'Shape', description: 'Shape of the tensor ([] for a scalar)', default: [], allowEmpty: true },
-    init: enumParam('Init', 'How the values start', ['zeros', 'ones', 'constant', 'normal', 'uniform', 'kaiming'], 'normal'),
-    value: { kind: 'float', label: 'Value', description: 'The start value for init "constant"; the std for "normal"; the bound for "uniform"', default: 1 },
-  },
-  keyParams: ['shape', 'init'],
+  ...PARAMETER,
   inferShapes: ({ params }) => ({ out: [...(params['shape'] as number[])] }),
   parameterCount: ({ params }) => (params['shape'] as number[]).reduce((a, b) => a * b, 1),
   build: ({ node, params, generator, weights }) => {
@@ -185,5 +149,10 @@ export const ParameterNode = defineNode({
     t.requiresGrad_(true);
     t.name = `${node.id}.value`;
     return { parameters: [['value', t]], buffers: [], forward: () => ({ out: t }) };
+  },
+  toOnnx: (ctx) => {
+    const t = ctx.tensor('value');
+    const name = ctx.initializer(`${ctx.node.id}.value`, t.shape, t.data);
+    return ctx.outputNamed ? ctx.single('Identity', [name]) : name;
   },
 });

@@ -1,10 +1,14 @@
-import { LINEAR_INITS, type LinearInit } from '../../nn/init';
+import type { LinearInit } from '../../nn/init';
+import { tensor } from '../../core/creation';
+import { onnxAttr } from '../../ops/define-op';
+import * as F from '../../ops/functional';
 import { BatchNorm1d, Dropout, Linear } from '../../nn/layers';
-import { flatten, reshape } from '../../ops/functional';
+import type { Tensor } from '../../core/tensor';
 import { defineNode, NodeShapeError } from '../node-def';
 import type { SymShape } from '../symbolic';
 import { symSize } from '../symbolic';
-import { boolParam, enumParam, floatParam, inShape, intParam, stateless, storedTensor, tensorIn, tensorOut, shapeText } from './common';
+import { inShape, localTerm, stateless, storedTensor, shapeText } from './common';
+import { BATCH_NORM_1D, DROPOUT, FLATTEN, LINEAR, RESHAPE } from './layers.spec';
 
 /** `{ [param]: n }` when the input's last dimension is a known number n, else nothing (the param keeps its default). */
 function lastDimension(inputs: Readonly<Record<string, SymShape>>, param: string): Record<string, number> {
@@ -15,28 +19,7 @@ function lastDimension(inputs: Readonly<Record<string, SymShape>>, param: string
 
 /** y = x·Wᵀ + b — a fully connected layer (Keras Dense). */
 export const LinearNode = defineNode({
-  type: 'Linear',
-  category: 'Layers',
-  label: 'Linear',
-  description: 'Fully connected layer y = x·Wᵀ + b',
-  inputs: [tensorIn()],
-  outputs: [tensorOut()],
-  params: {
-    inFeatures: { ...intParam('In features', 'Size of each input sample', 1, 1, 1 << 20), follows: "the input's features" },
-    outFeatures: {
-      ...intParam('Out features', 'Size of each output sample (a hidden layer of 8 unless it feeds a Loss)', 8, 1, 1 << 20),
-      follows: 'the Loss it feeds (one logit per class for cross-entropy, else the target\'s width)',
-    },
-    bias: boolParam('Bias', 'Learn an additive bias b', true),
-    init: enumParam(
-      'Init',
-      'How W and b start (from the node\'s seeded stream): kaiming-uniform is PyTorch\'s nn.Linear, glorot-uniform Keras\' Dense; all but kaiming-uniform start b at 0',
-      LINEAR_INITS,
-      'kaiming-uniform',
-      ['Kaiming uniform (PyTorch)', 'Kaiming normal (He)', 'He uniform', 'Glorot uniform (Keras)', 'Glorot normal', 'Zeros'],
-    ),
-  },
-  keyParams: ['inFeatures', 'outFeatures'],
+  ...LINEAR,
   follow: ({ inputs, loss }) => ({
     ...lastDimension(inputs, 'inFeatures'),
     ...(loss?.port === 'prediction' && loss.predictionWidth !== null ? { outFeatures: loss.predictionWidth } : {}),
@@ -66,22 +49,40 @@ export const LinearNode = defineNode({
       forward: ({ in: x }) => ({ out: layer.forward(x!) }),
     };
   },
+  toOnnx: (ctx) => {
+    const id = ctx.node.id;
+    const x = ctx.inputs['in']!;
+    const w = ctx.tensor('weight');
+    const hasBias = ctx.params['bias'] as boolean;
+    if (ctx.inputShapes['in']!.length === 2) {
+      const args = [x, ctx.initializer(`${id}.weight`, w.shape, w.data)];
+      if (hasBias) {
+        const bias = ctx.tensor('bias');
+        args.push(ctx.initializer(`${id}.bias`, bias.shape, bias.data));
+      }
+      return ctx.single('Gemm', args, { transB: onnxAttr.int(1) });
+    }
+    // Gemm takes 2-D inputs only: x·Wᵀ (+ b) as MatMul (+ Add) with the weight stored transposed.
+    const [outF, inF] = w.shape as [number, number];
+    const wt = new Float32Array(inF * outF);
+    for (let o = 0; o < outF; o++) for (let i = 0; i < inF; i++) wt[i * outF + o] = w.data[o * inF + i]!;
+    const wtName = ctx.initializer(`${id}.weight_transposed`, [inF, outF], wt);
+    if (!hasBias) return ctx.single('MatMul', [x, wtName]);
+    const mm = ctx.step('MatMul', [x, wtName], false);
+    const bias = ctx.tensor('bias');
+    return ctx.step('Add', [mm, ctx.initializer(`${id}.bias`, bias.shape, bias.data)], true);
+  },
+  localGradient: ({ input, params, runtime }) => {
+    const weight = (name: string) => runtime.parameters.find(([n]) => n === name)![1];
+    const out = [localTerm('in', 'W: ∂L/∂x = ∂L/∂y · W', weight('weight'), 'matrix'), localTerm('weight', 'xᵀ: ∂L/∂W = (∂L/∂y)ᵀ · x', input('in')!, 'matrix')];
+    if (params['bias']) out.push(localTerm('bias', '1, summed over the batch: ∂L/∂b = Σₙ ∂L/∂yₙ', F.onesLike(weight('bias')), 'reduction'));
+    return out;
+  },
 });
 
 /** Batch normalisation over the batch dimension (PyTorch BatchNorm1d). */
 export const BatchNorm1dNode = defineNode({
-  type: 'BatchNorm1d',
-  category: 'Layers',
-  label: 'BatchNorm1d',
-  description: 'Normalise each feature over the batch, then scale and shift',
-  inputs: [tensorIn()],
-  outputs: [tensorOut()],
-  params: {
-    numFeatures: { ...intParam('Features', 'Number of features C of an N×C input', 1, 1, 1 << 20), follows: "the input's features" },
-    eps: floatParam('eps', 'Added to the variance for stability', 1e-5, 0),
-    momentum: floatParam('Momentum', 'Weight of the new batch in the running statistics', 0.1, 0, 1),
-  },
-  keyParams: ['numFeatures'],
+  ...BATCH_NORM_1D,
   follow: ({ inputs }) => lastDimension(inputs, 'numFeatures'),
   inferShapes: ({ inputs, params }) => {
     const s = inShape(inputs);
@@ -109,17 +110,28 @@ export const BatchNorm1dNode = defineNode({
       },
     };
   },
+  // The evaluation form: the running statistics (ONNX's momentum weighs the old value, PyTorch's the new batch).
+  toOnnx: (ctx) => {
+    const names = ['weight', 'bias', 'running_mean', 'running_var'].map((n) => {
+      const t = ctx.tensor(n);
+      return ctx.initializer(`${ctx.node.id}.${n}`, t.shape, t.data);
+    });
+    return ctx.single('BatchNormalization', [ctx.inputs['in']!, ...names], {
+      epsilon: onnxAttr.float(ctx.params['eps'] as number),
+      momentum: onnxAttr.float(1 - (ctx.params['momentum'] as number)),
+    });
+  },
+  localGradient: ({ input, params, runtime }) => {
+    const gamma = runtime.parameters.find(([n]) => n === 'weight')?.[1];
+    const xs = input('in')!;
+    const variance = F.mean(F.pow(F.sub(xs, F.mean(xs, 0, true)), 2), 0);
+    const scale = F.div(gamma ?? F.onesLike(variance), F.sqrt(F.add(variance, Number(params['eps']))));
+    return [localTerm('in', 'γ/σ_B per feature (the batch-statistics terms are part of the downstream gradient)', scale, 'other')];
+  },
 });
 
 export const DropoutNode = defineNode({
-  type: 'Dropout',
-  category: 'Layers',
-  label: 'Dropout',
-  description: 'Randomly zero inputs while training (seeded), scaling the rest by 1/(1−p)',
-  inputs: [tensorIn()],
-  outputs: [tensorOut()],
-  params: { p: floatParam('p', 'Probability of zeroing an element', 0.5, 0, 1) },
-  keyParams: ['p'],
+  ...DROPOUT,
   inferShapes: ({ inputs }) => ({ out: inShape(inputs) }),
   build: ({ params, generator }) => {
     const d = new Dropout(params['p'] as number, generator);
@@ -133,16 +145,19 @@ export const DropoutNode = defineNode({
       },
     };
   },
+  toOnnx: (ctx) => ctx.single('Identity', [ctx.inputs['in']!]),
+  localGradient: ({ input, output }) => [localTerm('in', 'the dropout mask ÷ (1 − p)', maskRatio(input('in')!, output('out')!), 'elementwise')],
 });
 
+/** The dropout mask as it was applied: out / in where the input is nonzero. */
+function maskRatio(x: Tensor, y: Tensor): Tensor {
+  const out = new Float64Array(x.size);
+  for (let i = 0; i < out.length; i++) out[i] = x.data[i] === 0 ? 0 : y.data[i]! / x.data[i]!;
+  return tensor(out, { shape: x.shape });
+}
+
 export const FlattenNode = defineNode({
-  type: 'Flatten',
-  category: 'Layers',
-  label: 'Flatten',
-  description: 'Flatten each sample to a vector (N×28×28 → N×784)',
-  inputs: [tensorIn()],
-  outputs: [tensorOut()],
-  params: {},
+  ...FLATTEN,
   inferShapes: ({ inputs }) => {
     const s = inShape(inputs);
     if (s.length < 1) throw new NodeShapeError('cannot flatten a scalar', 'in');
@@ -150,18 +165,13 @@ export const FlattenNode = defineNode({
     if (rest === null) throw new NodeShapeError(`cannot flatten ${shapeText(s)}: only the first dimension may be N`, 'in');
     return { out: [s[0]!, rest] };
   },
-  build: () => stateless(({ in: x }) => ({ out: flatten(x!, 1) })),
+  build: () => stateless(({ in: x }) => ({ out: F.flatten(x!, 1) })),
+  toOnnx: (ctx) => ctx.single('Flatten', [ctx.inputs['in']!], { axis: onnxAttr.int(1) }),
+  localGradient: ({ input }) => [localTerm('in', 'pass-through, reshaped', F.onesLike(input('in')!), 'elementwise')],
 });
 
 export const ReshapeNode = defineNode({
-  type: 'Reshape',
-  category: 'Layers',
-  label: 'Reshape',
-  description: 'Give each sample a new shape with the same number of elements',
-  inputs: [tensorIn()],
-  outputs: [tensorOut()],
-  params: { shape: { kind: 'shape', label: 'Shape', description: 'New shape of one sample (without N)', default: [1] } },
-  keyParams: ['shape'],
+  ...RESHAPE,
   inferShapes: ({ inputs, params }) => {
     const s = inShape(inputs);
     const target = params['shape'] as number[];
@@ -177,6 +187,12 @@ export const ReshapeNode = defineNode({
   build: ({ params, inputShapes }) => {
     const target = params['shape'] as number[];
     const batched = inputShapes['in']?.[0] === 'N';
-    return stateless(({ in: x }) => ({ out: reshape(x!, batched ? [x!.shape[0]!, ...target] : target) }));
+    return stateless(({ in: x }) => ({ out: F.reshape(x!, batched ? [x!.shape[0]!, ...target] : target) }));
   },
+  toOnnx: (ctx) => {
+    const target = ctx.params['shape'] as number[];
+    const shape = ctx.inputShapes['in']![0] === 'N' ? [0, ...target] : target;
+    return ctx.single('Reshape', [ctx.inputs['in']!, ctx.constant('int64', [shape.length], shape, `${ctx.node.id}.shape`)]);
+  },
+  localGradient: ({ input }) => [localTerm('in', 'pass-through, reshaped', F.onesLike(input('in')!), 'elementwise')],
 });

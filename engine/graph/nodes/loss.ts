@@ -1,11 +1,11 @@
 import { binaryCrossEntropyWithLogits, crossEntropy, mseLoss, perceptronCriterion } from '../../nn/losses';
-import { reshape } from '../../ops/functional';
-import { defineNode, NodeShapeError, type DataBinding } from '../node-def';
+import { reshape, zerosLike } from '../../ops/functional';
+import { defineNode, NodeShapeError, type DataBinding, type LossFeed } from '../node-def';
 import { symShapesEqual, type SymShape } from '../symbolic';
-import { enumParam, inShape, port, stateless, shapeText } from './common';
+import { inShape, localTerm, stateless, shapeText } from './common';
+import { LOSS, type LossFn } from './loss.spec';
 
-export const LOSSES = ['mse', 'mse-half', 'crossEntropy', 'bce', 'perceptron'] as const;
-export type LossFn = (typeof LOSSES)[number];
+export { LOSSES, type LossFn } from './loss.spec';
 
 /** The Target encoding each loss needs, for a Target whose encoding is left to follow its Loss. */
 export function targetEncodingFor(fn: string, task: 'classification' | 'regression' | undefined): 'index' | 'onehot' | 'column' | 'signed' {
@@ -40,18 +40,17 @@ export function predictionWidthFor(fn: string, target: SymShape | null, data: Da
  * cross-entropy from logits; `perceptron`: Σ over misclassified −y·s with y ∈ {−1, +1}.
  */
 export const LossNode = defineNode({
-  type: 'Loss',
-  category: 'Loss',
-  label: 'Loss',
-  description: 'The objective to minimise: MSE, cross-entropy, BCE or the perceptron criterion',
-  inputs: [port('prediction', 'tensor'), port('target', 'labels', { accepts: ['tensor'] })],
-  outputs: [port('loss', 'loss')],
-  params: {
-    fn: enumParam('Function', 'Which loss', LOSSES, 'mse', [
-      'MSE (mean)', 'MSE ½·Σ/n (lecture)', 'Cross-entropy', 'Binary cross-entropy', 'Perceptron criterion',
-    ]),
+  ...LOSS,
+  lossFeeds: (params, incoming) => {
+    const fn = params['fn'];
+    if (typeof fn !== 'string') return [];
+    const target = incoming.get('target') ?? null;
+    const prediction = incoming.get('prediction');
+    const out: LossFeed[] = [];
+    if (prediction) out.push({ source: prediction.source, fn, port: 'prediction', targetSource: target });
+    if (target) out.push({ source: target.source, fn, port: 'target', targetSource: null });
+    return out;
   },
-  keyParams: ['fn'],
   inferShapes: ({ inputs, params, data }) => {
     const p = inShape(inputs, 'prediction');
     const t = inShape(inputs, 'target');
@@ -94,4 +93,10 @@ export const LossNode = defineNode({
           return { loss: mseLoss(p, t) };
       }
     }),
+  localGradient: ({ input, params }) => {
+    const pred = input('prediction')!;
+    const fn = String(params['fn']);
+    const what = fn === 'crossEntropy' ? '(softmax(z) − onehot(t)) / N' : fn === 'mse' ? '2(o − y) / (N·k)' : fn === 'mse-half' ? '(o − y) / N' : fn === 'bce' ? '(σ(z) − t) / N' : '−y on misclassified samples';
+    return [localTerm('prediction', `∂L/∂prediction = ${what}`, pred.grad ?? zerosLike(pred), 'other')];
+  },
 });

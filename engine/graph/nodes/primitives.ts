@@ -1,18 +1,20 @@
 import type { Tensor } from '../../core/tensor';
+import { onnxAttr } from '../../ops/define-op';
 import * as F from '../../ops/functional';
-import { defineNode, NodeShapeError, type NodeDef } from '../node-def';
+import { defineNode, NodeShapeError, type LocalGradientContext, type LocalGradientTerm, type NodeDef, type OnnxNodeContext } from '../node-def';
+import type { NodeSpec } from '../node-spec';
 import { broadcastSym, type Dim, type SymShape } from '../symbolic';
-import { boolParam, floatParam, inShape, stateless, tensorIn, tensorOut, shapeText } from './common';
+import { inShape, localTerm, stateless, shapeText } from './common';
+import { ADD, EXP, LOG, MATMUL, MAX, MEAN, MULTIPLY, POWER, SUM } from './primitives.spec';
 
-function binaryNode(type: string, label: string, description: string, f: (a: Tensor, b: Tensor) => Tensor): NodeDef {
+function binaryNode(
+  spec: NodeSpec,
+  f: (a: Tensor, b: Tensor) => Tensor,
+  onnxOp: string,
+  localGradient: (ctx: LocalGradientContext) => LocalGradientTerm[],
+): NodeDef {
   return defineNode({
-    type,
-    category: 'Operations',
-    label,
-    description,
-    inputs: [tensorIn('a'), tensorIn('b')],
-    outputs: [tensorOut()],
-    params: {},
+    ...spec,
     inferShapes: ({ inputs }) => {
       const a = inShape(inputs, 'a');
       const b = inShape(inputs, 'b');
@@ -21,24 +23,29 @@ function binaryNode(type: string, label: string, description: string, f: (a: Ten
       return { out };
     },
     build: () => stateless(({ a, b }) => ({ out: f(a!, b!) })),
+    toOnnx: (ctx) => ctx.single(onnxOp, [ctx.inputs['a']!, ctx.inputs['b']!]),
+    localGradient,
   });
 }
 
 /** The lecture's add gate: passes the upstream gradient through to both inputs. */
-export const AddNode = binaryNode('Add', 'Add', 'a + b (the add gate: the gradient passes through to both inputs)', F.add);
+export const AddNode = binaryNode(ADD, F.add, 'Add', ({ input }) => [
+  localTerm('a', 'pass-through (1)', F.onesLike(input('a')!), 'elementwise'),
+  localTerm('b', 'pass-through (1)', F.onesLike(input('b')!), 'elementwise'),
+]);
 /** The multiply gate: each input's gradient is the upstream gradient times the other input. */
-export const MultiplyNode = binaryNode('Multiply', 'Multiply', 'a · b elementwise (the multiply gate: the gradients swap inputs)', F.mul);
-/** The max gate: routes the gradient to the larger input. */
-export const MaxNode = binaryNode('Max', 'Max', 'max(a, b) elementwise (the max gate: the gradient routes to the larger input)', F.maximum);
+export const MultiplyNode = binaryNode(MULTIPLY, F.mul, 'Mul', ({ input }) => [
+  localTerm('a', 'the other input, b', input('b')!, 'elementwise'),
+  localTerm('b', 'the other input, a', input('a')!, 'elementwise'),
+]);
+/** The max gate: routes the gradient to the larger input — the mask is the maximum op's own VJP. */
+export const MaxNode = binaryNode(MAX, F.maximum, 'Max', ({ byVjp }) => {
+  const masks = byVjp();
+  return [localTerm('a', 'routing mask 1[a > b]', masks['a']!, 'elementwise'), localTerm('b', 'routing mask 1[b > a]', masks['b']!, 'elementwise')];
+});
 
 export const MatMulNode = defineNode({
-  type: 'MatMul',
-  category: 'Operations',
-  label: 'MatMul',
-  description: 'Matrix product a·b',
-  inputs: [tensorIn('a'), tensorIn('b')],
-  outputs: [tensorOut()],
-  params: {},
+  ...MATMUL,
   inferShapes: ({ inputs }) => {
     const a = inShape(inputs, 'a');
     const b = inShape(inputs, 'b');
@@ -56,33 +63,38 @@ export const MatMulNode = defineNode({
     return { out };
   },
   build: () => stateless(({ a, b }) => ({ out: F.matmul(a!, b!) })),
+  toOnnx: (ctx) => ctx.single('MatMul', [ctx.inputs['a']!, ctx.inputs['b']!]),
+  localGradient: ({ input }) => [
+    localTerm('a', 'bᵀ: ∂L/∂a = ∂L/∂out · bᵀ', input('b')!, 'matrix'),
+    localTerm('b', 'aᵀ: ∂L/∂b = aᵀ · ∂L/∂out', input('a')!, 'matrix'),
+  ],
 });
 
+/** The elementwise derivative of a one-input node, by its own VJP. */
+const elementwise = (description: string) => (ctx: LocalGradientContext): LocalGradientTerm[] => [localTerm('in', description, ctx.byVjp()['in']!, 'elementwise')];
+
 export const PowerNode = defineNode({
-  type: 'Power',
-  category: 'Operations',
-  label: 'Power',
-  description: 'xᵖ for a fixed exponent p',
-  inputs: [tensorIn()],
-  outputs: [tensorOut()],
-  params: { exponent: floatParam('Exponent', 'The power p', 2) },
-  keyParams: ['exponent'],
+  ...POWER,
   inferShapes: ({ inputs }) => ({ out: inShape(inputs) }),
   build: ({ params }) => stateless(({ in: x }) => ({ out: F.pow(x!, params['exponent'] as number) })),
+  toOnnx: (ctx) => ctx.single('Pow', [ctx.inputs['in']!, ctx.constant('float32', [], [ctx.params['exponent'] as number], `${ctx.node.id}.exponent`)]),
+  localGradient: (ctx) => elementwise(`${ctx.params['exponent']}·x^${Number(ctx.params['exponent']) - 1}`)(ctx),
 });
 
 export const ExpNode = defineNode({
-  type: 'Exp', category: 'Operations', label: 'Exp', description: 'eˣ elementwise',
-  inputs: [tensorIn()], outputs: [tensorOut()], params: {},
+  ...EXP,
   inferShapes: ({ inputs }) => ({ out: inShape(inputs) }),
   build: () => stateless(({ in: x }) => ({ out: F.exp(x!) })),
+  toOnnx: (ctx) => ctx.single('Exp', [ctx.inputs['in']!]),
+  localGradient: elementwise('eˣ'),
 });
 
 export const LogNode = defineNode({
-  type: 'Log', category: 'Operations', label: 'Log', description: 'Natural logarithm elementwise',
-  inputs: [tensorIn()], outputs: [tensorOut()], params: {},
+  ...LOG,
   inferShapes: ({ inputs }) => ({ out: inShape(inputs) }),
   build: () => stateless(({ in: x }) => ({ out: F.log(x!) })),
+  toOnnx: (ctx) => ctx.single('Log', [ctx.inputs['in']!]),
+  localGradient: elementwise('1/x'),
 });
 
 /** The dims to reduce: null (or an empty list, as the param's description promises) means all. */
@@ -107,26 +119,43 @@ function reductionShape(s: SymShape, dims: readonly number[] | null, keepDim: bo
   return out;
 }
 
-function reductionNode(type: string, description: string, f: (x: Tensor, dims: number[] | undefined, keep: boolean) => Tensor): NodeDef {
+function reductionNode(
+  spec: NodeSpec,
+  f: (x: Tensor, dims: number[] | undefined, keep: boolean) => Tensor,
+  toOnnx: (ctx: OnnxNodeContext, x: string, dims: readonly number[] | null, keepDims: boolean) => string,
+  localGradient: (ctx: LocalGradientContext) => LocalGradientTerm[],
+): NodeDef {
   return defineNode({
-    type,
-    category: 'Operations',
-    label: type,
-    description,
-    inputs: [tensorIn()],
-    outputs: [tensorOut()],
-    params: {
-      dims: { kind: 'dims', label: 'Dims', description: 'Dimensions to reduce (empty: all, giving a scalar)', default: null },
-      keepDim: boolParam('Keep dims', 'Keep reduced dimensions with size 1', false),
-    },
-    keyParams: ['dims'],
+    ...spec,
     inferShapes: ({ inputs, params }) => ({ out: reductionShape(inShape(inputs), reduceDims(params['dims']), params['keepDim'] as boolean) }),
     build: ({ params }) => {
       const dims = reduceDims(params['dims']);
       return stateless(({ in: x }) => ({ out: f(x!, dims ?? undefined, params['keepDim'] as boolean) }));
     },
+    toOnnx: (ctx) => {
+      const x = ctx.inputs['in']!;
+      const dims = ctx.params['dims'] as number[] | null;
+      if (dims !== null && dims.length === 0) return ctx.single('Identity', [x]); // nothing to reduce (as the engine does)
+      return toOnnx(ctx, x, dims, ctx.params['keepDim'] as boolean);
+    },
+    localGradient,
   });
 }
 
-export const SumNode = reductionNode('Sum', 'Sum over dimensions (all by default)', F.sum);
-export const MeanNode = reductionNode('Mean', 'Mean over dimensions (all by default)', F.mean);
+export const SumNode = reductionNode(
+  SUM,
+  F.sum,
+  (ctx, x, dims, keep) =>
+    ctx.single('ReduceSum', dims === null ? [x] : [x, ctx.constant('int64', [dims.length], dims, `${ctx.node.id}.axes`)], { keepdims: onnxAttr.int(keep ? 1 : 0) }),
+  ({ input }) => [localTerm('in', '1 (a sum passes the gradient to every element)', F.onesLike(input('in')!), 'reduction')],
+);
+export const MeanNode = reductionNode(
+  MEAN,
+  F.mean,
+  (ctx, x, dims, keep) =>
+    ctx.single('ReduceMean', [x], dims === null ? { keepdims: onnxAttr.int(keep ? 1 : 0) } : { axes: onnxAttr.ints(dims), keepdims: onnxAttr.int(keep ? 1 : 0) }),
+  ({ input, output }) => {
+    const x = input('in')!;
+    return [localTerm('in', '1/n (a mean shares the gradient equally)', F.div(F.onesLike(x), x.size / output('out')!.size), 'reduction')];
+  },
+);
