@@ -10,8 +10,9 @@ import { wasmGemm } from './wasm/gemm-wasm';
  * - float32 products of at least WASM_MIN multiply-adds run the WebAssembly SIMD kernel
  *   (wasm/gemm.wat: packed 4×8 f32x4 tiles, float32 accumulation, ~40 GFLOP/s against ~4.7
  *   for the JavaScript kernel on the reference 2-core EPYC; see bench/README.md);
- * - everything else — float64, int32, mixed arrays, the tiniest products, or no WebAssembly
- *   (kernel not built, BPSTUDIO_WASM=0) — runs `gemmJs`, which accumulates in doubles.
+ * - everything else — float64, int32, mixed arrays, the tiniest products, operands too big for
+ *   the module's memory (> 2 GiB), or no WebAssembly (kernel not built, BPSTUDIO_WASM=0) — runs
+ *   `gemmJs`, which accumulates in doubles.
  * The choice depends only on the dtypes and the shape, and both kernels sum in a fixed order, so
  * the same inputs give bitwise the same output on every call.
  */
@@ -33,9 +34,9 @@ export function gemm(
     M * N * K >= WASM_MIN &&
     a instanceof Float32Array &&
     b instanceof Float32Array &&
-    out instanceof Float32Array
+    out instanceof Float32Array &&
+    wasmGemm!(a, aOffset, b, bOffset, out, outOffset, M, N, K, transA, transB)
   ) {
-    wasmGemm!(a, aOffset, b, bOffset, out, outOffset, M, N, K, transA, transB);
     return;
   }
   gemmJs(a, aOffset, b, bOffset, out, outOffset, M, N, K, transA, transB);

@@ -89,6 +89,10 @@ function instantiate(): GemmExports | null {
 }
 
 const exports_ = instantiate();
+const PACKED_A = exports_ ? exports_.packedABytes() : 0;
+const PACKED_B = exports_ ? exports_.packedBBytes() : 0;
+/** Memory the module may grow to (32-bit addresses; engines cap a memory at 2-4 GiB). */
+const MAX_BYTES = 2 ** 31;
 
 /** Bytes 0..127 are the kernel's scratch tile; operands start here. */
 const BASE = 256;
@@ -98,10 +102,17 @@ const B_PAD = 8;
 
 let f32 = exports_ ? new Float32Array(exports_.memory.buffer) : new Float32Array(0);
 
-/** Makes the memory at least `bytes` long; returns the current Float32 view. */
-function ensure(bytes: number): Float32Array {
+/** Makes the memory at least `bytes` long; returns the current Float32 view, or null if it cannot grow. */
+function ensure(bytes: number): Float32Array | null {
   const mem = exports_!.memory;
-  if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / PAGE));
+  if (mem.buffer.byteLength < bytes) {
+    if (bytes > MAX_BYTES) return null;
+    try {
+      mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / PAGE));
+    } catch {
+      return null; // out of memory for this product: the caller uses JavaScript
+    }
+  }
   if (f32.buffer !== mem.buffer) f32 = new Float32Array(mem.buffer);
   return f32;
 }
@@ -111,7 +122,8 @@ const align = (bytes: number): number => (bytes + 15) & ~15;
 /**
  * C[M×N] = op(A)·op(B) in float32 with the WebAssembly kernel; same contract as `gemm` in
  * ../matmul.ts (A is [M×K], or [K×M] with transA; B is [K×N], or [N×K] with transB). M, N, K ≥ 1.
- * Null when the kernel is not available.
+ * Returns false, having written nothing, when the operands do not fit in the module's memory
+ * (over 2 GiB, or the engine refused to grow it). Null when the kernel is not available.
  */
 export const wasmGemm: ((
   a: Float32Array, aOff: number,
@@ -119,7 +131,7 @@ export const wasmGemm: ((
   out: Float32Array, outOff: number,
   M: number, N: number, K: number,
   transA: boolean, transB: boolean,
-) => void) | null = exports_ ? gemmWasm : null;
+) => boolean) | null = exports_ ? gemmWasm : null;
 
 function gemmWasm(
   a: Float32Array, aOff: number,
@@ -127,7 +139,7 @@ function gemmWasm(
   out: Float32Array, outOff: number,
   M: number, N: number, K: number,
   transA: boolean, transB: boolean,
-): void {
+): boolean {
   const ex = exports_!;
   const sizeA = M * K;
   const sizeB = K * N;
@@ -137,8 +149,9 @@ function gemmWasm(
   const pc = align(pb + 4 * (sizeB + B_PAD));
   const pap = align(pc + 4 * sizeC);
   // Packed A; for M ≤ 8 with B transposed, A copied row-major (≤ 8·K floats) instead.
-  const pbp = align(pap + Math.max(ex.packedABytes(), 32 * K));
-  const mem = ensure(pbp + ex.packedBBytes());
+  const pbp = align(pap + Math.max(PACKED_A, 32 * K));
+  const mem = ensure(pbp + PACKED_B);
+  if (mem === null) return false;
   mem.set(a.subarray(aOff, aOff + sizeA), pa >> 2);
   mem.set(b.subarray(bOff, bOff + sizeB), pb >> 2);
   ex.gemm(
@@ -147,4 +160,5 @@ function gemmWasm(
     pc, M, N, K, pap, pbp,
   );
   out.set(mem.subarray(pc >> 2, (pc >> 2) + sizeC), outOff);
+  return true;
 }
