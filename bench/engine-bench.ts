@@ -9,27 +9,21 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  Adam,
-  BatchNorm1d,
-  Generator,
-  Linear,
-  ReLU,
-  SGD,
-  Sequential,
-  Tensor,
-  crossEntropy,
-  matmul,
-  noGrad,
-  type Module,
-  type Optimizer,
-} from '../engine/index';
+import { Generator, Tensor, matmul, noGrad, type Optimizer } from '../engine/index';
+import { TsStepExecutor } from '../engine/backends/ts/executor';
+import type { StepBatch } from '../engine/backends/executor';
+import { compileDocument, type CompiledGraph } from '../engine/graph/compile';
+import type { OptimizerSettings } from '../engine/graph/document';
+import { feedOf } from '../engine/graph/feed';
+import { bindingOf } from '../engine/train/data-source';
+import { makeOptimizer } from '../engine/train/trainer';
+import { randomClassification, sequentialDocument, W1_LAYERS, W2_LAYERS, type LayerSpec } from '../engine/testing/networks';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = join(HERE, 'torch_reference.py');
 const GEMM_SIZES = [256, 512, 1024] as const;
-const TARGETS = { w1: 6, w2: 0.7 } as const;
+const TARGETS = { w1: 4, w2: 0.5 } as const;
 
 interface Args {
   quick: boolean;
@@ -66,25 +60,10 @@ function normalArray(n: number, g: Generator): Float32Array {
   return x;
 }
 
-function classArray(n: number, classes: number, g: Generator): Int32Array {
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) y[i] = g.randint(classes);
-  return y;
-}
-
-/** Rows [start, start+rows) of a row-major [*, cols] array as a tensor (a view, no copy). */
-function rowsOf(x: Float32Array, start: number, rows: number, cols: number): Tensor {
-  return Tensor.fromData(x.subarray(start * cols, (start + rows) * cols), [rows, cols]);
-}
-function labelsOf(y: Int32Array, start: number, rows: number): Tensor {
-  return Tensor.fromData(y.subarray(start, start + rows), [rows]);
-}
-
-/** One training step: zeroGrad, forward, loss, backward, optimizer step. */
-function trainStep(model: Module, opt: Optimizer, x: Tensor, y: Tensor): void {
+/** One eager training step (the autograd tape): zeroGrad, forward, loss, backward, optimizer step. */
+function eagerStep(model: CompiledGraph, opt: Optimizer, batch: StepBatch): void {
   opt.zeroGrad();
-  const loss = crossEntropy(model.forward(x), y);
-  loss.backward();
+  model.forward(feedOf(batch.x, batch.xShape, batch.y, batch.yShape), { training: true }).loss!.backward();
   opt.step();
 }
 
@@ -116,19 +95,32 @@ interface W1Result {
   totalSeconds: number;
 }
 
-/** W1: seconds per 60,000-sample epoch (timed on `samples`, scaled to 60,000). */
-function benchW1(samples: number): W1Result {
-  const g = new Generator(0);
-  const features = 784;
-  const bs = 32;
-  const x = normalArray(samples * features, g);
-  const y = classArray(samples, 10, g);
-  const model = new Sequential([new Linear(784, 128, { generator: g }), new ReLU(), new Linear(128, 10, { generator: g })]);
-  model.train();
-  const opt = new Adam(model.parameters(), { lr: 1e-3 });
-  const step = (i: number): void => {
+/** A training workload as the app runs it: a graph document, its ts step executor, and batches of random data. */
+function workload(layers: readonly LayerSpec[], optimizer: OptimizerSettings, features: number, classes: number, samples: number, bs: number) {
+  const ds = randomClassification(samples, features, classes, 0);
+  const doc = sequentialDocument(layers, optimizer, bs, 0);
+  const model = compileDocument(doc, { data: bindingOf(ds), requireLoss: true });
+  const opt = makeOptimizer(model.parameterTensors(), optimizer);
+  const executor = new TsStepExecutor(model, opt);
+  const batch = (i: number): StepBatch => {
     const rows = Math.min(bs, samples - i);
-    trainStep(model, opt, rowsOf(x, i, rows, features), labelsOf(y, i, rows));
+    return {
+      x: ds.features.subarray(i * features, (i + rows) * features),
+      xShape: [rows, features],
+      y: ds.labels.subarray(i, i + rows),
+      yShape: [rows],
+    };
+  };
+  return { model, opt, executor, batch };
+}
+
+/** W1: seconds per 60,000-sample epoch (timed on `samples`, scaled to 60,000), on the ts step executor. */
+function benchW1(samples: number): W1Result {
+  const bs = 32;
+  const w = workload(W1_LAYERS, { type: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 } as OptimizerSettings, 784, 10, samples, bs);
+  const step = (i: number): void => {
+    const r = w.executor.step(w.batch(i));
+    if (!r.ok) throw new Error('W1: non-finite step');
   };
   for (let k = 0; k < 50; k++) step((k * bs) % (samples - bs)); // warm-up, as the reference
   const steps = Math.ceil(samples / bs);
@@ -144,26 +136,18 @@ function benchW1(samples: number): W1Result {
   return { seconds: median(chunkMs) * chunks * scale, totalSeconds: chunkMs.reduce((p, q) => p + q, 0) * scale };
 }
 
-/** W2: microseconds per training step of the Iris network (median over blocks of steps). */
-function benchW2(steps: number): number {
-  const g = new Generator(0);
-  const lin = (i: number, o: number): Linear => new Linear(i, o, { generator: g });
-  const model = new Sequential([
-    lin(4, 128), new BatchNorm1d(128), new ReLU(),
-    lin(128, 64), new BatchNorm1d(64), new ReLU(),
-    lin(64, 32), new BatchNorm1d(32), new ReLU(),
-    lin(32, 16), new ReLU(),
-    lin(16, 3),
-  ]);
-  model.train();
-  const opt = new SGD(model.parameters(), { lr: 0.001 });
+/**
+ * W2: microseconds per training step of the Iris network (median over blocks of steps): the
+ * ts step executor (the replayed step program), and — for reference — the eager autograd tape.
+ */
+function benchW2(steps: number, mode: 'program' | 'eager'): number {
   const n = 256;
   const bs = 4;
-  const x = normalArray(n * 4, g);
-  const y = classArray(n, 3, g);
+  const w = workload(W2_LAYERS, { type: 'sgd', lr: 0.001, momentum: 0, nesterov: false, weightDecay: 0 } as OptimizerSettings, 4, 3, n, bs);
   const step = (k: number): void => {
-    const i = (k * bs) % n;
-    trainStep(model, opt, rowsOf(x, i, bs, 4), labelsOf(y, i, bs));
+    const b = w.batch((k * bs) % n);
+    if (mode === 'eager') eagerStep(w.model, w.opt, b);
+    else if (!w.executor.step(b).ok) throw new Error('W2: non-finite step');
   };
   for (let k = 0; k < 200; k++) step(k); // warm-up, as the reference
   const blocks = 6;
@@ -302,7 +286,8 @@ function main(): void {
   for (const n of GEMM_SIZES) gemm[n] = benchGemm(n, args.quick);
   const w1Result = benchW1(w1Samples);
   const w1 = w1Result.seconds;
-  const w2 = benchW2(w2Steps);
+  const w2 = benchW2(w2Steps, 'program');
+  const w2Eager = benchW2(Math.round(w2Steps / 3), 'eager');
 
   let torchNote: string;
   let t1: TorchResult | null = null;
@@ -347,12 +332,17 @@ function main(): void {
     workload: 'W2 Iris 4-128-64-32-16-3 BN, SGD, bs 4', unit: 'µs/step', higherIsBetter: false, ours: w2,
     torch1: t1?.w2MicrosecondsPerStep ?? null, torch2: t2?.w2MicrosecondsPerStep ?? null, target: TARGETS.w2, ratioKey: 'ratioW2',
   });
+  add({
+    workload: 'W2, eager autograd tape (reference)', unit: 'µs/step', higherIsBetter: false, ours: w2Eager,
+    torch1: t1?.w2MicrosecondsPerStep ?? null, torch2: t2?.w2MicrosecondsPerStep ?? null, target: null, ratioKey: 'ratioW2Eager',
+  });
 
   console.log(torchNote);
   console.log(
     `W1: ${args.quick ? `${w1Samples.toLocaleString('en-US')} samples, scaled to 60,000` : '60,000 samples'}, ` +
       `10 × the median tenth (whole epoch: ${w1Result.totalSeconds.toFixed(2)} s); ` +
-      `W2: median of 6 blocks, ${w2Steps.toLocaleString('en-US')} timed steps after 200 warm-up\n`,
+      `W2: median of 6 blocks, ${w2Steps.toLocaleString('en-US')} timed steps after 200 warm-up. ` +
+      'W1 and W2 run as the app trains: a graph document on the ts step executor (its first step traced, the rest replayed)\n',
   );
   printTable(rows, withTorch);
   if (withTorch) console.log('\nratio = ours ÷ PyTorch\'s better thread setting (GEMM: GFLOP/s, higher is better; W1/W2: time, lower is better)');
@@ -362,7 +352,7 @@ function main(): void {
       backend: 'ts',
       node: process.version,
       quick: args.quick,
-      ours: { gemmGflops: gemm, w1SecondsPerEpoch: w1, w1SecondsPerEpochTotal: w1Result.totalSeconds, w2MicrosecondsPerStep: w2 },
+      ours: { gemmGflops: gemm, w1SecondsPerEpoch: w1, w1SecondsPerEpochTotal: w1Result.totalSeconds, w2MicrosecondsPerStep: w2, w2EagerMicrosecondsPerStep: w2Eager },
       torch: { note: torchNote, threads1: t1, threads2: t2 },
       targets: { ratioW1: TARGETS.w1, ratioW2: TARGETS.w2 },
       rows: rows.map(({ ratioKey: _k, ...r }) => r),

@@ -2,7 +2,7 @@ import type { DType } from '../core/dtype';
 import { promoteTypes } from '../core/dtype';
 import { broadcastShapes } from '../core/shape';
 import type { Tensor } from '../core/tensor';
-import { apply, defineOp, type OnnxLowering, type OpDef, type OpSample } from './define-op';
+import { apply, defineOp, type ElementFn, type OnnxLowering, type OpDef, type OpSample } from './define-op';
 import { mapBinary } from './kernels/elementwise';
 import { binaryKernel } from './kernels/specialize';
 import { div, eq, gt, lt, mul, neg, reduceTo, scalarLike, sub } from './functional';
@@ -44,6 +44,7 @@ function binaryOp(
     ...(inferDType ? { inferDType } : {}),
     forward: ([a, b], _attrs, outShape, dtype) => mapBinary(a!.data, a!.shape, b!.data, b!.shape, outShape, dtype, f),
     specialize: (call) => binaryKernel(name, f, call),
+    elementwise: f as ElementFn,
     toOnnx,
     ...(vjp ? { vjp, samples } : {}),
   });

@@ -86,7 +86,16 @@ export interface OpDef<A extends Attrs = Attrs> {
    * bitwise equal to the eager one. Absent (or null for these shapes): the program runs `forward` and copies.
    */
   specialize?(call: KernelCall<A>): Kernel | null;
+  /**
+   * Elementwise ops: the function of one element — `f(a, b)` for two inputs, `f(x, attrs)` for
+   * one — applied at each index (inputs of the output's size, or one element broadcast). A step
+   * program fuses a chain of them into one loop, rounding each result as its storage would.
+   */
+  readonly elementwise?: ElementFn;
 }
+
+/** The function of one element of an elementwise op (see `OpDef.elementwise`). */
+export type ElementFn = (x: number, y: never) => number;
 
 /** The shapes and dtypes of one op application, fixed when a step program is compiled. */
 export interface KernelCall<A extends Attrs = Attrs> {

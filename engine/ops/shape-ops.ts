@@ -1,7 +1,7 @@
 import { allocate } from '../core/dtype';
 import { formatShape, sizeOf, stridesOf } from '../core/shape';
 import { ShapeError } from '../core/errors';
-import { defineOp, onnxAttr } from './define-op';
+import { defineOp, onnxAttr, type ElementFn } from './define-op';
 import { broadcastStrides } from './kernels/elementwise';
 import { copyKernel, expandKernel } from './kernels/specialize';
 import { expand, permute, reduceTo, reshape } from './functional';
@@ -20,6 +20,7 @@ export const reshapeOp = defineOp<{ shape: readonly number[] }>({
   },
   forward: ([x]) => x!.data.slice(),
   specialize: () => copyKernel,
+  elementwise: ((x: number) => x) as ElementFn,
   // allowzero: a 0 in the shape means an empty dimension, not "copy the input's".
   toOnnx: (ctx) => ctx.node('Reshape', [ctx.inputs[0]!, ctx.int64s(ctx.attrs.shape)], ctx.attrs.shape.includes(0) ? { allowzero: onnxAttr.int(1) } : {}),
   vjp: ({ gradOutput: g, inputs: [x] }) => [reshape(g, x!.shape)],
@@ -113,6 +114,7 @@ export const expandOp = defineOp<{ shape: readonly number[] }>({
     return out;
   },
   specialize: (call) => expandKernel(call),
+  elementwise: ((x: number) => x) as ElementFn,
   toOnnx: (ctx) => ctx.node('Expand', [ctx.inputs[0]!, ctx.int64s(ctx.attrs.shape)]),
   vjp: ({ gradOutput: g, inputs: [x] }) => [reduceTo(g, x!.shape)],
   samples: [

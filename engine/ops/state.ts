@@ -11,7 +11,7 @@ import { formatShape, sizeOf } from '../core/shape';
 import type { Shape } from '../core/shape';
 import type { Generator } from '../core/random';
 import type { Tensor } from '../core/tensor';
-import { apply, defineOp, type OpDef } from './define-op';
+import { apply, defineOp, type ElementFn, type OpDef } from './define-op';
 
 /**
  * target ← value, in place (TensorFlow's `assign`, PyTorch's `copy_` under `no_grad`). The
@@ -33,6 +33,7 @@ export const assignOp = defineOp<Record<string, never>>({
     target!.data.set(value!.data);
     return target!.data;
   },
+  elementwise: ((_target: number, value: number) => value) as ElementFn,
   specialize: () => (inputs, out) => {
     const v = inputs[1]!;
     if (out !== inputs[0]) inputs[0]!.set(v);

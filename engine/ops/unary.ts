@@ -1,6 +1,6 @@
 import type { DType } from '../core/dtype';
 import type { Tensor } from '../core/tensor';
-import { defineOp, onnxAttr, type OnnxLowering, type OpDef, type OpSample, type VjpContext } from './define-op';
+import { defineOp, onnxAttr, type ElementFn, type OnnxLowering, type OpDef, type OpSample, type VjpContext } from './define-op';
 import { mapUnary } from './kernels/elementwise';
 import { unaryKernel } from './kernels/specialize';
 import { add, div, exp, geluGrad, gt, le, mul, neg, pow, sign, sub, zerosLike } from './functional';
@@ -25,6 +25,7 @@ function unaryOp<A extends Record<string, unknown> = NoAttrs>(spec: {
     ...(spec.inferDType ? { inferDType: spec.inferDType } : {}),
     forward: ([x], attrs, _shape, dtype) => mapUnary(x!.data, dtype, (v) => f(v, attrs)),
     specialize: (call) => unaryKernel(spec.name, f, call.attrs, call),
+    elementwise: f as unknown as ElementFn,
     toOnnx: spec.toOnnx,
     ...(spec.vjp ? { vjp: spec.vjp, samples: spec.samples ?? [{ shapes: [[3, 4]], attrs: {} as A }] } : {}),
   });

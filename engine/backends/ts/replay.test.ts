@@ -7,61 +7,22 @@
  * rounding.
  */
 import { describe, expect, it } from 'vitest';
-import { Generator } from '../../core/random';
-import { makeDataset, type Dataset } from '../../data/dataset';
+import type { Dataset } from '../../data/dataset';
 import { DataLoader } from '../../data/loader';
 import { compileDocument, type CompiledGraph } from '../../graph/compile';
-import { parseDocument, type GraphDocument, type OptimizerSettings } from '../../graph/document';
+import type { GraphDocument, OptimizerSettings } from '../../graph/document';
 import { feedOf } from '../../graph/feed';
 import { bindingOf } from '../../train/data-source';
 import { makeOptimizer } from '../../train/trainer';
 import type { Optimizer } from '../../optim/optimizer';
 import { OrtStepExecutor } from '../ort/executor';
 import { TsStepExecutor } from './executor';
+import { randomClassification, sequentialDocument, W1_LAYERS, W2_LAYERS, type LayerSpec } from '../../testing/networks';
 
-function randomDataset(n: number, features: number, classes: number, seed: number): Dataset {
-  const g = new Generator(seed);
-  return makeDataset({
-    name: `random-${features}`,
-    task: 'classification',
-    featureShape: [features],
-    features: Float32Array.from({ length: n * features }, () => g.normal()),
-    targetShape: [],
-    labels: Float32Array.from({ length: n }, () => g.randint(classes)),
-    classNames: Array.from({ length: classes }, (_, k) => `c${k}`),
-  });
-}
-
-type Layer = { type: 'Linear'; out: number } | { type: 'BatchNorm1d' } | { type: 'ReLU' } | { type: 'Dropout'; p: number };
-
-function network(layers: readonly Layer[], optimizer: OptimizerSettings, batchSize: number): GraphDocument {
-  const nodes: Record<string, unknown>[] = [{ id: 'x', type: 'Input', params: {} }];
-  layers.forEach((l, i) => {
-    const id = `n${i}`;
-    if (l.type === 'Linear') nodes.push({ id, type: 'Linear', params: { outFeatures: l.out } });
-    else if (l.type === 'BatchNorm1d') nodes.push({ id, type: 'BatchNorm1d', params: {} });
-    else if (l.type === 'ReLU') nodes.push({ id, type: 'Activation', params: { fn: 'relu' } });
-    else nodes.push({ id, type: 'Dropout', params: { p: l.p } });
-  });
-  const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: nodes[i]!['id'], target: n['id'] }));
-  nodes.push({ id: 'y', type: 'Target', params: {} }, { id: 'loss', type: 'Loss', params: { fn: 'crossEntropy' } });
-  edges.push(
-    { id: 'ep', source: `n${layers.length - 1}`, target: 'loss', targetPort: 'prediction' } as never,
-    { id: 'et', source: 'y', target: 'loss', targetPort: 'target' } as never,
-  );
-  const r = parseDocument({ formatVersion: 3, name: 'net', nodes, edges, training: { dataset: { name: 'random' }, optimizer, batchSize, seed: 5 } });
-  if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return r.document;
-}
-
-const W2: Layer[] = [
-  { type: 'Linear', out: 128 }, { type: 'BatchNorm1d' }, { type: 'ReLU' },
-  { type: 'Linear', out: 64 }, { type: 'BatchNorm1d' }, { type: 'ReLU' },
-  { type: 'Linear', out: 32 }, { type: 'BatchNorm1d' }, { type: 'ReLU' },
-  { type: 'Linear', out: 16 }, { type: 'ReLU' }, { type: 'Dropout', p: 0.2 },
-  { type: 'Linear', out: 3 },
-];
-const W1: Layer[] = [{ type: 'Linear', out: 128 }, { type: 'ReLU' }, { type: 'Dropout', p: 0.1 }, { type: 'Linear', out: 10 }];
+const W2: LayerSpec[] = [...W2_LAYERS.slice(0, -1), { type: 'Dropout', p: 0.2 }, W2_LAYERS[W2_LAYERS.length - 1]!];
+const W1: LayerSpec[] = [...W1_LAYERS.slice(0, -1), { type: 'Dropout', p: 0.1 }, W1_LAYERS[W1_LAYERS.length - 1]!];
+const network = sequentialDocument;
+const randomDataset = randomClassification;
 
 const OPTIMIZERS: Record<string, OptimizerSettings> = {
   sgd: { type: 'sgd', lr: 0.01, momentum: 0, nesterov: false, weightDecay: 0 },

@@ -12,10 +12,115 @@ import type { CompiledGraph } from '../../graph/compile';
 import type { BatchFeed } from '../../graph/node-def';
 import type { Optimizer } from '../../optim/optimizer';
 import type { Kernel } from '../../ops/define-op';
+import { isTrailingSuffix } from '../../ops/kernels/elementwise';
 import type { NonFiniteAt, StepOutcome } from '../executor';
 import type { StepRecord, TracedStep } from '../step-program';
 
 type Run = () => void;
+
+/**
+ * Whether a fused loop can take a record: elementwise with a float output, each input of the
+ * output's size, one element, or a repeated trailing row (a bias, a batch statistic). Returns
+ * the row length it needs (0: none), or null when it cannot be fused.
+ */
+function fusableRow(r: StepRecord): number | null {
+  if (!r.op.elementwise || r.output.dtype === 'int32') return null;
+  const n = r.output.size;
+  let row = 0;
+  for (const t of r.inputs) {
+    if (t.size === n || t.size === 1) continue;
+    if (!isTrailingSuffix(t.shape, r.output.shape) || (row !== 0 && row !== t.size)) return null;
+    row = t.size;
+  }
+  return row;
+}
+
+/**
+ * One loop for a run of consecutive elementwise records of the same size (an optimizer's update,
+ * BatchNorm's statistics): each element goes through every record in order, results rounded as
+ * their storage would round them (`Math.fround` for float32), and written to storage only where
+ * something outside the run reads them (or where the record is an assign). Bitwise what the
+ * records compute one by one, with one pass over memory instead of one per record.
+ */
+function fuseRecords(group: readonly StepRecord[], row: number, keep: (t: Tensor, at: number) => boolean, first: number): Run {
+  const n = group[0]!.output.size;
+  const local = new Map<Tensor, number>();
+  const arrays: TypedArray[] = [];
+  const arrayIndex = new Map<TypedArray, number>();
+  const fns: unknown[] = [];
+  const attrs: unknown[] = [];
+  const pre: string[] = [];
+  const perCall: string[] = [];
+  const body: string[] = [];
+  const arr = (a: TypedArray): string => {
+    let k = arrayIndex.get(a);
+    if (k === undefined) {
+      k = arrays.length;
+      arrays.push(a);
+      arrayIndex.set(a, k);
+      pre.push(`const a${k} = arrays[${k}];`);
+    }
+    return `a${k}`;
+  };
+  const scalars = new Map<TypedArray, string>();
+  group.forEach((r, j) => {
+    const operands = r.inputs.map((t) => {
+      const l = local.get(t);
+      if (l !== undefined) return `t${l}`;
+      if (t.size === 1 && n !== 1) {
+        // one element, broadcast: read at each call, before the loop (step scalars change per step)
+        let v = scalars.get(t.data);
+        if (!v) {
+          v = `s${scalars.size}`;
+          scalars.set(t.data, v);
+          perCall.push(`const ${v} = ${arr(t.data)}[0];`);
+        }
+        return v;
+      }
+      return t.size === n ? `${arr(t.data)}[i]` : `${arr(t.data)}[j]`;
+    });
+    fns.push(r.op.elementwise);
+    const call = r.op.arity === 1 ? `f${j}(${operands[0]}, at${j})` : `f${j}(${operands[0]}, ${operands[1]})`;
+    if (r.op.arity === 1) {
+      attrs.push(r.attrs);
+      pre.push(`const at${j} = attrs[${attrs.length - 1}];`);
+    }
+    pre.push(`const f${j} = fns[${j}];`);
+    body.push(`const t${j} = ${r.output.dtype === 'float32' ? `fround(${call})` : call};`);
+    local.set(r.output, j);
+    if (keep(r.output, first + j)) body.push(`${arr(r.output.data)}[i] = t${j};`);
+  });
+  // with a repeated row: rows × row, j the index within the row
+  const loopHead = row > 0 ? `for (let r = 0, i = 0; r < ${n / row}; r++) for (let j = 0; j < ${row}; j++, i++) {` : 'for (let i = 0; i < n; i++) {';
+  const source = `"use strict";\n// fused ${group.map((r) => r.op.name).join(' ')}\nconst fround = Math.fround;\n${pre.join('\n')}\nreturn function fused(n) {\n${perCall.join('\n')}\n${loopHead}\n${body.join('\n')}\n}\n};`;
+  const loop = new Function('arrays', 'fns', 'attrs', source)(arrays, fns, attrs) as (n: number) => void;
+  return () => loop(n);
+}
+
+/** The records as closures, runs of elementwise ones fused; `keep(t, i)`: record i's output is read outside its run. */
+function compileRecords(records: readonly StepRecord[], keep: (t: Tensor, i: number, runEnd: number) => boolean): Run[] {
+  const out: Run[] = [];
+  let i = 0;
+  while (i < records.length) {
+    let j = i;
+    let row = fusableRow(records[i]!);
+    if (row !== null) {
+      const n = records[i]!.output.size;
+      for (;;) {
+        const next = j + 1 < records.length && records[j + 1]!.output.size === n ? fusableRow(records[j + 1]!) : null;
+        if (next === null || (next !== 0 && row !== 0 && next !== row)) break;
+        if (next !== 0) row = next;
+        j++;
+      }
+    }
+    if (j > i) {
+      const end = j + 1;
+      out.push(fuseRecords(records.slice(i, end), row ?? 0, (t, at) => keep(t, at, end), i));
+    } else out.push(compileRecord(records[i]!));
+    i = j + 1;
+  }
+  return out;
+}
 
 /** One record as a closure over its fixed storage. */
 function compileRecord(r: StepRecord): Run {
@@ -35,12 +140,32 @@ function compileRecord(r: StepRecord): Run {
   return () => out.set(op.forward(ins, attrs, call.outShape, call.outDType));
 }
 
-function firstNonFinite(a: TypedArray): boolean {
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i]!;
-    if (v - v !== 0) return true; // NaN or ±Inf
+/**
+ * Whether any element is NaN or ±Inf: x − x is 0 for every finite x and NaN otherwise, so four
+ * running sums (no branch per element) stay 0 exactly when all are finite.
+ */
+function hasNonFinite(a: TypedArray): boolean {
+  const n = a.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const x0 = a[i]!;
+    const x1 = a[i + 1]!;
+    const x2 = a[i + 2]!;
+    const x3 = a[i + 3]!;
+    s0 += x0 - x0;
+    s1 += x1 - x1;
+    s2 += x2 - x2;
+    s3 += x3 - x3;
   }
-  return false;
+  for (; i < n; i++) {
+    const x = a[i]!;
+    s0 += x - x;
+  }
+  return s0 + s1 + s2 + s3 !== 0;
 }
 
 export class StepReplay {
@@ -59,15 +184,24 @@ export class StepReplay {
     // step's may be a view of the dataset).
     for (const h of traced.host) (h.tensor as { data: TypedArray }).data = h.tensor.data.slice();
     this.host = [...traced.host];
-    const run = traced.records.map(compileRecord);
-    this.forward = run.slice(0, traced.forwardEnd);
-    this.backward = run.slice(traced.forwardEnd, traced.backwardEnd);
-    this.update = run.slice(traced.backwardEnd);
+    // What is read outside a fused run: by a later record, or by the host (loss, prediction,
+    // gradients, the forward pass's values for diagnostics, the state an assign writes).
+    const lastUse = new Map<Tensor, number>();
+    traced.records.forEach((r, i) => r.inputs.forEach((t) => lastUse.set(t, i)));
+    const external = new Set<Tensor>([...traced.result.values.values(), ...traced.result.edges.values()]);
+    for (const t of [traced.loss, traced.prediction, ...traced.grads, ...traced.extras.flatMap((e) => [e.value, e.grad])]) if (t) external.add(t);
+    const keep = (t: Tensor, i: number, runEnd: number): boolean =>
+      traced.records[i]!.op.name === 'assign' || external.has(t) || (lastUse.get(t) ?? -1) >= runEnd;
+    // Segments are compiled apart: the host checks between them.
+    const seg = (a: number, b: number) => compileRecords(traced.records.slice(a, b), (t, i, end) => keep(t, a + i, a + end));
+    this.forward = seg(0, traced.forwardEnd);
+    this.backward = seg(traced.forwardEnd, traced.backwardEnd);
+    this.update = seg(traced.backwardEnd, traced.records.length);
   }
 
-  /** Number of ops replayed per step. */
-  get size(): number {
-    return this.traced.records.length;
+  /** Number of ops replayed per step, and of kernels they run as (fused runs count once). */
+  get size(): { ops: number; kernels: number } {
+    return { ops: this.traced.records.length, kernels: this.forward.length + this.backward.length + this.update.length };
   }
 
   step(feed: BatchFeed): StepOutcome {
@@ -85,7 +219,7 @@ export class StepReplay {
     const grads = t.grads;
     for (let k = 0; k < grads.length; k++) {
       const g = grads[k];
-      if (g && firstNonFinite(g.data)) return { ok: false, at: this.at(k, 'gradient of') };
+      if (g && hasNonFinite(g.data)) return { ok: false, at: this.at(k, 'gradient of') };
     }
     const opt = this.optimizer;
     opt.stepCount++;
@@ -93,7 +227,7 @@ export class StepReplay {
     const u = this.update;
     for (let i = 0; i < u.length; i++) u[i]!();
     const params = t.params;
-    for (let k = 0; k < params.length; k++) if (firstNonFinite(params[k]!.data)) return { ok: false, at: this.at(k, 'parameter') };
+    for (let k = 0; k < params.length; k++) if (hasNonFinite(params[k]!.data)) return { ok: false, at: this.at(k, 'parameter') };
     return { ok: true, loss, prediction: t.prediction };
   }
 
