@@ -16,7 +16,7 @@ import { compileDocument, type CompiledGraph } from '../graph/compile';
 import type { GraphNode } from '../graph/document';
 import type { BatchFeed } from '../graph/node-def';
 import { concretize, type SymShape } from '../graph/symbolic';
-import { nodeTitle, portKey } from '../graph/validate';
+import { nodeTitle, portKey } from '../graph/names';
 import { effectiveSettings } from '../train/settings';
 import { fmt, fmtShape, fmtTensor, renderTable } from './format';
 import { CliError, EXIT, line, type CliIo } from './io';

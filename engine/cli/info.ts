@@ -7,7 +7,8 @@
 import { compileDocument } from '../graph/compile';
 import type { GraphNode } from '../graph/document';
 import { getNodeDef } from '../graph/node-registry';
-import { formatDiagnostic, portKey, validateDocument, type Diagnostic } from '../graph/validate';
+import { formatDiagnostic, validateDocument, type Diagnostic } from '../graph/validate';
+import { portKey } from '../graph/names';
 import { effectiveSettings } from '../train/settings';
 import { fmtCount, fmtShape, renderTable } from './format';
 import { EXIT, line, type CliIo } from './io';

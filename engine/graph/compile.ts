@@ -12,7 +12,8 @@ import { getNodeDef } from './node-registry';
 import { hasRole } from './nodes/specs';
 import { identity } from '../ops/functional';
 import { opScope } from '../ops/define-op';
-import { formatDiagnostic, nodeTitle, portKey, validateDocument, type Diagnostic, type ValidationPurpose, type ValidationResult } from './validate';
+import { formatDiagnostic, validateDocument, type Diagnostic, type ValidationPurpose, type ValidationResult } from './validate';
+import { nodeTitle, portKey } from './names';
 
 export class GraphCompileError extends EngineError {
   constructor(readonly diagnostics: readonly Diagnostic[]) {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument, type GraphDocument, type GraphDocumentInput } from './document';
 import type { DataBinding } from './node-def';
 import { broadcastSym, concretize, formatSymShape, symShapesEqual, symSize, type SymShape } from './symbolic';
-import { portKey, validateDocument, type ValidationResult } from './validate';
+import { portKey } from './names';
+import { validateDocument, type ValidationResult } from './validate';
 
 type NodeIn = GraphDocumentInput['nodes'][number];
 type EdgeIn = NonNullable<GraphDocumentInput['edges']>[number];

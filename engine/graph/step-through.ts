@@ -15,7 +15,7 @@ import { tensor } from '../core/creation';
 import { EngineError } from '../core/errors';
 import type { CompiledGraph, ForwardResult } from './compile';
 import type { BatchFeed } from './node-def';
-import { nodeTitle, portKey } from './validate';
+import { nodeTitle, portKey } from './names';
 import { grad } from '../autograd/backward';
 import { enableGrad as withGrad, noGrad } from '../autograd/grad-mode';
 import * as F from '../ops/functional';

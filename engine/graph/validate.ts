@@ -4,11 +4,15 @@
  * understands, e.g. `Linear "hidden": input has 3 features but in_features is 4`.
  */
 import type { GraphDocument, GraphEdge, GraphNode } from './document';
-import type { DataBinding, FedLoss, NodeDef, ParamValues, PortDef, PortKind } from './node-def';
+import type { DataBinding, FedLoss, LossFeed, NodeDef, ParamValues, PortDef } from './node-def';
+import { connectionProblem, kindWords } from './node-spec';
 import { NodeShapeError } from './node-def';
 import { checkParam, getNodeDef, resolveParams } from './node-registry';
 import { predictionWidthFor } from './nodes/loss';
 import { formatSymShape, type SymShape } from './symbolic';
+import { nodeTitle, portKey } from './names';
+
+export { connectionProblem };
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -70,13 +74,6 @@ export interface ValidationResult {
    */
   parameterCounts: Map<string, number>;
 }
-
-/** `Linear "hidden"` — how a node is named in messages. */
-export function nodeTitle(node: GraphNode, def?: NodeDef): string {
-  return `${def?.label ?? node.type} "${node.label ?? node.id}"`;
-}
-
-export const portKey = (nodeId: string, port: string): string => `${nodeId}:${port}`;
 
 export function validateDocument(doc: GraphDocument, options: ValidateOptions = {}): ValidationResult {
   const diagnostics: Diagnostic[] = [];
@@ -325,37 +322,24 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
   return { ok: !diagnostics.some((d) => d.severity === 'error'), diagnostics, order, portShapes, edgeShapes, params, followed, parameterCounts };
 }
 
-/** For each node feeding a Loss directly: the Loss's fn, which port, and the edge bringing the target. */
+/** For each node feeding a Loss directly: the Loss's fn, which port, and the edge bringing the target (the Loss's definition says). */
 function lossFeeds(
   losses: readonly GraphNode[],
   incoming: Map<string, Map<string, GraphEdge>>,
   params: Map<string, ParamValues>,
-): Map<string, { fn: string; port: 'prediction' | 'target'; targetSource: GraphEdge | null }> {
-  const out = new Map<string, { fn: string; port: 'prediction' | 'target'; targetSource: GraphEdge | null }>();
+): Map<string, LossFeed> {
+  const out = new Map<string, LossFeed>();
   for (const loss of losses) {
-    const fn = params.get(loss.id)?.['fn'];
     const ins = incoming.get(loss.id);
-    if (typeof fn !== 'string' || !ins) continue;
-    const target = ins.get('target') ?? null;
-    const prediction = ins.get('prediction');
-    if (prediction) out.set(prediction.source, { fn, port: 'prediction', targetSource: target });
-    if (target) out.set(target.source, { fn, port: 'target', targetSource: null });
+    const own = params.get(loss.id);
+    if (!ins || !own) continue;
+    for (const feed of getNodeDef(loss.type)?.lossFeeds?.(own, ins) ?? []) out.set(feed.source, feed);
   }
   return out;
 }
 
 function portList(ports: readonly PortDef[]): string {
   return ports.length === 0 ? ' (it has none)' : ` (it has ${ports.map((p) => `"${p.name}"`).join(', ')})`;
-}
-
-function kindWords(kind: PortKind): string {
-  return kind === 'tensor' ? 'a tensor' : kind === 'labels' ? 'labels' : 'a loss';
-}
-
-/** Why an output port may not feed an input port, or null when it may. */
-export function connectionProblem(from: PortDef, to: PortDef): string | null {
-  if (from.kind === to.kind || to.accepts?.includes(from.kind)) return null;
-  return `expects ${kindWords(to.kind)}${to.accepts ? ` or ${to.accepts.map(kindWords).join(' or ')}` : ''}`;
 }
 
 function findCycle(ids: readonly string[], outgoing: Map<string, GraphEdge[]>): string[] {

@@ -14,7 +14,8 @@ import { compileDocument, GraphCompileError, type CompiledGraph } from '../graph
 import { parseDocument, type GraphDocument, type GraphEdge, type GraphNode } from '../graph/document';
 import type { DataBinding, ParamValues } from '../graph/node-def';
 import type { SymShape } from '../graph/symbolic';
-import { formatDiagnostic, portKey, validateDocument, type Diagnostic } from '../graph/validate';
+import { formatDiagnostic, validateDocument, type Diagnostic } from '../graph/validate';
+import { portKey } from '../graph/names';
 import type { Normalization } from '../data/transforms';
 import { APP_VERSION } from '../core/version';
 import { isTrainedModel, parseTrainedModel, TRAINED_MODEL_FORMAT, type TrainedModelFile } from '../graph/trained-model';

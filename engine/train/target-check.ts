@@ -13,7 +13,7 @@ import type { Dataset } from '../data/dataset';
 import { numClasses } from '../data/dataset';
 import type { CompiledGraph } from '../graph/compile';
 import { encodeTargets } from '../graph/nodes/data';
-import { nodeTitle } from '../graph/validate';
+import { nodeTitle } from '../graph/names';
 
 const LOSS_NAMES: Record<string, string> = {
   bce: 'binary cross-entropy',

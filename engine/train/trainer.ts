@@ -11,7 +11,7 @@ import type { Dataset } from '../data/dataset';
 import { DataLoader } from '../data/loader';
 import type { OptimizerSettings, TrainingSettings } from '../graph/document';
 import type { CompiledGraph } from '../graph/compile';
-import { nodeTitle } from '../graph/validate';
+import { nodeTitle } from '../graph/names';
 import { Adam } from '../optim/adam';
 import type { Optimizer } from '../optim/optimizer';
 import { SGD } from '../optim/sgd';
