@@ -12,7 +12,7 @@ import { parseDocument, type DatasetRef, type GraphDocument } from '../graph/doc
 import type { DataBinding } from '../graph/node-def';
 import { bindingOf, loadDatasetRef } from '../train/data-source';
 import { effectiveSettings } from '../train/settings';
-import { isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../graph/trained-model';
+import { bindingOfTrained, isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../graph/trained-model';
 import { CliError, EXIT } from './io';
 
 /** Why a file could not be read, in words (no stack, no errno prefix). */
@@ -104,12 +104,6 @@ export function resolveDatasetPaths(doc: GraphDocument, dir: string): GraphDocum
 /** `--dataset NAME|FILE`: a built-in name as it is, a file resolved against the working directory. */
 export function datasetArg(name: string, cwd: string): string {
   return isFileRef(name) && !isAbsolute(name) && existsSync(resolve(cwd, name)) ? resolve(cwd, name) : name;
-}
-
-/** What shape inference needs, from a trained-model file's saved dataset description. */
-export function bindingOfTrained(t: TrainedModelFile): DataBinding | null {
-  const d = t.dataset;
-  return d ? { featureShape: d.featureShape, targetShape: d.targetShape, task: d.task, numClasses: d.numClasses, name: d.name } : null;
 }
 
 /** Load the dataset `--dataset` names (built-in or file). */

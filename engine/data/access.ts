@@ -37,11 +37,6 @@ export function restrictDatasetFiles(on = true): void {
   }
 }
 
-/** Whether dataset files are restricted (a hosted engine). */
-export function datasetFilesRestricted(): boolean {
-  return policy.restricted;
-}
-
 /** Allow these files (the user picked or dropped them). */
 export function allowDatasetFiles(paths: readonly string[]): void {
   for (const p of paths) policy.files.add(real(p));

@@ -253,7 +253,8 @@ describe('compileDocument', () => {
   it('training asked without a Loss is refused', () => {
     const g = doc([node('x', 'Input'), node('out', 'Output')], [edge('e1', 'x', 'out', 'out', 'in')]);
     expect(() => compileDocument(g, { data: DATA, requireLoss: true })).toThrow(GraphCompileError);
-    expect(() => compileDocument(g, { data: DATA })).not.toThrow();
+    const forwardOnly = compileDocument(g, { data: DATA });
+    expect([forwardOnly.lossNodeId, forwardOnly.lossFn, forwardOnly.predictionKey]).toEqual([null, null, 'x:out']);
   });
 });
 

@@ -22,6 +22,7 @@ export interface EpochRecord {
   seconds: number;
 }
 import type { OptimizerState } from '../optim/optimizer';
+import type { DataBinding } from './node-def';
 
 
 const trainedSchema = z.object({
@@ -58,6 +59,11 @@ export type TrainedModelFile = Omit<z.infer<typeof trainedSchema>, 'document' | 
   normalization: Normalization;
 };
 
+/** What shape inference needs, from a trained-model file's saved dataset description (null: it has none). */
+export function bindingOfTrained(t: TrainedModelFile): DataBinding | null {
+  const d = t.dataset;
+  return d ? { featureShape: d.featureShape, targetShape: d.targetShape, task: d.task, numClasses: d.numClasses, name: d.name } : null;
+}
 
 /** Validate a parsed trained-model file; errors name the JSON path. */
 export function parseTrainedModel(value: unknown, file = 'trained model'): TrainedModelFile {

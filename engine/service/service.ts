@@ -29,7 +29,7 @@ import { validateDocument } from '../graph/validate';
 import { datasetBinding, loadDatasetRef, prepareDocumentData, registerUploadedDataset, rowsFeed, type PreparedData } from '../train/data-source';
 import { effectiveSettings, type TrainOverrides } from '../train/settings';
 import { trainDocument, trainedModelFile, type TrainDocumentResult } from '../train/train-document';
-import { assertFiniteTrainedModel, isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../graph/trained-model';
+import { assertFiniteTrainedModel, bindingOfTrained, isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../graph/trained-model';
 import { exportOnnx } from '../onnx/export';
 import { listBackends } from '../backends/index';
 import { importOnnx } from '../onnx/import';
@@ -408,7 +408,7 @@ export class EngineService {
       if (runId) model = this.modelOf(runId).model;
       else if (document) {
         const { document: doc, trained } = documentOf(document);
-        model = compileDocument(doc, { requireLoss: false, data: trained?.dataset ? { ...trained.dataset } : null });
+        model = compileDocument(doc, { requireLoss: false, data: trained ? bindingOfTrained(trained) : null });
         if (trained) model.loadWeights(trained.weights);
       } else throw new ServiceError('weights: give a runId or a document', 'bad-request');
       const params = [...model.parameters(), ...model.buffers()].filter((p) => p.nodeId === nodeId);
