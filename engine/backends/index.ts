@@ -8,6 +8,8 @@ import { TsStepExecutor } from './ts/executor';
 
 export * from './executor';
 export type { EvaluationResult } from './evaluate';
+/** Evaluation on the ts backend (synchronous): what `Trainer.evaluate` and the service's checks use. */
+export { evaluateModelTs } from './ts/executor';
 
 export interface BackendAvailability {
   /** `ts`, `ort-cpu`, `ort-webgpu`, … */

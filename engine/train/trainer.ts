@@ -17,7 +17,7 @@ import type { Optimizer } from '../optim/optimizer';
 import { SGD } from '../optim/sgd';
 import type { EvaluationResult } from '../backends/evaluate';
 import type { BackendReport, StepExecutor, StepExecutorFactory } from '../backends/executor';
-import { evaluateModelTs, TsStepExecutor } from '../backends/ts/executor';
+import { evaluateModelTs, executorFactory } from '../backends/index';
 import { decisionThreshold, predictClasses, trueClasses } from '../data/metrics';
 
 export type { EvaluationResult };
@@ -130,7 +130,7 @@ export class Trainer {
     const loader = new DataLoader(this.train, { batchSize: s.batchSize, shuffle: s.shuffle, seed: s.seed, dropLast: s.dropLast });
     const start = this.options.startEpoch ?? 0;
     const yieldEvery = this.options.yieldEvery ?? 16;
-    const factory = this.options.executor ?? ((c) => new TsStepExecutor(c.model, c.optimizer));
+    const factory = this.options.executor ?? executorFactory('ts');
     const made = factory({ model: this.model, optimizer: this.optimizer, settings: s, train: this.train });
     const executor = made instanceof Promise ? await made : made;
     this.executor = executor;
