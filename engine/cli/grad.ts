@@ -15,6 +15,7 @@ import type { Tensor } from '../core/tensor';
 import { compileDocument, type CompiledGraph } from '../graph/compile';
 import type { GraphNode } from '../graph/document';
 import type { BatchFeed } from '../graph/node-def';
+import { hasRole } from '../graph/nodes/specs';
 import { concretize, type SymShape } from '../graph/symbolic';
 import { nodeTitle, portKey } from '../graph/names';
 import { effectiveSettings } from '../train/settings';
@@ -86,7 +87,7 @@ function batchFeed(value: unknown, file: string, model: CompiledGraph): BatchFee
     const n = parseNested(x, `${file}: ${where}`);
     return tensor(n.data, { shape: n.shape }).requiresGrad_(true);
   };
-  const feedNodes = model.order.filter((n) => n.type === 'Input' || n.type === 'Target');
+  const feedNodes = model.order.filter((n) => hasRole(n, 'input') || hasRole(n, 'target'));
   const inputs: Record<string, Tensor> = {};
   if (v['inputs'] !== undefined) {
     const given = v['inputs'];
@@ -98,7 +99,7 @@ function batchFeed(value: unknown, file: string, model: CompiledGraph): BatchFee
         throw new CliError(`${file}: inputs.${key}: the graph has no Input or Target node "${key}"${names.length ? `; it has ${names.join(', ')}` : ''}`);
       }
       let t: Tensor;
-      if (node.type === 'Target') {
+      if (hasRole(node, 'target')) {
         const n = parseNested(x, `${file}: inputs.${key}`);
         t = tensor(n.data, { shape: n.shape });
       } else t = leaf(x, `inputs.${key}`);
@@ -108,7 +109,7 @@ function batchFeed(value: unknown, file: string, model: CompiledGraph): BatchFee
   }
   // Inputs that carry a fixed value (lesson graphs) and are not in the batch: StepThrough feeds them.
   const features = v['features'] !== undefined ? leaf(v['features'], 'features') : undefined;
-  if (features) for (const node of model.order) if (node.type === 'Input' && !inputs[node.id]) checkShape(features, model, node.id, `${file}: features`);
+  if (features) for (const node of model.order) if (hasRole(node, 'input') && !inputs[node.id]) checkShape(features, model, node.id, `${file}: features`);
   const targets = v['targets'] !== undefined ? parseNested(v['targets'], `${file}: targets`) : undefined;
   return {
     ...(features ? { features } : {}),
@@ -122,8 +123,8 @@ function batchFeed(value: unknown, file: string, model: CompiledGraph): BatchFee
  * a Target has none to give; otherwise a usage error naming what the batch must hold.
  */
 function documentFeed(model: CompiledGraph): BatchFeed {
-  const inputs = model.order.filter((n) => n.type === 'Input' && model.validation.params.get(n.id)?.['value'] === null);
-  const targets = model.order.filter((n) => n.type === 'Target');
+  const inputs = model.order.filter((n) => hasRole(n, 'input') && model.validation.params.get(n.id)?.['value'] === null);
+  const targets = model.order.filter((n) => hasRole(n, 'target'));
   if (inputs.length === 0 && targets.length === 0) return { inputs: {} };
   const names = (nodes: GraphNode[]): string => nodes.map((n) => `${nodeTitle(n, model.defs.get(n.id))}${n.label && n.label !== n.id ? ` (id ${n.id})` : ''}`).join(', ');
   const why = [
@@ -193,7 +194,7 @@ export function gradients(file: string, opts: GradCommandOptions, cwd: string, w
       };
     }),
     inputs: model.order
-      .filter((n) => n.type === 'Input')
+      .filter((n) => hasRole(n, 'input'))
       .flatMap((n) => {
         const t = result.values.get(portKey(n.id, 'out'));
         return t && t.isLeaf && t.requiresGrad ? [{ nodeId: n.id, value: json(t), grad: t.grad ? json(t.grad) : null }] : [];

@@ -4,8 +4,9 @@
  * engine's node definitions (`node-def.ts`, `nodes/*.ts`) are these specs plus shape rules and
  * lowerings; the renderer imports this module and `nodes/specs.ts` directly, so it must never
  * import tensors, nn modules or node: builtins (a test checks; `npx vite build` would pull them
- * into the renderer bundle).
+ * into the renderer bundle). How messages name a node is `names.ts`'s, re-exported here.
  */
+import type { NamedNode } from './names';
 
 /** What flows through a port: a tensor of values, class labels / targets, or a scalar loss. */
 export type PortKind = 'tensor' | 'labels' | 'loss';
@@ -196,18 +197,9 @@ export function connectionProblem(from: PortDef, to: PortDef): string | null {
 
 // ----- names -----
 
-interface Named {
-  readonly type: string;
-  readonly id: string;
-  readonly label?: string | undefined;
-}
-
-/** `Linear "hidden"` — how messages name a node: its type's label, then its label or id. */
-export function nodeTitle(node: Named, spec?: Pick<NodeSpec, 'label'>): string {
-  return `${spec?.label ?? node.type} "${node.label ?? node.id}"`;
-}
+export { nodeTitle, portKey, type NamedNode } from './names';
 
 /** What the canvas and the inspector call a node: its label, else its type's label. */
-export function nodeLabel(node: Pick<Named, 'type' | 'label'>, spec?: Pick<NodeSpec, 'label'>): string {
+export function nodeLabel(node: Pick<NamedNode, 'type' | 'label'>, spec?: Pick<NodeSpec, 'label'>): string {
   return node.label?.trim() ? node.label : (spec?.label ?? node.type);
 }

@@ -16,6 +16,7 @@ import { EngineError } from '../core/errors';
 import type { CompiledGraph, ForwardResult } from './compile';
 import type { BatchFeed } from './node-def';
 import { nodeTitle, portKey } from './names';
+import { hasRole } from './nodes/specs';
 import { grad } from '../autograd/backward';
 import { enableGrad as withGrad, noGrad } from '../autograd/grad-mode';
 import * as F from '../ops/functional';
@@ -257,7 +258,7 @@ export class StepThrough {
 
   private buildForward(result: ForwardResult): ForwardStep[] {
     const doc = this.model.document;
-    const nodes = this.model.order.filter((n) => [...result.values.keys()].some((k) => k.startsWith(`${n.id}:`)) || n.type === 'Output');
+    const nodes = this.model.order.filter((n) => [...result.values.keys()].some((k) => k.startsWith(`${n.id}:`)) || hasRole(n, 'output'));
     return nodes.map((node, i) => {
       const def = this.model.defs.get(node.id)!;
       return {
@@ -297,7 +298,7 @@ export class StepThrough {
         const total = snapshot(g);
         upstream.push({ port: p.name, total, branches, flags: gradientFlags(total) });
       }
-      if (node.type === 'Output') {
+      if (hasRole(node, 'output')) {
         const input = result.edges.get(this.model.inputEdges.get(node.id)?.get('in') ?? '');
         if (input && input === objective) continue;
         if (input?.grad) {
@@ -321,7 +322,7 @@ export class StepThrough {
           return { name: p.name, grad: s, flags: gradientFlags(s) };
         });
       if (upstream.length === 0 && downstream.length === 0 && parameters.length === 0) continue;
-      const local = upstream.length > 0 || node.type === 'Loss' ? localGradients(this.model, node.id, result) : [];
+      const local = upstream.length > 0 || hasRole(node, 'loss') ? localGradients(this.model, node.id, result) : [];
       steps.push({ phase: 'backward', nodeId: node.id, title: nodeTitle(node, def), upstream, local, downstream, parameters });
     }
     return steps.map((s, i) => ({ ...s, index: i + 1, total: steps.length }));
@@ -333,7 +334,7 @@ function withFixedInputs(model: CompiledGraph, feed: BatchFeed): BatchFeed {
   const inputs: Record<string, Tensor> = { ...(feed.inputs ?? {}) };
   for (const node of model.order) {
     const value = model.validation.params.get(node.id)?.['value'];
-    if (node.type === 'Input' && value !== null && value !== undefined && !inputs[node.id] && !(node.label && inputs[node.label]) && !feed.features) {
+    if (hasRole(node, 'input') && value !== null && value !== undefined && !inputs[node.id] && !(node.label && inputs[node.label]) && !feed.features) {
       inputs[node.id] = tensor(value as number);
     }
   }
@@ -377,12 +378,27 @@ function edgeInput(model: CompiledGraph, result: ForwardResult, nodeId: string, 
   return e ? result.edges.get(e) : undefined;
 }
 
-/** The elementwise derivative of a one-input node: d out / d in, by the node's own VJP with ones. */
-function elementwiseLocal(model: CompiledGraph, nodeId: string, x: Tensor): Tensor {
+/**
+ * d out / d in for every input of a node, by the node's own forward and VJP with a gradient of
+ * ones; the inputs are broadcast to the output's shape first (a max's routing mask per element).
+ */
+function localByVjp(model: CompiledGraph, nodeId: string, result: ForwardResult): Record<string, Tensor> {
   const runtime = model.runtimes.get(nodeId)!;
-  const copy = x.detach().clone().requiresGrad_(true);
-  const out = runtime.forward({ in: copy }, { training: false, feed: {} })['out']!;
-  return grad(out, copy, { gradOutputs: F.onesLike(out) })[0]!;
+  const given = [...(model.inputEdges.get(nodeId)?.keys() ?? [])].map((port) => [port, edgeInput(model, result, nodeId, port)!] as const);
+  return withGrad(() => {
+    const outShape = result.values.get(portKey(nodeId, 'out'))?.shape;
+    const leaves = given.map(([port, x]) => {
+      const full = outShape && given.length > 1 && !sameShape(x.shape, outShape) ? F.expand(x.detach(), outShape) : x.detach();
+      return [port, full.clone().requiresGrad_(true)] as const;
+    });
+    const out = runtime.forward(Object.fromEntries(leaves), { training: false, feed: {} })['out']!;
+    const grads = grad(out, leaves.map(([, t]) => t), { gradOutputs: F.onesLike(out) });
+    return Object.fromEntries(leaves.map(([port], i) => [port, grads[i]!]));
+  });
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 const saturated = (s: TensorSnapshot): ('saturated')[] => (s.data.length > 0 && s.absMax > 0 && s.absMax < SATURATED_LOCAL ? ['saturated'] : []);
@@ -392,94 +408,19 @@ function local(of: string, description: string, t: Tensor, kind: LocalGradient['
   return { of, description, value, kind, flags: kind === 'elementwise' ? saturated(value) : [] };
 }
 
-const ACTIVATION_LOCAL: Record<string, string> = {
-  relu: '1[x > 0]', leakyRelu: '1 if x > 0 else α', sigmoid: 'σ(x)(1 − σ(x))', tanh: '1 − tanh²(x)', gelu: 'Φ(x) + x·φ(x)',
-  step: '0 (almost everywhere)', sign: '0 (almost everywhere)', identity: '1',
-};
-
-/** The local gradient(s) of a node, in the lecture's terms. */
+/** The local gradient(s) of a node, in the lecture's terms: its definition's `localGradient`. */
 function localGradients(model: CompiledGraph, nodeId: string, result: ForwardResult): LocalGradient[] {
-  const node = model.nodes.get(nodeId)!;
-  const params = model.validation.params.get(nodeId)!;
-  const input = (p: string): Tensor | undefined => edgeInput(model, result, nodeId, p);
-  return noGrad(() => {
-    const x = input('in');
-    switch (node.type) {
-      case 'Activation': {
-        const fn = String(params['fn']);
-        if (fn === 'softmax') {
-          const y = result.values.get(portKey(nodeId, 'out'))!;
-          return [local('in', 'diag(y) − y·yᵀ per row (a Jacobian, not elementwise); y shown', y, 'other')];
-        }
-        return [local('in', ACTIVATION_LOCAL[fn] ?? fn, withGrad(() => elementwiseLocal(model, nodeId, x!)), 'elementwise')];
-      }
-      case 'Power':
-        return [local('in', `${params['exponent']}·x^${Number(params['exponent']) - 1}`, withGrad(() => elementwiseLocal(model, nodeId, x!)), 'elementwise')];
-      case 'Exp':
-        return [local('in', 'eˣ', withGrad(() => elementwiseLocal(model, nodeId, x!)), 'elementwise')];
-      case 'Log':
-        return [local('in', '1/x', withGrad(() => elementwiseLocal(model, nodeId, x!)), 'elementwise')];
-      case 'Add': {
-        const a = input('a')!;
-        const b = input('b')!;
-        return [local('a', 'pass-through (1)', F.onesLike(a), 'elementwise'), local('b', 'pass-through (1)', F.onesLike(b), 'elementwise')];
-      }
-      case 'Multiply': {
-        const a = input('a')!;
-        const b = input('b')!;
-        return [local('a', 'the other input, b', b, 'elementwise'), local('b', 'the other input, a', a, 'elementwise')];
-      }
-      case 'Max': {
-        const a = input('a')!;
-        const b = input('b')!;
-        const tie = F.mul(F.eq(a, b), 0.5);
-        return [
-          local('a', 'routing mask 1[a > b]', F.add(F.gt(a, b), tie), 'elementwise'),
-          local('b', 'routing mask 1[b > a]', F.add(F.lt(a, b), tie), 'elementwise'),
-        ];
-      }
-      case 'MatMul':
-        return [local('a', 'bᵀ: ∂L/∂a = ∂L/∂out · bᵀ', input('b')!, 'matrix'), local('b', 'aᵀ: ∂L/∂b = aᵀ · ∂L/∂out', input('a')!, 'matrix')];
-      case 'Linear': {
-        const w = model.parameters().find((p) => p.nodeId === nodeId && p.name === 'weight')!.tensor;
-        const out = [local('in', 'W: ∂L/∂x = ∂L/∂y · W', w, 'matrix'), local('weight', 'xᵀ: ∂L/∂W = (∂L/∂y)ᵀ · x', x!, 'matrix')];
-        if (params['bias']) out.push(local('bias', '1, summed over the batch: ∂L/∂b = Σₙ ∂L/∂yₙ', F.onesLike(model.parameters().find((p) => p.nodeId === nodeId && p.name === 'bias')!.tensor), 'reduction'));
-        return out;
-      }
-      case 'BatchNorm1d': {
-        const mod = model.runtimes.get(nodeId)!;
-        const gamma = mod.parameters.find(([n]) => n === 'weight')?.[1];
-        const xs = x!;
-        const variance = F.mean(F.pow(F.sub(xs, F.mean(xs, 0, true)), 2), 0);
-        const scale = F.div(gamma ?? F.onesLike(variance), F.sqrt(F.add(variance, Number(params['eps']))));
-        return [local('in', 'γ/σ_B per feature (the batch-statistics terms are part of the downstream gradient)', scale, 'other')];
-      }
-      case 'Sum':
-        return [local('in', '1 (a sum passes the gradient to every element)', F.onesLike(x!), 'reduction')];
-      case 'Mean':
-        return [local('in', '1/n (a mean shares the gradient equally)', F.div(F.onesLike(x!), x!.size / result.values.get(portKey(nodeId, 'out'))!.size), 'reduction')];
-      case 'Flatten':
-      case 'Reshape':
-        return [local('in', 'pass-through, reshaped', F.onesLike(x!), 'elementwise')];
-      case 'Dropout':
-        return [local('in', 'the dropout mask ÷ (1 − p)', maskRatio(nodeId, result, x!), 'elementwise')];
-      case 'Loss': {
-        const pred = input('prediction')!;
-        const g = pred.grad ?? F.zerosLike(pred);
-        const fn = String(params['fn']);
-        const what = fn === 'crossEntropy' ? '(softmax(z) − onehot(t)) / N' : fn === 'mse' ? '2(o − y) / (N·k)' : fn === 'mse-half' ? '(o − y) / N' : fn === 'bce' ? '(σ(z) − t) / N' : '−y on misclassified samples';
-        return [local('prediction', `∂L/∂prediction = ${what}`, g, 'other')];
-      }
-      default:
-        return [];
-    }
-  });
-}
-
-/** The dropout mask as it was applied: out / in where the input is nonzero. */
-function maskRatio(nodeId: string, result: ForwardResult, x: Tensor): Tensor {
-  const y = result.values.get(portKey(nodeId, 'out'))!;
-  const out = new Float64Array(x.size);
-  for (let i = 0; i < out.length; i++) out[i] = x.data[i] === 0 ? 0 : y.data[i]! / x.data[i]!;
-  return tensor(out, { shape: x.shape });
+  const def = model.defs.get(nodeId)!;
+  if (!def.localGradient) return [];
+  const rule = def.localGradient;
+  return noGrad(() =>
+    rule({
+      node: model.nodes.get(nodeId)!,
+      params: model.validation.params.get(nodeId)!,
+      runtime: model.runtimes.get(nodeId)!,
+      input: (port) => edgeInput(model, result, nodeId, port),
+      output: (port) => result.values.get(portKey(nodeId, port)),
+      byVjp: () => localByVjp(model, nodeId, result),
+    }).map((t) => local(t.of, t.description, t.value, t.kind)),
+  );
 }

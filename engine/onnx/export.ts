@@ -19,7 +19,10 @@ import { portKey } from '../graph/names';
 import type { Normalization } from '../data/transforms';
 import { APP_VERSION } from '../core/version';
 import { isTrainedModel, parseTrainedModel, TRAINED_MODEL_FORMAT, type TrainedModelFile } from '../graph/trained-model';
-import { attr, DT, OPSET, OnnxGraphBuilder, type AttrValue, type OnnxDim } from './builder';
+import { attr, DT, OPSET, OnnxGraphBuilder, type AttrValue, type ElemType, type OnnxDim } from './builder';
+import type { DType } from '../core/dtype';
+import { onnxAttr, type OnnxAttr, type OnnxLowering, type OpDef } from '../ops/define-op';
+import { hasRole, isTrainingOnly } from '../graph/nodes/specs';
 
 type AttrMap = Readonly<Record<string, AttrValue>>;
 import { sanitizeName, uniqueName } from './names';
@@ -85,9 +88,6 @@ export class OnnxExportError extends EngineError {
 /** The name of the synthetic output when nothing but the Loss consumes the prediction. */
 const PREDICTION_OUTPUT = 'prediction';
 
-/** Node types used only for training; never exported. */
-const TRAINING_ONLY = new Set(['Target', 'Loss']);
-
 interface OutputSpec {
   /** The Output node, or the node feeding the Loss (its prediction). */
   nodeId: string;
@@ -119,18 +119,18 @@ function inferencePart(doc: GraphDocument): { pruned: GraphDocument; outputs: Ou
   }
   const outputs: OutputSpec[] = [];
   for (const n of doc.nodes) {
-    if (n.type !== 'Output') continue;
+    if (!hasRole(n, 'output')) continue;
     const e = incoming.get(n.id)?.find((x) => x.targetPort === 'in');
     const name = String((n.params['name'] as string | undefined) || n.label || n.id);
     if (!e) throw new OnnxExportError(`cannot export: Output "${n.label ?? n.id}" is not connected`);
     outputs.push({ nodeId: n.id, requestedName: name, key: portKey(e.source, e.sourcePort), sourceId: e.source });
   }
   for (const n of doc.nodes) {
-    if (n.type !== 'Loss') continue;
+    if (!hasRole(n, 'loss')) continue;
     const e = incoming.get(n.id)?.find((x) => x.targetPort === 'prediction');
     if (!e) continue;
     const key = portKey(e.source, e.sourcePort);
-    const others = (consumers.get(key) ?? []).filter((c) => nodes.get(c.target)?.type !== 'Loss');
+    const others = (consumers.get(key) ?? []).filter((c) => !hasRole(nodes.get(c.target)!, 'loss'));
     if (others.length === 0 && !outputs.some((o) => o.key === key)) {
       outputs.push({ nodeId: e.source, requestedName: PREDICTION_OUTPUT, key, sourceId: e.source });
     }
@@ -149,7 +149,7 @@ function inferencePart(doc: GraphDocument): { pruned: GraphDocument; outputs: Ou
   }
   for (const id of keep) {
     const n = nodes.get(id)!;
-    if (TRAINING_ONLY.has(n.type)) {
+    if (isTrainingOnly(n.type)) {
       const user = outputs.find((o) => dependsOn(o.nodeId, id, incoming));
       throw new OnnxExportError(
         `cannot export: ${user ? `output "${user.requestedName}"` : 'an output'} depends on ${n.type} "${n.label ?? n.id}", which exists only while training`,
@@ -233,7 +233,7 @@ export function exportOnnx(source: GraphDocument | TrainedModelFile, options: On
   const inputs: OnnxIo[] = [];
   const valueOf = new Map<string, string>();
   for (const node of model.order) {
-    if (node.type !== 'Input') continue;
+    if (!hasRole(node, 'input')) continue;
     const name = uniqueName(sanitizeName(node.label ?? node.id, sanitizeName(node.id, 'input')), ioNames);
     const shape = onnxDims(shapes.get(portKey(node.id, 'out'))!);
     b.addInput(name, 'float32', shape);
@@ -258,7 +258,7 @@ export function exportOnnx(source: GraphDocument | TrainedModelFile, options: On
     if (!op) return null;
     const src = model.nodes.get(o.sourceId)!;
     const shape = shapes.get(o.key)!;
-    const fn = src.type === 'Activation' ? model.validation.params.get(src.id)!['fn'] : null;
+    const fn = model.defs.get(src.id)!.endsIn?.(model.validation.params.get(src.id)!) ?? null;
     if (fn === activation) {
       warnings.push(`output "${o.requestedName}" already ends in ${op}; no second ${op} was added`);
       return null;
@@ -278,7 +278,7 @@ export function exportOnnx(source: GraphDocument | TrainedModelFile, options: On
   // The value that each output's source port should be written to directly (first output on that port without softmax).
   const directName = new Map<string, string>();
   outputs.forEach((o, i) => {
-    if (!wantsSoftmax[i] && !directName.has(o.key) && model.nodes.get(o.sourceId)!.type !== 'Input') directName.set(o.key, outNames[i]!);
+    if (!wantsSoftmax[i] && !directName.has(o.key) && !hasRole(model.nodes.get(o.sourceId)!, 'input')) directName.set(o.key, outNames[i]!);
   });
 
   // Each node's incoming edges, grouped once (a scan of every edge per node is quadratic).
@@ -289,7 +289,7 @@ export function exportOnnx(source: GraphDocument | TrainedModelFile, options: On
     else incoming.set(e.target, [e]);
   }
   for (const node of model.order) {
-    if (node.type === 'Input' || node.type === 'Output') continue;
+    if (hasRole(node, 'input') || hasRole(node, 'output')) continue;
     const params = model.validation.params.get(node.id)!;
     const ins = inputValues(incoming.get(node.id) ?? [], valueOf);
     const key = portKey(node.id, 'out');
@@ -349,14 +349,15 @@ function inputValues(edges: readonly GraphEdge[], valueOf: Map<string, string>):
   return out;
 }
 
-function runtimeTensor(model: CompiledGraph, nodeId: string, name: string): { shape: number[]; data: Float32Array } {
-  const rt = model.runtimes.get(nodeId)!;
-  const t = [...rt.parameters, ...rt.buffers].find(([n]) => n === name)?.[1];
-  if (!t) throw new EngineError(`ONNX export: node "${nodeId}" has no tensor "${name}"`);
-  return { shape: [...t.shape], data: Float32Array.from(t.data) };
-}
+/** ONNX element type of an engine dtype (a comparison's result is `bool`). */
+const ELEM: Readonly<Record<DType | 'bool', ElemType>> = { float32: 'float32', float64: 'float64', int32: 'int32', bool: 'bool' };
+const ONNX_DT: Readonly<Record<DType, number>> = { float32: DT.FLOAT, float64: DT.DOUBLE, int32: DT.INT32 };
 
-/** Lower one canvas node; returns the name of its output value (`out` when given). */
+/**
+ * Lower one canvas node by its definition's `toOnnx`; returns the name of its output value
+ * (`out` when given). Every value and node is named after the canvas node, so the file reads
+ * like the canvas in Netron.
+ */
 function lowerNode(
   b: OnnxGraphBuilder,
   model: CompiledGraph,
@@ -366,149 +367,99 @@ function lowerNode(
   out: string | undefined,
 ): string {
   const id = node.id;
+  const def = model.defs.get(id)!;
+  if (!def.toOnnx) throw new OnnxExportError(`ONNX export: node type "${node.type}" (node "${node.label ?? id}") has no ONNX lowering`);
   const shapes = model.validation.portShapes;
-  const inShape = (port: string): SymShape => {
-    const e = model.document.edges.find((x) => x.target === id && x.targetPort === port)!;
-    return shapes.get(portKey(e.source, e.sourcePort))!;
-  };
-  /** A one-op lowering: node named after the canvas node, output named after it too. */
-  const single = (op: string, inputs: string[], attrs?: AttrMap): string => {
-    const o = out ?? b.name(id);
-    b.node(op, inputs, { outputs: [o], ...(attrs ? { attrs } : {}), name: b.name(`${id}/${op}`) });
-    return o;
-  };
-  /** Steps of a multi-op lowering; the last writes `out`. */
-  const step = (op: string, inputs: string[], last: boolean, attrs?: AttrMap): string => {
-    const o = last && out ? out : b.name(`${id}/${op.toLowerCase()}`);
-    b.node(op, inputs, { outputs: [o], ...(attrs ? { attrs } : {}), name: b.name(`${id}/${op}`) });
-    return o;
-  };
-  const x = ins['in']!;
-  switch (node.type) {
-    case 'Constant': {
-      const t = model.runtimes.get(id)!.forward({}, { training: false, feed: {} })['out']!;
-      const name = b.addInitializer(id, 'float32', [...t.shape], Float32Array.from(t.data));
-      return out ? single('Identity', [name]) : name;
-    }
-    case 'Parameter': {
-      const t = runtimeTensor(model, id, 'value');
-      const name = b.addInitializer(`${id}.value`, 'float32', t.shape, t.data);
-      return out ? single('Identity', [name]) : name;
-    }
-    case 'Linear': {
-      const w = runtimeTensor(model, id, 'weight');
-      const hasBias = params['bias'] as boolean;
-      const rank = inShape('in').length;
-      if (rank === 2) {
-        const wName = b.addInitializer(`${id}.weight`, 'float32', w.shape, w.data);
-        const args = [x, wName];
-        if (hasBias) {
-          const bias = runtimeTensor(model, id, 'bias');
-          args.push(b.addInitializer(`${id}.bias`, 'float32', bias.shape, bias.data));
-        }
-        return single('Gemm', args, { transB: attr.int(1) });
-      }
-      // Gemm takes 2-D inputs only: x·Wᵀ (+ b) as MatMul (+ Add) with the weight stored transposed.
-      const [outF, inF] = w.shape as [number, number];
-      const wt = new Float32Array(inF * outF);
-      for (let o = 0; o < outF; o++) for (let i = 0; i < inF; i++) wt[i * outF + o] = w.data[o * inF + i]!;
-      const wtName = b.addInitializer(`${id}.weight_transposed`, 'float32', [inF, outF], wt);
-      if (!hasBias) return single('MatMul', [x, wtName]);
-      const mm = step('MatMul', [x, wtName], false);
-      const bias = runtimeTensor(model, id, 'bias');
-      return step('Add', [mm, b.addInitializer(`${id}.bias`, 'float32', bias.shape, bias.data)], true);
-    }
-    case 'BatchNorm1d': {
-      const names = ['weight', 'bias', 'running_mean', 'running_var'].map((n) => {
-        const t = runtimeTensor(model, id, n);
-        return b.addInitializer(`${id}.${n}`, 'float32', t.shape, t.data);
-      });
-      return single('BatchNormalization', [x, ...names], {
-        epsilon: attr.float(params['eps'] as number),
-        momentum: attr.float(1 - (params['momentum'] as number)),
-      });
-    }
-    case 'Dropout':
-      return single('Identity', [x]);
-    case 'Flatten':
-      return single('Flatten', [x], { axis: attr.int(1) });
-    case 'Reshape': {
-      const target = params['shape'] as number[];
-      const batched = inShape('in')[0] === 'N';
-      const shape = batched ? [0, ...target] : target;
-      return single('Reshape', [x, b.constant('int64', [shape.length], shape, `${id}.shape`)]);
-    }
-    case 'Activation':
-      return lowerActivation(params, x, single, step, b, id);
-    case 'Add':
-      return single('Add', [ins['a']!, ins['b']!]);
-    case 'Multiply':
-      return single('Mul', [ins['a']!, ins['b']!]);
-    case 'Max':
-      return single('Max', [ins['a']!, ins['b']!]);
-    case 'MatMul':
-      return single('MatMul', [ins['a']!, ins['b']!]);
-    case 'Power':
-      return single('Pow', [x, b.constant('float32', [], [params['exponent'] as number], `${id}.exponent`)]);
-    case 'Exp':
-      return single('Exp', [x]);
-    case 'Log':
-      return single('Log', [x]);
-    case 'Sum':
-    case 'Mean': {
-      const dims = params['dims'] as number[] | null;
-      const keep = attr.int(params['keepDim'] ? 1 : 0);
-      if (dims !== null && dims.length === 0) return single('Identity', [x]); // nothing to reduce (as the engine does)
-      if (node.type === 'Sum') {
-        const args = dims === null ? [x] : [x, b.constant('int64', [dims.length], dims, `${id}.axes`)];
-        return single('ReduceSum', args, { keepdims: keep });
-      }
-      return single('ReduceMean', [x], dims === null ? { keepdims: keep } : { axes: attr.ints(dims), keepdims: keep });
-    }
-    default:
-      throw new OnnxExportError(`ONNX export: node type "${node.type}" (node "${node.label ?? id}") has no ONNX lowering`);
+  const inputShapes: Record<string, SymShape> = {};
+  for (const [port, edgeId] of model.inputEdges.get(id) ?? []) {
+    const e = model.document.edges.find((x) => x.id === edgeId)!;
+    inputShapes[port] = shapes.get(portKey(e.source, e.sourcePort))!;
   }
+  const runtime = model.runtimes.get(id)!;
+  const attrs = (a: Readonly<Record<string, OnnxAttr>> | undefined) => (a ? { attrs: a as AttrMap } : {});
+  /** Steps of a multi-op lowering; the last writes `out`. */
+  const step = (op: string, inputs: readonly string[], last: boolean, a?: Readonly<Record<string, OnnxAttr>>): string => {
+    const o = last && out ? out : b.name(`${id}/${op.toLowerCase()}`);
+    b.node(op, inputs, { outputs: [o], ...attrs(a), name: b.name(`${id}/${op}`) });
+    return o;
+  };
+  return def.toOnnx({
+    node,
+    params,
+    inputs: ins,
+    inputShapes,
+    runtime,
+    outputNamed: out !== undefined,
+    /** A one-op lowering: node named after the canvas node, output named after it too. */
+    single: (op, inputs, a) => {
+      const o = out ?? b.name(id);
+      b.node(op, inputs, { outputs: [o], ...attrs(a), name: b.name(`${id}/${op}`) });
+      return o;
+    },
+    step,
+    op: (op, inputs, opAttrs) => lowerOp(b, id, op, inputs, opAttrs, out),
+    tensor: (name) => {
+      const t = [...runtime.parameters, ...runtime.buffers].find(([n]) => n === name)?.[1];
+      if (!t) throw new EngineError(`ONNX export: node "${id}" has no tensor "${name}"`);
+      return { shape: [...t.shape], data: Float32Array.from(t.data) };
+    },
+    initializer: (prefix, shape, data) => b.addInitializer(prefix, 'float32', shape, data),
+    constant: (dtype, shape, values, prefix) => b.constant(dtype, shape, values, prefix),
+  });
 }
 
-function lowerActivation(
-  params: ParamValues,
-  x: string,
-  single: (op: string, inputs: string[], attrs?: AttrMap) => string,
-  step: (op: string, inputs: string[], last: boolean, attrs?: AttrMap) => string,
+/**
+ * An engine op lowered by its own ONNX rule (the one the ort backend traces with), on float32
+ * values: its nodes are named after the canvas node, and the last one writes `out` when given.
+ */
+function lowerOp<A extends Record<string, unknown>>(
   b: OnnxGraphBuilder,
   id: string,
+  op: OpDef<A>,
+  inputs: readonly string[],
+  attrs: A,
+  out: string | undefined,
 ): string {
-  switch (params['fn'] as string) {
-    case 'relu':
-      return single('Relu', [x]);
-    case 'leakyRelu':
-      return single('LeakyRelu', [x], { alpha: attr.float(params['negativeSlope'] as number) });
-    case 'sigmoid':
-      return single('Sigmoid', [x]);
-    case 'tanh':
-      return single('Tanh', [x]);
-    case 'softmax':
-      return single('Softmax', [x], { axis: attr.int(-1) });
-    case 'identity':
-      return single('Identity', [x]);
-    case 'sign':
-      return single('Sign', [x]);
-    case 'step': {
-      // 1[x > 0] as a float
-      const gt = step('Greater', [x, b.constant('float32', [], [0], 'zero')], false);
-      return step('Cast', [gt], true, { to: attr.int(DT.FLOAT) });
-    }
-    case 'gelu': {
-      // Opset 17 has no Gelu: 0.5·x·(1 + erf(x/√2)), the same pattern PyTorch writes.
-      const d = step('Div', [x, b.constant('float32', [], [Math.SQRT2], 'sqrt2')], false);
-      const e = step('Erf', [d], false);
-      const a = step('Add', [e, b.constant('float32', [], [1], 'one')], false);
-      const m = step('Mul', [x, a], false);
-      return step('Mul', [m, b.constant('float32', [], [0.5], 'half')], true);
-    }
-    default:
-      throw new OnnxExportError(`ONNX export: activation "${String(params['fn'])}" of node "${id}" has no ONNX lowering`);
-  }
+  if (!op.toOnnx) throw new OnnxExportError(`ONNX export: op "${op.name}" of node "${id}" has no ONNX lowering`);
+  // Nodes are collected first so that the one writing the result can take `out` as its output.
+  const pending: { opType: string; inputs: string[]; attrs?: AttrMap; output: string }[] = [];
+  const placeholder = (k: number): string => `\u0000${k}`;
+  const add = (opType: string, ins: readonly string[], a?: Readonly<Record<string, OnnxAttr>>): string => {
+    const output = placeholder(pending.length);
+    pending.push({ opType, inputs: [...ins], ...(a ? { attrs: a as AttrMap } : {}), output });
+    return output;
+  };
+  const cast = (v: string, from: DType | 'bool', to: DType): string => (from === to ? v : add('Cast', [v], { to: onnxAttr.int(ONNX_DT[to]) }));
+  const dtype: DType = 'float32';
+  const ctx: OnnxLowering<A> = {
+    attrs,
+    inputs,
+    // Shapes are not known as numbers here (the batch is dynamic); the rules lowered through this (GELU, Step) read none.
+    inputShapes: inputs.map(() => []),
+    inputDTypes: inputs.map(() => dtype),
+    outShape: [],
+    outDType: dtype,
+    input: (i, to) => cast(inputs[i]!, dtype, to ?? dtype),
+    node: add,
+    cast,
+    scalar: (v, d) => b.constant(ELEM[d], [], [v], 'const'),
+    constant: (d, shape, values) => b.constant(ELEM[d], shape, values, 'const'),
+    int64s: (values) => b.constant('int64', [values.length], values, 'const'),
+    zeros: () => {
+      throw new OnnxExportError(`ONNX export: op "${op.name}" of node "${id}" asks for zeros of a shape export does not know`);
+    },
+  };
+  const result = op.toOnnx(ctx);
+  const names = new Map<string, string>();
+  const real = (v: string): string => names.get(v) ?? v;
+  pending.forEach((n, k) => {
+    const last = k === pending.length - 1 && n.output === result;
+    const name = last && out ? out : b.name(`${id}/${n.opType.toLowerCase()}`);
+    names.set(n.output, name);
+    b.node(n.opType, n.inputs.map(real), { outputs: [name], ...(n.attrs ? { attrs: n.attrs } : {}), name: b.name(`${id}/${n.opType}`) });
+  });
+  if (out && real(result) !== out) return b.node('Identity', [real(result)], { outputs: [out], name: b.name(`${id}/Identity`) })[0]!;
+  return real(result);
 }
 
 /**

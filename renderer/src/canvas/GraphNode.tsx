@@ -9,7 +9,8 @@
 import { memo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { formatNumber, fullNumber } from '../panels/format';
-import { keyParamRows, nodeTitle, type PortDef } from '../lib/node-types';
+import { keyParamRows, type PortDef } from '../lib/node-types';
+import { nodeLabel } from '../../../engine/graph/nodes/specs';
 import { useDocumentStore } from '../store/document-store';
 import type { FlowNode } from './flow-types';
 import { useNodeStepState } from '../backprop/node-overlay';
@@ -34,7 +35,7 @@ function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   const outputs = info?.outputs ?? [];
   const followed = useDocumentStore((s) => s.validation?.followed[id]);
   const rows = keyParamRows(node, info, followed);
-  const title = nodeTitle(node, info);
+  const title = nodeLabel(node, info);
   const typeLabel = info?.label ?? node.type;
   const portRows = needsPortRows(inputs, outputs);
   const nRows = Math.max(inputs.length, outputs.length);

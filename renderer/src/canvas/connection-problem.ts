@@ -1,9 +1,10 @@
 /**
  * Which connections the canvas accepts: output to input, port kinds that match (tensor, labels,
- * loss), one edge per input port, no self-loops, no cycles. Pure; says why in words.
+ * loss — the engine's rule), one edge per input port, no self-loops, no cycles. Pure; says why in words.
  */
 import type { GraphDocument } from '../../../engine/graph/document';
-import { kindWords, nodeName, portKindProblem, type NodeTypeMap } from '../lib/node-types';
+import type { NodeTypeMap } from '../lib/node-types';
+import { connectionProblem as portProblem, kindWords, nodeTitle } from '../../../engine/graph/nodes/specs';
 
 export interface ConnectionLike {
   source: string | null;
@@ -36,19 +37,19 @@ export function connectionProblem(doc: GraphDocument, types: NodeTypeMap, c: Con
   if (!src || !dst) return 'that node no longer exists';
   const sinfo = types.get(src.type);
   const dinfo = types.get(dst.type);
-  if (c.source === c.target) return `${nodeName(src, sinfo)} cannot feed itself`;
+  if (c.source === c.target) return `${nodeTitle(src, sinfo)} cannot feed itself`;
   if (!sinfo || !dinfo) return `unknown node type "${!sinfo ? src.type : dst.type}"`;
   const sp = sinfo.outputs.find((p) => p.name === (c.sourceHandle ?? sinfo.outputs[0]?.name));
   const dp = dinfo.inputs.find((p) => p.name === (c.targetHandle ?? dinfo.inputs[0]?.name));
-  if (!sp) return `${nodeName(src, sinfo)} has no output "${c.sourceHandle ?? ''}"`;
-  if (!dp) return dinfo.inputs.length === 0 ? `${nodeName(dst, dinfo)} has no inputs` : `${nodeName(dst, dinfo)} has no input "${c.targetHandle ?? ''}"`;
-  const why = portKindProblem(sp, dp);
-  if (why) return `${nodeName(dst, dinfo)}: input "${dp.name}" ${why}, but ${nodeName(src, sinfo)} gives ${kindWords(sp.kind)}`;
+  if (!sp) return `${nodeTitle(src, sinfo)} has no output "${c.sourceHandle ?? ''}"`;
+  if (!dp) return dinfo.inputs.length === 0 ? `${nodeTitle(dst, dinfo)} has no inputs` : `${nodeTitle(dst, dinfo)} has no input "${c.targetHandle ?? ''}"`;
+  const why = portProblem(sp, dp);
+  if (why) return `${nodeTitle(dst, dinfo)}: input "${dp.name}" ${why}, but ${nodeTitle(src, sinfo)} gives ${kindWords(sp.kind)}`;
   const existing = doc.edges.find((e) => e.target === dst.id && e.targetPort === dp.name);
   if (existing) {
     const from = doc.nodes.find((n) => n.id === existing.source);
-    return `${nodeName(dst, dinfo)}: input "${dp.name}" is already connected${from ? ` to ${nodeName(from, types.get(from.type))}` : ''}; delete that edge first (or add both with an Add node)`;
+    return `${nodeTitle(dst, dinfo)}: input "${dp.name}" is already connected${from ? ` to ${nodeTitle(from, types.get(from.type))}` : ''}; delete that edge first (or add both with an Add node)`;
   }
-  if (reaches(doc, dst.id, src.id)) return `this would make a cycle: ${nodeName(dst, dinfo)} already feeds ${nodeName(src, sinfo)}`;
+  if (reaches(doc, dst.id, src.id)) return `this would make a cycle: ${nodeTitle(dst, dinfo)} already feeds ${nodeTitle(src, sinfo)}`;
   return null;
 }

@@ -5,7 +5,8 @@
  */
 import type { Edge, Node } from '@xyflow/react';
 import type { GraphDocument, GraphEdge, GraphNode } from '../../../engine/graph/document';
-import { nodeTitle, type NodeTypeInfo, type NodeTypeMap, type PortKind } from '../lib/node-types';
+import type { NodeTypeInfo, NodeTypeMap, PortKind } from '../lib/node-types';
+import { nodeLabel } from '../../../engine/graph/nodes/specs';
 import { nodeAccessibleLabel } from '../lib/node-label';
 import type { DiagnosticIndex, ElementDiagnostics } from '../store/diagnostics';
 
@@ -95,7 +96,7 @@ function edgeKind(e: GraphEdge, nodes: ReadonlyMap<string, GraphNode>, types: No
 
 /** The node's accessible name (on the focusable wrapper React Flow draws): its type, title and every diagnostic. */
 function labelOf(n: GraphNode, info: NodeTypeInfo | undefined, diag: ElementDiagnostics | undefined): string {
-  return nodeAccessibleLabel(info?.label ?? n.type, nodeTitle(n, info), diag?.items ?? []);
+  return nodeAccessibleLabel(info?.label ?? n.type, nodeLabel(n, info), diag?.items ?? []);
 }
 
 function sameDiag(a: ElementDiagnostics | undefined, b: ElementDiagnostics | undefined): boolean {

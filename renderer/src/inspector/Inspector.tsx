@@ -9,7 +9,8 @@ import type { GraphDocument, GraphNode } from '../../../engine/graph/document';
 import { useDocumentStore, documentStore } from '../store/document-store';
 import { useCatalog } from '../store/catalog-store';
 import { useAllDiagnostics } from '../store/use-diagnostics';
-import { isTrainable, nodeTitle, paramValue, type NodeTypeInfo } from '../lib/node-types';
+import { paramValue, type NodeTypeInfo } from '../lib/node-types';
+import { isTrainable, nodeLabel } from '../../../engine/graph/nodes/specs';
 import { quickFixes } from '../lib/quick-fixes';
 import { formatNumber, fullNumber } from '../panels/format';
 import { ParamControl } from './ParamControl';
@@ -74,7 +75,7 @@ function Ports({ node, info, doc }: { node: GraphNode; info: NodeTypeInfo; doc: 
   const select = (id: string) => documentStore.getState().select({ nodes: [id], edges: [] });
   const nameOf = (id: string) => {
     const n = doc.nodes.find((m) => m.id === id);
-    return n ? nodeTitle(n) : id;
+    return n ? nodeLabel(n) : id;
   };
   if (info.inputs.length + info.outputs.length === 0) return null;
   return (
@@ -135,7 +136,7 @@ function NodeInspector({ node, info, doc }: { node: GraphNode; info: NodeTypeInf
     <div className="bp-insp-body" key={node.id}>
       <header className="bp-insp-title">
         <span className={`bp-insp-cat bp-cat-${(info?.category ?? 'unknown').toLowerCase()}`}>{info?.category ?? 'Unknown'}</span>
-        <h2>{nodeTitle(node, info)}</h2>
+        <h2>{nodeLabel(node, info)}</h2>
         <p className="bp-muted bp-small">
           {info?.label ?? node.type} · <span className="bp-mono">{node.id}</span>
           {count !== undefined && count > 0 && <> · <Count n={count} /> parameters</>}
@@ -181,7 +182,7 @@ function EdgeInspector({ edgeId, doc }: { edgeId: string; doc: GraphDocument }) 
       <header className="bp-insp-title">
         <span className="bp-insp-cat">Edge</span>
         <h2>
-          {src ? nodeTitle(src) : e.source}.{e.sourcePort} → {dst ? nodeTitle(dst) : e.target}.{e.targetPort}
+          {src ? nodeLabel(src) : e.source}.{e.sourcePort} → {dst ? nodeLabel(dst) : e.target}.{e.targetPort}
         </h2>
         <p className="bp-small">
           Shape <span className="bp-shape">{shape ?? 'unknown'}</span>

@@ -3,7 +3,7 @@
  * all, tensor values as JSON, numbers with a Unicode minus accepted). Pure.
  */
 import type { ParamSpec } from '../lib/node-types';
-import { paramProblem } from '../lib/node-types';
+import { paramFieldProblem } from '../../../engine/graph/nodes/specs';
 
 export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -86,7 +86,7 @@ export function textToParam(spec: ParamSpec, text: string): Parsed {
       value = t === 'true';
       break;
   }
-  const problem = paramProblem(spec, value);
+  const problem = paramFieldProblem(spec, value);
   return problem ? { ok: false, message: problem } : { ok: true, value };
 }
 

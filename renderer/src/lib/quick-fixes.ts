@@ -1,9 +1,10 @@
 /**
- * Quick fixes the inspector offers from the shapes the engine inferred: a Linear whose
- * `inFeatures`, or a BatchNorm1d whose `numFeatures`, differs from the features arriving on its
- * input gets a one-click "use N". Pure.
+ * Quick fixes the inspector offers from the shapes the engine inferred: a node whose spec names a
+ * `featureParam` (a Linear's `inFeatures`, a BatchNorm1d's `numFeatures`) that differs from the
+ * features arriving on its input gets a one-click "use N". Pure.
  */
 import type { GraphDocument, GraphNode } from '../../../engine/graph/document';
+import { getNodeSpec } from '../../../engine/graph/nodes/specs';
 import type { NodeTypeInfo } from './node-types';
 import { paramValue } from './node-types';
 
@@ -14,8 +15,6 @@ export interface QuickFix {
   because: string;
 }
 
-const FEATURE_PARAM: Record<string, string> = { Linear: 'inFeatures', BatchNorm1d: 'numFeatures' };
-
 /** The last dimension of a shape like `N×128`, when it is a number. */
 export function lastDim(shape: string | undefined): number | null {
   if (!shape) return null;
@@ -25,7 +24,7 @@ export function lastDim(shape: string | undefined): number | null {
 }
 
 export function quickFixes(node: GraphNode, info: NodeTypeInfo | undefined, doc: GraphDocument, edgeShapes: Readonly<Record<string, string>>): QuickFix[] {
-  const param = FEATURE_PARAM[node.type];
+  const param = getNodeSpec(node.type)?.featureParam;
   if (!param || !info?.params[param]) return [];
   const edge = doc.edges.find((e) => e.target === node.id && e.targetPort === 'in');
   const shape = edge ? edgeShapes[edge.id] : undefined;

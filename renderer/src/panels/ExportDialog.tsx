@@ -9,6 +9,7 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { Results } from '../../../engine/service/protocol';
 import type { GraphDocument } from '../../../engine/graph/document';
+import { roleOf } from '../../../engine/graph/nodes/specs';
 import { lossOutputActivation, type OutputActivation } from '../../../engine/onnx/output-activation';
 import { engine } from '../engine-client';
 import { useDocumentStore } from '../store/document-store';
@@ -53,9 +54,9 @@ const ACTIVATION_LABEL: Record<OutputActivation, string> = {
 /** The widths (last dimension) of what the export's outputs are: the Loss's prediction and every Output node's input. */
 function outputWidths(doc: GraphDocument, edgeShapes: Readonly<Record<string, string>> | null): (number | null)[] {
   if (!edgeShapes) return [];
-  const type = new Map(doc.nodes.map((n) => [n.id, n.type]));
+  const role = new Map(doc.nodes.map((n) => [n.id, roleOf(n.type)]));
   return doc.edges
-    .filter((e) => (type.get(e.target) === 'Loss' && e.targetPort === 'prediction') || type.get(e.target) === 'Output')
+    .filter((e) => (role.get(e.target) === 'loss' && e.targetPort === 'prediction') || role.get(e.target) === 'output')
     .map((e) => {
       const last = edgeShapes[e.id]?.split('×').pop();
       return last && /^\d+$/.test(last) ? Number(last) : null;

@@ -8,7 +8,7 @@ import { useDocumentStore, documentStore } from '../store/document-store';
 import { useCatalog } from '../store/catalog-store';
 import { countBySeverity, sortDiagnostics, type SourcedDiagnostic } from '../store/diagnostics';
 import { flowInstance } from '../canvas/flow-api';
-import { nodeName } from '../lib/node-types';
+import { nodeTitle } from '../../../engine/graph/nodes/specs';
 
 const SOURCE_TEXT = { file: 'file', validation: 'graph', training: 'training', engine: 'engine' } as const;
 
@@ -35,7 +35,7 @@ export function ProblemsPanel() {
   const counts = countBySeverity(all);
   const where = (d: SourcedDiagnostic) => {
     const n = d.nodeId ? doc.nodes.find((x) => x.id === d.nodeId) : undefined;
-    if (n) return `${nodeName(n, types.get(n.type))}${d.port ? ` · ${d.port}` : ''}`;
+    if (n) return `${nodeTitle(n, types.get(n.type))}${d.port ? ` · ${d.port}` : ''}`;
     if (d.edgeId) return `edge ${d.edgeId}`;
     return '';
   };
