@@ -1,5 +1,5 @@
-import type { NodeCategory, NodeDef } from './node-def';
-import { CATEGORY_ORDER, NODE_SPECS } from './nodes/specs';
+import type { NodeDef } from './node-def';
+import { NODE_SPECS } from './nodes/specs';
 import { ConstantNode, InputNode, ParameterNode, TargetNode } from './nodes/data';
 import { BatchNorm1dNode, DropoutNode, FlattenNode, LinearNode, ReshapeNode } from './nodes/layers';
 import { ActivationNode } from './nodes/activation';
@@ -38,10 +38,3 @@ export function getNodeDef(type: string): NodeDef | undefined {
   return nodeRegistry.get(type);
 }
 
-/** Palette entries grouped by category, in display order. */
-export function paletteGroups(): { category: NodeCategory; items: { type: string; label: string; description: string }[] }[] {
-  return CATEGORY_ORDER.map((category) => ({
-    category,
-    items: ALL.filter((d) => d.category === category).map((d) => ({ type: d.type, label: d.label, description: d.description })),
-  }));
-}
