@@ -18,7 +18,7 @@ import { formatDiagnostic, validateDocument, type Diagnostic } from '../graph/va
 import { portKey } from '../graph/names';
 import type { Normalization } from '../data/transforms';
 import { APP_VERSION } from '../core/version';
-import { isTrainedModel, parseTrainedModel, TRAINED_MODEL_FORMAT, type TrainedModelFile } from '../graph/trained-model';
+import { bindingOfTrained, isTrainedModel, parseTrainedModel, TRAINED_MODEL_FORMAT, type TrainedModelFile } from '../graph/trained-model';
 import { attr, DT, OPSET, OnnxGraphBuilder, type AttrValue, type ElemType, type OnnxDim } from './builder';
 import type { DType } from '../core/dtype';
 import { onnxAttr, type OnnxAttr, type OnnxLowering, type OpDef } from '../ops/define-op';
@@ -177,17 +177,6 @@ function dependsOn(from: string, target: string, incoming: Map<string, GraphEdge
     for (const e of incoming.get(id) ?? []) stack.push(e.source);
   }
   return false;
-}
-
-function bindingOfTrained(t: TrainedModelFile): DataBinding | null {
-  if (!t.dataset) return null;
-  return {
-    featureShape: t.dataset.featureShape,
-    targetShape: t.dataset.targetShape,
-    task: t.dataset.task,
-    numClasses: t.dataset.numClasses,
-    name: t.dataset.name,
-  };
 }
 
 const onnxDims = (s: SymShape): OnnxDim[] => s.map((d) => (d === 'N' ? 'N' : d));

@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs';
 import { EngineError } from '../../core/errors';
 import { Tensor } from '../../core/tensor';
-import type { Dataset } from '../../data/dataset';
+import { selectRows, type Dataset } from '../../data/dataset';
 import type { CompiledGraph } from '../../graph/compile';
 import type { BatchFeed } from '../../graph/node-def';
 import type { Optimizer, OptimizerState } from '../../optim/optimizer';
@@ -377,19 +377,15 @@ function loadState(layout: StateLayout, cur: Float32Array[], model: CompiledGrap
  * depends on the batch): random rows of the training data, so their values are valid.
  */
 function syntheticFeeds(ds: Dataset, n: number): BatchFeed[] {
-  const fsz = ds.features.length / Math.max(ds.numSamples, 1);
-  const tsz = ds.labels.length / Math.max(ds.numSamples, 1);
   return [1, 2].map((seed) => {
-    const x = new Float32Array(n * fsz);
-    const y = new Float32Array(n * tsz);
+    const rows = new Int32Array(n);
     let s = seed * 2654435761;
     for (let i = 0; i < n; i++) {
       s = (Math.imul(s ^ (s >>> 15), 2246822519) + 0x9e3779b9) >>> 0;
-      const row = s % ds.numSamples;
-      x.set(ds.features.subarray(row * fsz, (row + 1) * fsz), i * fsz);
-      y.set(ds.labels.subarray(row * tsz, (row + 1) * tsz), i * tsz);
+      rows[i] = s % ds.numSamples;
     }
-    return feedOf(x, [n, ...ds.featureShape], y, [n, ...ds.targetShape]);
+    const { features, labels } = selectRows(ds, rows);
+    return feedOf(features, [n, ...ds.featureShape], labels, [n, ...ds.targetShape]);
   });
 }
 
