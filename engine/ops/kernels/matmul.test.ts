@@ -1,3 +1,6 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { gemm, gemmJs, gemmKernel, useWasmGemm, WASM_MIN } from './matmul';
 import { wasmGemm } from './wasm/gemm-wasm';
@@ -343,6 +346,19 @@ describe('gemm dispatch', () => {
     gemmJs(a, 0, b, 0, want, 0, 32, 40, 50, false, false);
     expect(Array.from(got)).toEqual(Array.from(want));
     expect(gemmKernel()).toBe(wasmGemm !== null ? 'wasm' : 'js');
+  });
+
+  it('without the generated module (not built) the loader gives null, and nothing throws', async () => {
+    // The loader alone in a folder without gemm.generated.cjs, as in a checkout where
+    // scripts/build-wasm.mjs has not run.
+    const dir = mkdtempSync(join(tmpdir(), 'gemm-wasm-'));
+    try {
+      copyFileSync(new URL('./wasm/gemm-wasm.ts', import.meta.url), join(dir, 'gemm-wasm.ts'));
+      const bare = (await import(/* @vite-ignore */ join(dir, 'gemm-wasm.ts'))) as typeof import('./wasm/gemm-wasm');
+      expect(bare.wasmGemm).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('BPSTUDIO_WASM=0 forces the JavaScript kernel everywhere', async () => {
