@@ -14,6 +14,7 @@ import { numClasses } from '../data/dataset';
 import type { CompiledGraph } from '../graph/compile';
 import { encodeTargets } from '../graph/nodes/data';
 import { nodeTitle } from '../graph/names';
+import { hasRole } from '../graph/nodes/specs';
 
 const LOSS_NAMES: Record<string, string> = {
   bce: 'binary cross-entropy',
@@ -37,7 +38,7 @@ export function checkTargetsForLoss(model: CompiledGraph, ds: Dataset): void {
   const source = targetEdge ? model.edgeSource.get(targetEdge) : undefined;
   const targetId = source?.slice(0, source.lastIndexOf(':'));
   const targetNode = targetId ? model.nodes.get(targetId) : undefined;
-  if (!targetNode || targetNode.type !== 'Target') return;
+  if (!targetNode || !hasRole(targetNode, 'target')) return;
 
   const loss = `${nodeTitle(model.nodes.get(lossId)!, model.defs.get(lossId))} (${LOSS_NAMES[fn]})`;
   const params = model.validation.params.get(targetNode.id)!;
