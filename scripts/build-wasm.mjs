@@ -68,8 +68,12 @@ export async function buildWasm({ quiet = false } = {}) {
   for (const { source, output } of KERNELS) {
     if (!wabt) {
       if (!quiet) {
-        const state = existsSync(output) ? 'kept the existing' : 'no';
-        console.log(`build-wasm: wabt is not installed; ${state} ${relative(root, output)} (the engine falls back to JavaScript)`);
+        const file = relative(root, output);
+        console.log(
+          existsSync(output)
+            ? `build-wasm: wabt is not installed; kept the existing ${file}`
+            : `build-wasm: wabt is not installed and there is no ${file}: the engine uses its JavaScript kernels`,
+        );
       }
       continue;
     }
