@@ -19,15 +19,15 @@
 ;; used by at most 8 rows, so packing it costs as much as the product; the micro-kernel reads the
 ;; 8 columns straight from B's rows instead (stride rsB per k). A is still packed (≤ 8·K floats).
 ;; Partial tiles of unpacked B read up to 7 floats past a row; the caller pads B by 8 floats.
-;; Small M with B stored transposed (csB ≠ 1) and K > 32: no packing either; $dot takes dot products of A's
-;; rows with B's columns, both contiguous along k (A is copied row-major first if it is not).
-;; The caller provides max(packedABytes(), 32·K) bytes at `ap` for that copy.
+;; Small M with B stored transposed (csB ≠ 1) and K > 32: no packing either; $dot takes dot
+;; products of A's rows with B's columns, both contiguous along k (A is copied row-major first if
+;; it is not). The caller provides max(packedABytes(), 32·K) bytes at `ap` for that copy.
 ;;
 ;; Summation order: in the packed path every C element is Σ over k in increasing order within a K
 ;; block (float32 accumulator per lane), and the K blocks are added to C in increasing order; in
-;; $dot, four partial sums (k mod 4) are added pairwise at the end. The order depends
-;; only on (M, N, K, strides), never on addresses or timing: the same inputs give bitwise the same
-;; C on every call.
+;; $dot, four partial sums (k mod 4) are added pairwise at the end. The order depends only on
+;; (M, N, K, strides), never on addresses or timing: the same inputs give bitwise the same C on
+;; every call.
 ;;
 ;; Bytes 0..127 of memory are the scratch tile for partial 4×8 tiles; the caller's data starts
 ;; above that.
