@@ -7,6 +7,7 @@
 import { compileDocument } from '../graph/compile';
 import type { GraphNode } from '../graph/document';
 import { getNodeDef } from '../graph/node-registry';
+import { getNodeSpec } from '../graph/nodes/specs';
 import { formatDiagnostic, validateDocument, type Diagnostic } from '../graph/validate';
 import { portKey } from '../graph/names';
 import { effectiveSettings } from '../train/settings';
@@ -50,11 +51,10 @@ export interface InfoReport {
   notes: number;
 }
 
+/** `Activation (relu)`, `Power (^2)`: the type and, where its params choose one, its variant. */
 function kindOf(node: GraphNode): string {
-  const fn = node.params['fn'];
-  if ((node.type === 'Activation' || node.type === 'Loss') && typeof fn === 'string') return `${node.type} (${fn})`;
-  if (node.type === 'Power' && node.params['exponent'] !== undefined) return `Power (^${String(node.params['exponent'])})`;
-  return node.type;
+  const variant = getNodeSpec(node.type)?.variant?.(node.params) ?? null;
+  return variant ? `${node.type} (${variant})` : node.type;
 }
 
 export function graphInfo(file: string, opts: InfoCommandOptions, cwd: string, warn: (s: string) => void): InfoReport {

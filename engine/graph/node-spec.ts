@@ -83,6 +83,8 @@ export interface NodeSpec {
   readonly featureParam?: string;
   /** Used only while training (Target, Loss): never part of an exported inference model. */
   readonly trainingOnly?: boolean;
+  /** Which of its kinds a node is, in a few characters (`relu`, `^2`), where its params choose one: reports name it `Activation (relu)`. */
+  readonly variant?: (params: Readonly<Record<string, unknown>>) => string | null;
 }
 
 export function defineSpec<S extends NodeSpec>(spec: S): S {

@@ -11,6 +11,7 @@ import { checkParam, getNodeDef, resolveParams } from './node-registry';
 import { predictionWidthFor } from './nodes/loss';
 import { formatSymShape, type SymShape } from './symbolic';
 import { nodeTitle, portKey } from './names';
+import { hasRole } from './nodes/specs';
 
 export { connectionProblem };
 
@@ -180,7 +181,7 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
         err({ code: 'missing-input', nodeId: node.id, port: p.name, message: `${nodeTitle(node, def)}: input "${p.name}" is not connected` });
       }
     }
-    const sink = def.outputs.length === 0 || def.type === 'Loss';
+    const sink = def.outputs.length === 0 || def.role === 'loss';
     if (!sink && !(outgoing.get(node.id)?.length) && !wiredSources.has(node.id)) {
       warn({ code: 'unused', nodeId: node.id, message: `${nodeTitle(node, def)}: its output is not used by any node` });
     }
@@ -211,7 +212,7 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
   const data = options.data ?? null;
   const inputDatasets = new Map<string, string>();
   for (const node of docNodes) {
-    if (node.type !== 'Input') continue;
+    if (!hasRole(node, 'input')) continue;
     const ds = (params.get(node.id)?.['dataset'] as string | undefined) || doc.training?.dataset?.name || '';
     if (ds) inputDatasets.set(node.id, ds);
   }
@@ -223,7 +224,7 @@ export function validateDocument(doc: GraphDocument, options: ValidateOptions = 
       }
     }
   }
-  const losses = docNodes.filter((n) => n.type === 'Loss');
+  const losses = docNodes.filter((n) => hasRole(n, 'loss'));
   // Training's level: reported as errors when training is asked for, as notes when inspecting.
   const purpose = options.purpose ?? 'run';
   const training = (d: Omit<Diagnostic, 'severity' | 'level'>, asked: boolean): void => {

@@ -19,4 +19,5 @@ export const ACTIVATION = defineSpec({
     negativeSlope: floatParam('Negative slope', 'LeakyReLU slope for x < 0', 0.01, 0, 1),
   },
   keyParams: ['fn'],
+  variant: (params) => (typeof params['fn'] === 'string' ? params['fn'] : null),
 });

@@ -20,4 +20,5 @@ export const LOSS = defineSpec({
     ]),
   },
   keyParams: ['fn'],
+  variant: (params) => (typeof params['fn'] === 'string' ? params['fn'] : null),
 });

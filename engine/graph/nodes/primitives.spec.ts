@@ -41,6 +41,7 @@ export const POWER = defineSpec({
   outputs: [tensorOut()],
   params: { exponent: floatParam('Exponent', 'The power p', 2) },
   keyParams: ['exponent'],
+  variant: (params) => (params['exponent'] !== undefined ? `^${String(params['exponent'])}` : null),
 });
 export const EXP = unary('Exp', 'eˣ elementwise', 'Same shape as the input.');
 export const LOG = unary('Log', 'Natural logarithm elementwise', 'Same shape as the input.');
