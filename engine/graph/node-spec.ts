@@ -6,7 +6,7 @@
  * import tensors, nn modules or node: builtins (a test checks; `npx vite build` would pull them
  * into the renderer bundle). How messages name a node is `names.ts`'s, re-exported here.
  */
-import type { NamedNode } from './names';
+import { nodeTitle, type NamedNode } from './names';
 
 /** What flows through a port: a tensor of values, class labels / targets, or a scalar loss. */
 export type PortKind = 'tensor' | 'labels' | 'loss';
@@ -195,6 +195,70 @@ export function kindWords(kind: PortKind): string {
 export function connectionProblem(from: PortDef, to: PortDef): string | null {
   if (from.kind === to.kind || to.accepts?.includes(from.kind)) return null;
   return `expects ${kindWords(to.kind)}${to.accepts ? ` or ${to.accepts.map(kindWords).join(' or ')}` : ''}`;
+}
+
+// ----- a new edge: the rules the canvas applies while a wire is drawn -----
+
+/** A proposed edge, as the canvas has it while a wire is drawn (handles: port names). */
+export interface EdgeProposal {
+  readonly source: string | null;
+  readonly target: string | null;
+  readonly sourceHandle?: string | null;
+  readonly targetHandle?: string | null;
+}
+
+/** What the edge rules read of a document (the graph document's nodes and edges fit). */
+export interface EdgeRuleGraph {
+  readonly nodes: readonly NamedNode[];
+  readonly edges: readonly { readonly source: string; readonly target: string; readonly targetPort: string }[];
+}
+
+/** What the edge rules need of a node type: its name and ports. */
+export type PortsOf = (type: string) => Pick<NodeSpec, 'label' | 'inputs' | 'outputs'> | undefined;
+
+/** Does `from` reach `to` along the document's edges? */
+export function reaches(doc: Pick<EdgeRuleGraph, 'edges'>, from: string, to: string): boolean {
+  const out = new Map<string, string[]>();
+  for (const e of doc.edges) out.set(e.source, [...(out.get(e.source) ?? []), e.target]);
+  const seen = new Set<string>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (id === to) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...(out.get(id) ?? []));
+  }
+  return false;
+}
+
+/**
+ * Why this edge may not join the document, or null when it may — the rules validation applies
+ * to a document's edges, asked of one new edge: output to input, port kinds that match, one edge
+ * per input port, no self-loops, no cycles. In words, naming the nodes.
+ */
+export function edgeProblem(doc: EdgeRuleGraph, portsOf: PortsOf, c: EdgeProposal): string | null {
+  if (!c.source || !c.target) return 'connect an output to an input';
+  const src = doc.nodes.find((n) => n.id === c.source);
+  const dst = doc.nodes.find((n) => n.id === c.target);
+  if (!src || !dst) return 'that node no longer exists';
+  const sinfo = portsOf(src.type);
+  const dinfo = portsOf(dst.type);
+  if (c.source === c.target) return `${nodeTitle(src, sinfo)} cannot feed itself`;
+  if (!sinfo || !dinfo) return `unknown node type "${!sinfo ? src.type : dst.type}"`;
+  const sp = sinfo.outputs.find((p) => p.name === (c.sourceHandle ?? sinfo.outputs[0]?.name));
+  const dp = dinfo.inputs.find((p) => p.name === (c.targetHandle ?? dinfo.inputs[0]?.name));
+  if (!sp) return `${nodeTitle(src, sinfo)} has no output "${c.sourceHandle ?? ''}"`;
+  if (!dp) return dinfo.inputs.length === 0 ? `${nodeTitle(dst, dinfo)} has no inputs` : `${nodeTitle(dst, dinfo)} has no input "${c.targetHandle ?? ''}"`;
+  const why = connectionProblem(sp, dp);
+  if (why) return `${nodeTitle(dst, dinfo)}: input "${dp.name}" ${why}, but ${nodeTitle(src, sinfo)} gives ${kindWords(sp.kind)}`;
+  const existing = doc.edges.find((e) => e.target === dst.id && e.targetPort === dp.name);
+  if (existing) {
+    const from = doc.nodes.find((n) => n.id === existing.source);
+    return `${nodeTitle(dst, dinfo)}: input "${dp.name}" is already connected${from ? ` to ${nodeTitle(from, portsOf(from.type))}` : ''}; delete that edge first (or add both with an Add node)`;
+  }
+  if (reaches(doc, dst.id, src.id)) return `this would make a cycle: ${nodeTitle(dst, dinfo)} already feeds ${nodeTitle(src, sinfo)}`;
+  return null;
 }
 
 // ----- names -----
