@@ -5,6 +5,7 @@
  *   - `ts`  (engine/backends/ts): the reference interpreter, the engine's own tensors and optimizer;
  *   - `ort` (engine/backends/ort): one ONNX graph per step, run by onnxruntime-node.
  */
+import type { TypedArray } from '../core/dtype';
 import type { Tensor } from '../core/tensor';
 import type { Dataset } from '../data/dataset';
 import type { CompiledGraph } from '../graph/compile';
@@ -63,6 +64,33 @@ export interface StepExecutor {
   sync(): void;
   /** Release native resources. */
   dispose(): void;
+  /**
+   * After a step that succeeded: each parameter's L2 norm (after the step's update) and its
+   * gradient's L2 norm in that step (NaN where the backend does not keep it), in
+   * `model.parameters()` order. Optional: the timeline records only what a backend gives.
+   */
+  norms?(): StepNorms;
+  /**
+   * The current parameters and buffers (copies), in `model.parameters()` then `model.buffers()`
+   * order: a weight checkpoint. Optional: without it the model's own tensors are copied.
+   */
+  weights?(): TypedArray[];
+}
+
+/** Per-parameter L2 norms of one step (`StepExecutor.norms`). */
+export interface StepNorms {
+  readonly params: Float64Array;
+  readonly grads: Float64Array;
+}
+
+/** The L2 norm of an array (in double precision). */
+export function l2norm(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    s += v * v;
+  }
+  return Math.sqrt(s);
 }
 
 /** What an executor is built from. */

@@ -1,5 +1,5 @@
 /**
- * `bpstudio grad GRAPH [--batch BATCH.json]`: one forward and one backward pass on a given batch,
+ * `bpstudio grad GRAPH [--batch BATCH.json] [--weights WEIGHTS.json]`: one forward and one backward pass on a given batch,
  * or without one on the values the document gives its Inputs (the lesson graphs);
  * for every edge (in topological order) its value and its gradient ∂objective/∂edge, and every
  * parameter's gradient — the data the backprop view draws.
@@ -7,12 +7,17 @@
  * Every edge carries its own tensor (the compiler's `perEdge` mode), so where an output fans
  * out to several nodes each edge gets its own branch's part of the gradient. The objective is
  * the Loss, or in a lesson graph without a Loss its single scalar Output.
+ *
+ * `--weights` runs on other weights than the graph's own: a trained-model file, a timeline
+ * checkpoint (the service's `timelineCheckpoint`: the weights a training step ran on), or a bare
+ * `{ "<node id>": { "<name>": { shape, data } } }` — every parameter and buffer of the graph.
  */
 import { StepThrough } from '../graph/step-through';
 import { EngineError } from '../core/errors';
 import { ones, tensor, zeros } from '../core/creation';
 import type { Tensor } from '../core/tensor';
 import { compileDocument, type CompiledGraph } from '../graph/compile';
+import { tensorValueSchema, type TensorValue } from '../graph/document';
 import type { GraphNode } from '../graph/document';
 import type { BatchFeed } from '../graph/node-def';
 import { hasRole } from '../graph/nodes/specs';
@@ -27,6 +32,8 @@ import { parseNested } from './nested';
 export interface GradCommandOptions {
   /** BATCH.json; without it every Input must have a value in the document (the lesson graphs). */
   batch?: string;
+  /** WEIGHTS.json: a trained-model file, a timeline checkpoint or a bare weights object. */
+  weights?: string;
   dataset?: string;
   json?: boolean;
 }
@@ -150,6 +157,26 @@ function checkShape(t: Tensor, model: CompiledGraph, nodeId: string, where: stri
   }
 }
 
+/** The weights in WEIGHTS.json: its `weights` field (a trained-model file, a timeline checkpoint), or the object itself. */
+function weightsOf(value: unknown, file: string): Record<string, Record<string, TensorValue>> {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(value)) throw new CliError(`${file}: expected an object: a trained-model file, a timeline checkpoint, or { "<node id>": { "<name>": { "shape": [...], "data": [...] } } }`);
+  const w = isObject(value['weights']) ? value['weights'] : value;
+  const out: Record<string, Record<string, TensorValue>> = {};
+  for (const [nodeId, params] of Object.entries(w)) {
+    if (!isObject(params)) throw new CliError(`${file}: weights.${nodeId}: expected an object of tensors by name`);
+    for (const [name, t] of Object.entries(params)) {
+      const r = tensorValueSchema.safeParse(t);
+      if (!r.success) throw new CliError(`${file}: weights.${nodeId}.${name}: ${r.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ')}`);
+      if (r.data.data.length !== r.data.shape.reduce((a, b) => a * b, 1)) {
+        throw new CliError(`${file}: weights.${nodeId}.${name}: shape [${r.data.shape.join(', ')}] needs ${r.data.shape.reduce((a, b) => a * b, 1)} values, got ${r.data.data.length}`);
+      }
+      (out[nodeId] ??= {})[name] = r.data;
+    }
+  }
+  return out;
+}
+
 export function gradients(file: string, opts: GradCommandOptions, cwd: string, warn: (s: string) => void): GradReport {
   const src = loadGraphSource(file, cwd);
   const doc = src.document;
@@ -158,6 +185,15 @@ export function gradients(file: string, opts: GradCommandOptions, cwd: string, w
   if (b.warning) warn(`warning: ${b.warning}`);
   const model = compileDocument(doc, { seed: src.trained?.seed ?? effectiveSettings(doc).seed, data: b.binding, purpose: 'run' });
   if (src.trained) model.loadWeights(src.trained.weights);
+  if (opts.weights !== undefined) {
+    const w = weightsOf(readJsonFile(opts.weights, cwd), opts.weights);
+    try {
+      model.loadWeights(w);
+    } catch (e) {
+      if (e instanceof EngineError) throw new CliError(`${opts.weights}: ${e.message}`);
+      throw e;
+    }
+  }
   const feed = opts.batch !== undefined ? batchFeed(batch, opts.batch, model) : documentFeed(model);
 
   // The same forward and backward the backprop view steps through: every edge its own tensor.

@@ -127,6 +127,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, locations: Dat
     .description('one forward and backward pass on a batch (or the Inputs\' values in the document): every edge\'s value and gradient, every parameter\'s gradient')
     .argument('<graph>', 'graph document or trained-model file')
     .option('--batch <file>', 'BATCH.json: { "inputs": { "<Input id or label>": [...] }, "targets": [...] } or { "features": [...], "targets": [...] }; without it, every Input\'s value in the document')
+    .option('--weights <file>', 'WEIGHTS.json: run on these weights — a trained-model file, a timeline checkpoint (the weights a training step ran on), or { "<node id>": { "<name>": { "shape", "data" } } }')
     .addOption(datasetOption())
     .addOption(dataDirOption())
     .option('--json', 'print one JSON object (full precision)')

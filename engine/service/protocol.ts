@@ -25,6 +25,9 @@ const documentValue = z.record(z.string(), z.unknown()); // parsed (and reported
 const datasetRef = z.object({ name: z.string().min(1), params: z.record(z.string(), z.union([z.number(), z.string()])).default({}) });
 const backendName = z.enum(['auto', 'ts', 'ort-cpu', 'ort-webgpu', 'ort-cuda', 'ort-dml', 'ort-coreml']);
 const runId = z.string().min(1).max(64);
+const stepsPerSecond = z.number().positive('steps per second must be positive').max(1000, 'at most 1000 steps per second (use null for full speed)');
+/** A training step of a run's timeline (steps count from 1). */
+const timelineStep = z.number().int().min(1, 'steps count from 1');
 /** An IDX file's bytes as base64 (Fashion-MNIST's largest, the raw train images, is 47 MB: 63 MB as base64). */
 const idxBase64 = z.string().min(1).max(200 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 
@@ -51,7 +54,11 @@ export const requestSchemas = {
     backend: backendName.default('auto'),
     resume: z.record(z.string(), z.unknown()).optional(),
     overrides: z.object({ epochs: z.number().int().positive().optional(), batchSize: z.number().int().positive().optional(), lr: z.number().positive().optional(), seed: z.number().int().optional() }).default({}),
+    /** Slow motion from the first step (absent or null: full speed); `trainSpeed` changes it. */
+    stepsPerSecond: stepsPerSecond.nullable().optional(),
   }),
+  /** Slow motion: at most `stepsPerSecond` steps per second from now on (null: full speed). */
+  trainSpeed: z.object({ runId, stepsPerSecond: stepsPerSecond.nullable() }),
   trainPause: z.object({ runId }),
   trainResume: z.object({ runId }),
   trainStop: z.object({ runId }),
@@ -81,9 +88,20 @@ export const requestSchemas = {
     split: z.enum(['train', 'test']).default('train'),
     samples: z.array(z.number().int().min(0)).min(1).max(256).default([0]),
     dtype: z.enum(['float32', 'float64']).default('float32'),
+    /**
+     * Time travel: step through training step `step` of the run `runId` as it ran — the weights
+     * of that step's checkpoint and that step's batch (`split` and `samples` are not used).
+     */
+    checkpoint: z.object({ step: timelineStep }).optional(),
   }),
   checkEdge: z.object({ sessionId: z.string().min(1).max(64), edgeId: z.string().min(1), element: z.number().int().min(0).optional() }),
   gradientSummary: z.object({ runId }),
+  /** A run's timeline: per-step loss and norms, and which steps have weight checkpoints. */
+  timeline: z.object({ runId }),
+  /** Each edge's gradient norm in a recorded step (recomputed from the checkpoint at or before it). */
+  timelineEdges: z.object({ runId, step: timelineStep }),
+  /** A step's checkpoint: the weights it ran on (trained-model `weights` form) and its batch. */
+  timelineCheckpoint: z.object({ runId, step: timelineStep }),
 } as const;
 
 export type Method = keyof typeof requestSchemas;
@@ -186,9 +204,52 @@ export interface Results {
      * `model.eval()` — instead of failing.
      */
     trainingMode: boolean;
+    /** Time travel: the training step stepped through (its checkpoint's weights and batch). */
+    checkpoint?: { step: number; epoch: number; batch: number };
   };
   checkEdge: EdgeCheck;
   gradientSummary: { edges: Record<string, { norm: number; mean: number; absMax: number }>; step: number };
+  trainSpeed: { ok: true; stepsPerSecond: number | null };
+  timeline: TimelineResult;
+  timelineEdges: {
+    /** The step asked for, and the checkpointed step the norms are of (the latest at or before it). */
+    requested: number;
+    step: number;
+    epoch: number;
+    batch: number;
+    /** The loss of that step's forward pass. */
+    loss: number;
+    edges: Record<string, { norm: number; mean: number; absMax: number }>;
+  };
+  timelineCheckpoint: {
+    step: number;
+    epoch: number;
+    batch: number;
+    /** The training split's rows of the step's batch, in batch order. */
+    rows: number[];
+    /** The weights the step ran on, as a trained-model file's `weights`. */
+    weights: Record<string, Record<string, { shape: number[]; data: number[] }>>;
+    /** The step's batch as it was fed (normalised features and targets, row-major). */
+    feed: { features: number[]; featureShape: number[]; targets: number[]; targetShape: number[] };
+  };
+}
+
+/** What a run's timeline holds (engine/train/recorder.ts). */
+export interface TimelineResult {
+  /** Steps the run has taken so far. */
+  step: number;
+  /** Parameters in the order of each record's norms. */
+  parameters: { nodeId: string; name: string; shape: number[] }[];
+  /** Recorded steps, oldest first: every step up to `denseSteps`, then thinned. */
+  records: { step: number; epoch: number; batch: number; loss: number; paramNorms: (number | null)[]; gradNorms: (number | null)[] }[];
+  /** Steps whose weights are kept (Backprop mode can open there). */
+  checkpointSteps: number[];
+  denseSteps: number;
+  /** Bytes the checkpoints take, and the cap. */
+  checkpointBytes: number;
+  checkpointCap: number;
+  /** The slow-motion limit now (null: full speed). */
+  stepsPerSecond: number | null;
 }
 
 /** Events pushed by the service. */

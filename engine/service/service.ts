@@ -34,6 +34,7 @@ import { exportOnnx } from '../onnx/export';
 import { listBackends } from '../backends/index';
 import { importOnnx } from '../onnx/import';
 import { type Trainer, type TrainEvent } from '../train/trainer';
+import type { RecorderOptions, TrainingRecorder, WeightCheckpoint } from '../train/recorder';
 import { evaluateModelTs } from '../backends/ts/executor';
 import {
   PROTOCOL_VERSION, parseRequest, type DatasetPreview, type ErrorInfo, type EventName, type Events, type Method,
@@ -104,6 +105,10 @@ export class EngineService {
   private readonly stepSessions = new Map<string, StepThrough>();
   private nextSession = 1;
   private nextRun = 1;
+  /** Edge gradient norms of checkpointed steps (`runId@step`), computed on demand. */
+  private readonly edgeNorms = new Map<string, Omit<Results['timelineEdges'], 'requested'>>();
+  /** The timeline each run records (bounds of engine/train/recorder.ts; tests may lower them). */
+  timelineBounds: RecorderOptions = {};
   /** Minimum milliseconds between forwarded batch events of one run (epoch events always go through). */
   batchEventInterval = 50;
 
@@ -278,7 +283,7 @@ export class EngineService {
       this.emit('log', { level: 'info', message: `Fashion-MNIST (${r.train} training and ${r.test} test images) is kept in ${r.dir}` });
       return r;
     },
-    trainStart: async ({ document, backend, overrides, resume }) => {
+    trainStart: async ({ document, backend, overrides, resume, stepsPerSecond }) => {
       const { document: doc, trained } = documentOf(document);
       // Training's own level (a Loss, a dataset), answered at once; the graph's diagnostics, which
       // may depend on the data, come when the run compiles it.
@@ -294,6 +299,8 @@ export class EngineService {
       run.done = trainDocument(doc, {
         overrides,
         backend,
+        record: this.timelineBounds,
+        ...(stepsPerSecond !== undefined ? { stepsPerSecond } : {}),
         ...(resumeFile ? { resume: resumeFile } : {}),
         onTrainer: (t) => (run.trainer = t),
         onEvent: (event: TrainEvent) => {
@@ -323,6 +330,11 @@ export class EngineService {
       this.runs.set(id, run);
       // The executor (and for auto, its choice) is settled when training starts: the `start` event says which ran and why.
       return { runId: id, backend, provider: backend === 'ts' ? 'typescript' : 'chosen when training starts', note: null };
+    },
+    trainSpeed: ({ runId, stepsPerSecond }) => {
+      const t = this.trainerOf(runId);
+      t.setStepsPerSecond(stepsPerSecond);
+      return { ok: true, stepsPerSecond: t.stepsPerSecond };
     },
     trainPause: ({ runId }) => {
       this.trainerOf(runId).pause();
@@ -419,10 +431,25 @@ export class EngineService {
         }),
       };
     },
-    stepThrough: ({ document, runId, split, samples, dtype }) => {
+    stepThrough: ({ document, runId, split, samples, dtype, checkpoint }) => {
       let model: CompiledGraph;
       let ds: Dataset | null = null;
       const { document: doc, trained } = documentOf(document);
+      if (checkpoint) {
+        if (runId === undefined) throw new ServiceError('stepThrough: a checkpoint needs the runId of the run that recorded it', 'bad-request');
+        if (!sameGraph(this.run(runId).document, doc)) {
+          throw new ServiceError(`stepThrough: run "${runId}" trained another graph (the document changed since): its checkpoints do not fit this one`, 'bad-request');
+        }
+        const at = this.checkpointOf(runId, checkpoint.step, 'exact');
+        const feed = rowsFeed(at.data.train, Array.from(at.ck.rows));
+        const trainingMode = !(at.ck.rows.length === 1 && at.model.buffers().length > 0);
+        const st = new StepThrough(at.model, feed, { dtype, training: trainingMode, forwardOnlyWithoutObjective: true });
+        const sessionId = this.keepSession(st);
+        return {
+          sessionId, objective: st.objective, steps: st.steps.map(capStep), samples: Array.from(at.ck.rows), splitSize: at.data.train.numSamples,
+          fromRun: true, trainingMode, checkpoint: { step: at.ck.step, epoch: at.ck.epoch, batch: at.ck.batch },
+        };
+      }
       // the run's weights only when it trained this very graph (never another document's run)
       const run = runId !== undefined ? this.runs.get(runId) : undefined;
       const fromRun = !!run && sameGraph(run.document, doc);
@@ -446,9 +473,7 @@ export class EngineService {
       // One sample and running statistics (BatchNorm): a batch of one has no variance to normalise by.
       const trainingMode = !(samples.length === 1 && model.buffers().length > 0);
       const st = new StepThrough(model, feed, { dtype, training: trainingMode, forwardOnlyWithoutObjective: true });
-      const sessionId = `steps-${this.nextSession++}`;
-      this.stepSessions.set(sessionId, st);
-      if (this.stepSessions.size > 8) this.stepSessions.delete(this.stepSessions.keys().next().value!);
+      const sessionId = this.keepSession(st);
       return { sessionId, objective: st.objective, steps: st.steps.map(capStep), samples: ds ? samples : [], splitSize: ds?.numSamples ?? 0, fromRun, trainingMode };
     },
     checkEdge: ({ sessionId, edgeId, element }) => {
@@ -467,6 +492,47 @@ export class EngineService {
         edges[id] = { norm: s.norm, mean: s.mean, absMax: s.absMax };
       }
       return { edges, step: this.run(runId).trainer?.step ?? 0 };
+    },
+    timeline: ({ runId }) => {
+      const t = this.trainerOf(runId);
+      const rec = this.recorderOf(runId);
+      return {
+        step: t.step,
+        parameters: rec.parameters.map((p) => ({ nodeId: p.nodeId, name: p.name, shape: [...p.shape] })),
+        records: rec.records.map((r) => ({ ...r, paramNorms: [...r.paramNorms], gradNorms: [...r.gradNorms] })),
+        checkpointSteps: rec.checkpoints.map((c) => c.step),
+        denseSteps: rec.denseSteps,
+        checkpointBytes: rec.bytes,
+        checkpointCap: rec.checkpointBytes,
+        stepsPerSecond: t.stepsPerSecond,
+      };
+    },
+    timelineEdges: ({ runId, step }) => {
+      const at = this.checkpointOf(runId, step, 'at-or-before');
+      const key = `${runId}@${at.ck.step}`;
+      const hit = this.edgeNorms.get(key);
+      if (hit) return { ...hit, requested: step };
+      const st = new StepThrough(at.model, rowsFeed(at.data.train, Array.from(at.ck.rows)), { training: !(at.ck.rows.length === 1 && at.model.buffers().length > 0) });
+      const edges: Results['timelineEdges']['edges'] = {};
+      for (const [id, t] of st.result.edges) {
+        if (!t.grad) continue;
+        const sn = snapshot(t.grad);
+        edges[id] = { norm: sn.norm, mean: sn.mean, absMax: sn.absMax };
+      }
+      const out = { requested: step, step: at.ck.step, epoch: at.ck.epoch, batch: at.ck.batch, loss: st.objective ?? NaN, edges };
+      this.edgeNorms.set(key, out);
+      if (this.edgeNorms.size > 256) this.edgeNorms.delete(this.edgeNorms.keys().next().value!);
+      return out;
+    },
+    timelineCheckpoint: ({ runId, step }) => {
+      const at = this.checkpointOf(runId, step, 'exact');
+      const rows = Array.from(at.ck.rows);
+      const feed = rowsFeed(at.data.train, rows);
+      return {
+        step: at.ck.step, epoch: at.ck.epoch, batch: at.ck.batch, rows,
+        weights: at.recorder.weightsOf(at.ck),
+        feed: { features: toNumbers(feed.features), featureShape: [...feed.features.shape], targets: toNumbers(feed.targets), targetShape: [...feed.targets.shape] },
+      };
     },
     exportOnnx: ({ source, softmax, outputActivation }) => {
       const { document: doc, trained } = documentOf(source);
@@ -491,6 +557,49 @@ export class EngineService {
     },
     importOnnx: ({ name, base64 }) => ({ document: importOnnx(Buffer.from(base64, 'base64'), { file: name }) }),
   };
+
+  private keepSession(st: StepThrough): string {
+    const sessionId = `steps-${this.nextSession++}`;
+    this.stepSessions.set(sessionId, st);
+    if (this.stepSessions.size > 8) this.stepSessions.delete(this.stepSessions.keys().next().value!);
+    return sessionId;
+  }
+
+  private recorderOf(runId: string): TrainingRecorder {
+    const rec = this.trainerOf(runId).recorder;
+    if (!rec) throw new ServiceError(`training run "${runId}" records no timeline`, 'not-found');
+    return rec;
+  }
+
+  /**
+   * A fresh model of the run's graph holding a checkpoint's weights (the run's own model goes on
+   * training), the checkpoint, and the run's data. `exact`: that step's checkpoint or an error
+   * naming the nearest; `at-or-before`: the latest checkpoint at or before the step.
+   */
+  private checkpointOf(runId: string, step: number, which: 'exact' | 'at-or-before'): { model: CompiledGraph; ck: WeightCheckpoint; recorder: TrainingRecorder; data: PreparedData } {
+    const run = this.run(runId);
+    const t = this.trainerOf(runId);
+    const rec = this.recorderOf(runId);
+    if (step > t.step) throw new ServiceError(`training run "${runId}" has taken ${t.step} step${t.step === 1 ? '' : 's'}: there is no step ${step} yet`, 'not-found');
+    const ck = which === 'exact' ? rec.checkpointAt(step) : rec.checkpointAtOrBefore(step);
+    if (!ck) {
+      const steps = rec.checkpoints.map((c) => c.step);
+      const before = rec.checkpointAtOrBefore(step)?.step;
+      const after = steps.find((s) => s > step);
+      const near = [before, after].filter((s): s is number => s !== undefined);
+      throw new ServiceError(
+        `training run "${runId}" kept no weights for step ${step}${near.length ? `; the nearest checkpoints are at step ${near.join(' and ')}` : ' (its checkpoints are over their memory cap)'}`,
+        'not-found',
+      );
+    }
+    const settings = effectiveSettings(run.document, run.overrides);
+    run.prepared ??= prepareDocumentData(settings, process.cwd());
+    const model = compileDocument(run.document, { seed: settings.seed, data: run.prepared.binding, requireLoss: true });
+    const tensors = [...model.parameterTensors(), ...model.buffers().map((b) => b.tensor)];
+    if (tensors.length !== ck.tensors.length) throw new ServiceError('internal: the checkpoint does not fit the run\'s graph', 'engine');
+    tensors.forEach((x, k) => x.data.set(ck.tensors[k]!));
+    return { model, ck, recorder: rec, data: run.prepared };
+  }
 
   private run(runId: string): Run {
     const r = this.runs.get(runId);

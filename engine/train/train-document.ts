@@ -14,6 +14,7 @@ import type { TrainedModelFile } from '../graph/trained-model';
 import { TRAINED_MODEL_FORMAT } from '../graph/trained-model';
 import { Trainer, type EpochRecord, type NonFiniteDiagnostic, type TrainEvent } from './trainer';
 import { executorFactory, type BackendName, type BackendReport } from '../backends/index';
+import { recorderFor, type RecorderOptions } from './recorder';
 
 export interface TrainDocumentOptions {
   baseDir?: string;
@@ -30,6 +31,10 @@ export interface TrainDocumentOptions {
   backend?: BackendName;
   /** ort backend: edge ids or `nodeId:port` keys whose values and gradients each step returns. */
   extras?: readonly string[];
+  /** Record the timeline (engine/train/recorder.ts): per-step norms and weight checkpoints, with these bounds. */
+  record?: RecorderOptions;
+  /** Slow motion: at most this many steps per second. */
+  stepsPerSecond?: number | null;
 }
 
 export interface TrainDocumentResult {
@@ -55,6 +60,8 @@ export async function trainDocument(doc: GraphDocument, options: TrainDocumentOp
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.resume ? { startEpoch: options.resume.history.length, history: options.resume.history } : {}),
     executor: executorFactory(options.backend ?? 'ts', options.extras ? { extras: options.extras } : {}),
+    ...(options.record ? { recorder: recorderFor(model, options.record) } : {}),
+    ...(options.stepsPerSecond !== undefined ? { stepsPerSecond: options.stepsPerSecond } : {}),
   });
   if (options.resume) {
     model.loadWeights(options.resume.weights);

@@ -19,6 +19,8 @@ import type { EvaluationResult } from '../backends/evaluate';
 import type { BackendReport, StepExecutor, StepExecutorFactory } from '../backends/executor';
 import { evaluateModelTs, executorFactory } from '../backends/index';
 import { decisionThreshold, predictClasses, trueClasses } from '../data/metrics';
+import type { TypedArray } from '../core/dtype';
+import type { TrainingRecorder } from './recorder';
 
 export type { EvaluationResult };
 
@@ -60,6 +62,17 @@ export interface TrainerOptions {
   optimizer?: Optimizer;
   /** What runs each training step (default: the ts backend). Built when `run()` starts. */
   executor?: StepExecutorFactory;
+  /** Record the timeline (per-step norms, weight checkpoints) into this; none by default. */
+  recorder?: TrainingRecorder;
+  /** Slow motion: at most this many steps per second (null or absent: as fast as it goes). */
+  stepsPerSecond?: number | null;
+}
+
+/** Checks a steps-per-second limit: null (none) or a positive finite number. */
+export function checkStepsPerSecond(sps: number | null): number | null {
+  if (sps === null) return null;
+  if (!Number.isFinite(sps) || sps <= 0) throw new RangeError(`steps per second must be a positive number (or none), got ${sps}`);
+  return sps;
 }
 
 export class Trainer {
@@ -70,6 +83,7 @@ export class Trainer {
   private pausedWaiters: (() => void)[] | null = null;
   private readonly lossFn: string | null;
   private executor: StepExecutor | null = null;
+  private sps: number | null;
 
   constructor(
     readonly model: CompiledGraph,
@@ -81,6 +95,21 @@ export class Trainer {
     this.optimizer = options.optimizer ?? makeOptimizer(model.parameterTensors(), settings.optimizer);
     this.history = [...(options.history ?? [])];
     this.lossFn = model.lossFn;
+    this.sps = checkStepsPerSecond(options.stepsPerSecond ?? null);
+  }
+
+  /** The slow-motion limit in steps per second (null: none). */
+  get stepsPerSecond(): number | null {
+    return this.sps;
+  }
+  /** Change the slow-motion limit while training (null: full speed); a step being waited for sees it at once. */
+  setStepsPerSecond(sps: number | null): void {
+    this.sps = checkStepsPerSecond(sps);
+  }
+
+  /** The timeline this run records, if any. */
+  get recorder(): TrainingRecorder | null {
+    return this.options.recorder ?? null;
   }
 
   /** Stop at the next batch boundary. */
@@ -135,6 +164,7 @@ export class Trainer {
     const executor = made instanceof Promise ? await made : made;
     this.executor = executor;
     const epochs = s.epochs ?? autoEpochs(this.train.numSamples, s.batchSize, s.dropLast);
+    const recorder = this.options.recorder ?? null;
     try {
       this.emit({
         type: 'start', epochs, batchesPerEpoch: loader.numBatches, trainSamples: this.train.numSamples,
@@ -149,11 +179,15 @@ export class Trainer {
         let b = 0;
         for (const batch of loader.batches(epoch)) {
           if (this.cancelled) return this.finish('cancelled');
+          const stepStart = performance.now();
+          // the weights this step runs on, when the timeline keeps them
+          const weights = recorder?.wantsCheckpoint(this.step + 1) ? this.weightsNow(executor) : null;
           const stepped = executor.step(batch);
           const out = stepped instanceof Promise ? await stepped : stepped;
           if (!out.ok) return this.finish('non-finite', this.diagnose(out.at.nodeId, out.at.port, epoch, b, out.at.what));
           const lv = out.loss;
           this.step++;
+          if (recorder) this.recordStep(recorder, executor, { epoch, batch: b, loss: lv, rows: batch.indices, weights });
           const n = batch.xShape[0]!;
           lossSum += lv * n;
           seen += n;
@@ -161,7 +195,8 @@ export class Trainer {
           const elapsed = (performance.now() - t0) / 1000;
           this.emit({ type: 'batch', epoch, batch: b, batches: loader.numBatches, step: this.step, loss: lv, samplesPerSecond: elapsed > 0 ? seen / elapsed : 0 });
           b++;
-          if (b % yieldEvery === 0) await this.checkpoint();
+          if (this.sps !== null) await this.slowMotion(stepStart);
+          else if (b % yieldEvery === 0) await this.checkpoint();
         }
         executor.sync();
         const evaluated = this.test ? executor.evaluate(this.test, this.lossFn) : null;
@@ -182,6 +217,40 @@ export class Trainer {
     } finally {
       executor.dispose();
     }
+  }
+
+  /** Wait until the step that began at `since` has had its 1/sps seconds (stop, pause and a new speed take effect at once). */
+  private async slowMotion(since: number): Promise<void> {
+    for (;;) {
+      if (this.cancelled || this.sps === null) break;
+      const left = since + 1000 / this.sps - performance.now();
+      if (left <= 0) break;
+      await new Promise<void>((r) => setTimeout(r, Math.min(left, 50)));
+    }
+    await this.checkpoint();
+  }
+
+  /** Copies of the parameters and buffers as the executor holds them now. */
+  private weightsNow(executor: StepExecutor): TypedArray[] {
+    if (executor.weights) return executor.weights();
+    return [...this.model.parameterTensors(), ...this.model.buffers().map((b) => b.tensor)].map((t) => t.data.slice());
+  }
+
+  private recordStep(
+    recorder: TrainingRecorder,
+    executor: StepExecutor,
+    r: { epoch: number; batch: number; loss: number; rows: Int32Array; weights: TypedArray[] | null },
+  ): void {
+    const step = this.step;
+    if (r.weights) recorder.checkpoint({ step, epoch: r.epoch, batch: r.batch, rows: r.rows.slice(), tensors: r.weights });
+    if (!recorder.wantsRecord(step)) return;
+    const n = executor.norms?.();
+    const finite = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
+    recorder.record({
+      step, epoch: r.epoch, batch: r.batch, loss: r.loss,
+      paramNorms: recorder.parameters.map((_, k) => finite(n?.params[k])),
+      gradNorms: recorder.parameters.map((_, k) => finite(n?.grads[k])),
+    });
   }
 
   private finish(reason: 'completed' | 'cancelled' | 'non-finite', diagnostic?: NonFiniteDiagnostic) {

@@ -24,7 +24,8 @@ import type { Optimizer, OptimizerState } from '../../optim/optimizer';
 import { feedOf } from '../../graph/feed';
 import { decisionThreshold, predictClasses, trueClasses } from '../../data/metrics';
 import { evalBatches, finishEvaluation, type EvaluationResult } from '../evaluate';
-import type { BackendName, BackendReport, NonFiniteAt, StepBatch, StepExecutor, StepOutcome } from '../executor';
+import { l2norm, type BackendName, type BackendReport, type NonFiniteAt, type StepBatch, type StepExecutor, type StepNorms, type StepOutcome } from '../executor';
+import type { TypedArray } from '../../core/dtype';
 import { TsStepExecutor } from '../ts/executor';
 import {
   BACKEND_OF, listProviders, openSession, ort, ortTensor, PROVIDER_OF, ProviderError, type OrtProvider, type OrtSession,
@@ -308,6 +309,24 @@ export class OrtStepExecutor implements StepExecutor {
       if (predicted && pred) predicted.set(predictClasses(pred, decisionThreshold(lossFn, ds)), b.start);
     }
     return finishEvaluation(ds, predicted, truth, hasLoss ? lossSum : null);
+  }
+
+  /** Parameter norms from the state (the step graph does not return gradients: those are NaN). */
+  norms(): StepNorms {
+    const { layout } = this;
+    const cur = this.state.cur;
+    return {
+      params: Float64Array.from(layout.params, (p, k) => l2norm(cur[layout.paramAt[k]!.buffer]!.subarray(layout.paramAt[k]!.offset, layout.paramAt[k]!.offset + p.size))),
+      grads: new Float64Array(layout.params.length).fill(NaN),
+    };
+  }
+
+  /** Parameters and buffers from the state (copies), without writing them into the model. */
+  weights(): TypedArray[] {
+    const { layout } = this;
+    const cur = this.state.cur;
+    const read = (at: { buffer: number; offset: number }, size: number) => cur[at.buffer]!.slice(at.offset, at.offset + size);
+    return [...layout.params.map((p, k) => read(layout.paramAt[k]!, p.size)), ...layout.buffers.map((b, k) => read(layout.bufferAt[k]!, b.size))];
   }
 
   /** Write parameters, buffers and optimizer state into the model's tensors and the optimizer. */

@@ -12,7 +12,9 @@ import { feedOf } from '../../graph/feed';
 import { evaluateBatches, type EvaluationResult } from '../evaluate';
 import { traceStep } from '../step-program';
 import { StepReplay } from './replay';
-import type { BackendReport, NonFiniteAt, StepBatch, StepExecutor, StepOutcome } from '../executor';
+import type { TypedArray } from '../../core/dtype';
+import type { Tensor } from '../../core/tensor';
+import { l2norm, type BackendReport, type NonFiniteAt, type StepBatch, type StepExecutor, type StepNorms, type StepOutcome } from '../executor';
 
 export const TS_REPORT: BackendReport = { backend: 'ts', provider: 'typescript', note: null };
 
@@ -28,12 +30,17 @@ export class TsStepExecutor implements StepExecutor {
   }
 
   private readonly programs = new Map<string, StepReplay>();
+  /** The gradients of the last step (the traced step's tensors, which its replays overwrite). */
+  private lastGrads: readonly (Tensor | null)[] = [];
 
   step(batch: StepBatch): StepOutcome {
     const feed = feedOf(batch.x, batch.xShape, batch.y, batch.yShape);
     const shape = `${batch.xShape.join('x')}|${batch.yShape.join('x')}`;
     const program = this.programs.get(shape);
-    if (program) return program.step(feed);
+    if (program) {
+      this.lastGrads = program.traced.grads;
+      return program.step(feed);
+    }
     // The first step of this shape: run eagerly while tracing; the trace is the program.
     const traced = traceStep(this.model, feed, { training: true, optimizer: this.optimizer, stopOnNonFinite: true });
     if (traced.stopped === 'loss') {
@@ -46,6 +53,7 @@ export class TsStepExecutor implements StepExecutor {
       return { ok: false, at: { nodeId: p.nodeId, port: p.name, what: 'gradient of' } };
     }
     this.programs.set(shape, new StepReplay(this.model, this.optimizer, traced));
+    this.lastGrads = traced.grads;
     // Finite gradients can still overflow a parameter (a huge learning rate): stop here, before
     // the next forward pass hides where it came from.
     const overflowed = this.firstNonFiniteParameter();
@@ -75,6 +83,19 @@ export class TsStepExecutor implements StepExecutor {
 
   sync(): void {}
   dispose(): void {}
+
+  norms(): StepNorms {
+    const params = this.model.parameterTensors();
+    const grads = this.lastGrads;
+    return {
+      params: Float64Array.from(params, (p) => l2norm(p.data)),
+      grads: Float64Array.from(params, (_, k) => (grads[k] ? l2norm(grads[k]!.data) : NaN)),
+    };
+  }
+
+  weights(): TypedArray[] {
+    return [...this.model.parameterTensors(), ...this.model.buffers().map((b) => b.tensor)].map((t) => t.data.slice());
+  }
 
   private firstNonFiniteOutput(result: Parameters<CompiledGraph['firstNonFinite']>[0]): NonFiniteAt {
     const at = this.model.firstNonFinite(result) ?? { nodeId: this.model.lossNodeId!, port: 'loss' };
