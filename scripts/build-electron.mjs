@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildWasm } from './build-wasm.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const outDir = join(root, 'dist', 'electron');
@@ -25,6 +26,9 @@ const common = {
 
 export async function buildElectron() {
   mkdirSync(outDir, { recursive: true });
+  // The engine worker inlines the WebAssembly GEMM: build it from gemm.wat first, so an edited
+  // kernel never ships stale (as build-cli does).
+  await buildWasm({ quiet: true });
   const started = Date.now();
   const [, , preload] = await Promise.all([
     build({
