@@ -1,8 +1,9 @@
 /**
- * The app frame: menu bar (web mode), palette left, canvas centre, inspector right, the dock
- * below, the status bar; the start screen while no document is open; dialogs and toasts. The
- * palette and the inspector collapse to a narrow rail (a button to bring each back), the dock to
- * its tab strip; Backprop mode collapses the side panels while it is on.
+ * The app frame: menu bar (web mode), palette left, canvas centre (the training timeline under
+ * it once the document has a run), inspector right, the dock below, the status bar; the start
+ * screen while no document is open; dialogs and toasts. The palette and the inspector collapse
+ * to a narrow rail (a button to bring each back), the dock to its tab strip; Backprop mode
+ * collapses the side panels while it is on.
  */
 import { useEffect } from 'react';
 import { ReactFlowProvider } from '@xyflow/react';
@@ -22,6 +23,7 @@ import { BackpropControls, BackpropModeToggle, useBackpropEffects } from './back
 import { useBackprop } from './backprop/backprop-store';
 import { SideRail } from './ui/SideRail';
 import { fitViewSoon } from './canvas/flow-api';
+import { Timeline } from './panels/Timeline';
 
 function Welcome() {
   return (
@@ -106,6 +108,7 @@ export function App() {
             <FlowCanvas />
             {opened && <BackpropModeToggle />}
             {opened && <BackpropControls />}
+            {opened && <Timeline />}
             {!opened && <Welcome />}
             <Toasts />
             {busy && (

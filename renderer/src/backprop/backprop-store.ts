@@ -15,6 +15,7 @@
 import { useStore, type StateCreator, type StoreApi } from 'zustand';
 import { appStore, selectSessionRun, type AppState } from '../store/app-store';
 import { sliceApi } from '../store/slice';
+import { selectTimelineCheckpoint } from '../panels/timeline-model';
 import type { EngineClient, Results } from '../../../engine/service/protocol';
 import { edgeViewsAt, scaleOf, type EdgeView, type Scale, type Step } from './backprop-model';
 
@@ -185,12 +186,14 @@ function backpropState(deps: BackpropDeps, app: () => AppState, store: StoreApi<
       const { split, sample, dtype, docId } = get();
       // the document on screen, with its own run's weights when it has trained
       const runId = selectSessionRun(app(), docId);
+      // or, from the training timeline, a step's checkpoint: the weights that step ran on, and its batch
+      const at = selectTimelineCheckpoint(app(), docId);
       stopTimer();
       set({ loading: true, error: null, playing: false });
       try {
         const params = {
           document: app().document.document as unknown as Record<string, unknown>,
-          ...(runId ? { runId } : {}),
+          ...(at ? { runId: at.runId, checkpoint: { step: at.step } } : runId ? { runId } : {}),
           split, samples: [sample], dtype,
         };
         const r: Results['stepThrough'] = await engine.request('stepThrough', params);

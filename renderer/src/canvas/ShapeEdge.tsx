@@ -5,6 +5,7 @@
 import { memo } from 'react';
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react';
 import type { FlowEdge } from './flow-types';
+import { useTimelineWire } from '../panels/timeline-edge';
 import { documentStore } from '../store/document-store';
 import { BackpropEdgeLabel, edgePathStyle, useEdgeOverlay } from '../backprop/edge-overlay';
 
@@ -16,7 +17,9 @@ function ShapeEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition,
   const title = data?.diag ? data.diag.messages.join('\n') : shape ? `shape ${shape}` : 'shape not known yet';
   // Backprop mode: the edge's value or gradient; during training: its gradient norm
   const overlay = useEdgeOverlay(id);
-  const extra = edgePathStyle(overlay);
+  // a scrubbed training step (the timeline): the wire by its gradient norm at that step
+  const wire = useTimelineWire(id);
+  const extra = !overlay.backprop && wire ? wire : edgePathStyle(overlay);
   return (
     <>
       <BaseEdge id={id} path={path} className={cls + extra.cls} {...(extra.style ? { style: extra.style } : {})} {...(markerEnd ? { markerEnd } : {})} interactionWidth={18} />

@@ -1,6 +1,7 @@
 /**
  * The Training tab: optimizer, learning rate, batch size, epochs, seed (in the document) and
- * the backend (for this session); Start / Pause / Resume / Stop; a progress bar with epoch,
+ * the backend and the speed (slow motion, steps per second) for this session; Start / Pause /
+ * Resume / Stop; a progress bar with epoch,
  * step, samples per second and ETA; live loss and accuracy charts; for 2-D data the decision
  * boundary as it forms; after the run, the evaluation and its confusion matrix; a NaN/Inf stop
  * with its diagnostic.
@@ -39,6 +40,7 @@ export function TrainingPanel() {
     <div className="bpp-panel bpp-training" aria-label="Training">
       <div className="bpp-col bpp-col-settings">
         <RunControls hasDataset={!!settings.dataset} />
+        <SpeedField />
         <ProgressView />
         <RunMessages />
         <TrainingSettingsForm settings={settings} setTraining={setTraining} disabled={locked} />
@@ -105,6 +107,26 @@ function RunControls({ hasDataset }: { hasDataset: boolean }) {
           {reasons.join(' ')}
         </p>
       )}
+    </div>
+  );
+}
+
+const SPEEDS = ['full', '20', '10', '5', '2', '1', '0.5'] as const;
+type Speed = (typeof SPEEDS)[number];
+
+/** Slow motion: a steps-per-second limit the trainer keeps to (changeable while it trains). */
+function SpeedField() {
+  const sps = useTrainingStore((s) => s.stepsPerSecond);
+  const value: Speed = (SPEEDS as readonly string[]).includes(String(sps)) ? (String(sps) as Speed) : 'full';
+  return (
+    <div className="bpp-speed">
+      <SelectField<Speed>
+        label="Speed"
+        value={value}
+        hint="Slow motion: at most this many training steps per second, so a class can watch the timeline and the wires change"
+        options={SPEEDS.map((v) => ({ value: v, label: v === 'full' ? 'Full speed' : `${v} steps/s (slow motion)` }))}
+        onChange={(v) => void useTrainingStore.getState().setStepsPerSecond(v === 'full' ? null : Number(v))}
+      />
     </div>
   );
 }

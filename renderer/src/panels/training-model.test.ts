@@ -54,6 +54,21 @@ describe('the training store', () => {
     vi.useRealTimers();
   });
 
+  it('slow motion: the speed goes with Start, and a running run follows a new one at once', async () => {
+    const f = fakeClient({
+      trainStart: () => ({ runId: 'run-1', backend: 'ts', provider: 'typescript', note: null }),
+      trainSpeed: (p: { stepsPerSecond: number | null }) => ({ ok: true, stepsPerSecond: p.stepsPerSecond }),
+    });
+    const store = createTrainingStore({ client: f.client, getDocument: () => doc, now: () => now });
+    await store.getState().setStepsPerSecond(2); // no run yet: remembered only
+    expect(f.calls).toEqual([]);
+    await store.getState().start();
+    expect(f.calls[0]).toEqual({ method: 'trainStart', params: { document: doc, backend: 'auto', overrides: {}, stepsPerSecond: 2 } });
+    await store.getState().setStepsPerSecond(null);
+    expect(f.calls[1]).toEqual({ method: 'trainSpeed', params: { runId: 'run-1', stepsPerSecond: null } });
+    expect(store.getState().stepsPerSecond).toBeNull();
+  });
+
   it('starts a run with the document and backend, and follows its events to the end, then evaluates', async () => {
     const f = fakeClient({
       trainStart: () => ({ runId: 'run-1', backend: 'ts', provider: 'typescript', note: 'auto chose the ts backend' }),

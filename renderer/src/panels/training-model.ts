@@ -58,6 +58,8 @@ export interface TrainingState extends TrainingRunState {
   byDoc: Readonly<Record<string, TrainingRunState>>;
   backendChoice: BackendChoice;
   backends: BackendInfo[];
+  /** Slow motion: at most this many training steps per second (null: full speed), for this session. */
+  stepsPerSecond: number | null;
 }
 
 export interface TrainingActions {
@@ -68,6 +70,8 @@ export interface TrainingActions {
   /** Stop the current document's run; always ends it here, also one that never started. */
   stop(): Promise<void>;
   setBackendChoice(choice: BackendChoice): void;
+  /** Slow motion (null: full speed); a running or paused run of the document on screen follows at once. */
+  setStepsPerSecond(sps: number | null): Promise<void>;
   loadBackends(): Promise<void>;
   /** Fetch the decision boundary of a document's run now (default: the current one; no-op when one is in flight). */
   refreshBoundary(docId?: string): Promise<void>;
@@ -200,6 +204,7 @@ function trainingState(deps: TrainingDeps, store: StoreApi<TrainingStore>): Trai
     byDoc: {},
     backendChoice: 'auto',
     backends: [],
+    stepsPerSecond: null,
 
     async start(options = {}) {
       const docId = get().docId;
@@ -243,6 +248,7 @@ function trainingState(deps: TrainingDeps, store: StoreApi<TrainingStore>): Trai
           document: document as unknown as Record<string, unknown>,
           backend: get().backendChoice,
           overrides: {},
+          ...(get().stepsPerSecond !== null ? { stepsPerSecond: get().stepsPerSecond } : {}),
         });
         if (starts.get(docId) !== token) {
           // stopped (or started again) while it was starting: that run ends on the server too
@@ -327,6 +333,17 @@ function trainingState(deps: TrainingDeps, store: StoreApi<TrainingStore>): Trai
 
     setBackendChoice(choice) {
       set({ backendChoice: choice });
+    },
+
+    async setStepsPerSecond(sps) {
+      set({ stepsPerSecond: sps });
+      const { runId, status } = runOf(get(), get().docId);
+      if (!runId || !isActive(status)) return;
+      try {
+        await deps.client.request('trainSpeed', { runId, stepsPerSecond: sps });
+      } catch (e) {
+        patch(get().docId, { error: messageOf(e) });
+      }
     },
 
     async loadBackends() {

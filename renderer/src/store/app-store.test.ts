@@ -12,7 +12,7 @@ describe('the app store', () => {
   it('holds every slice in one store, each with its own actions', () => {
     const app = createAppStore({ client });
     const s = app.getState();
-    expect(Object.keys(s).sort()).toEqual(['backprop', 'catalog', 'data', 'document', 'training', 'ui']);
+    expect(Object.keys(s).sort()).toEqual(['backprop', 'catalog', 'data', 'document', 'timeline', 'training', 'ui']);
     expect(s.training.docId).toBe(s.document.docId);
     expect(s.backprop.docId).toBe(s.document.docId);
     s.document.newDocument('A');

@@ -8,6 +8,7 @@
  *   training  training runs, per document in `byDoc` (panels/training-model.ts)
  *   data      datasets, imports, previews (panels/data-model.ts)
  *   backprop  Backprop mode and step-through sessions, per document in `byDoc` (backprop/backprop-store.ts)
+ *   timeline  the training timeline of the document on screen's run: scrubbing, wire colours, Backprop mode at a checkpoint (panels/timeline-model.ts)
  *
  * A slice reads another one through the app's `get()` (the selectors below); the one
  * subscription here shows each document's own training run and backprop session when the
@@ -27,8 +28,9 @@ import { catalogSlice, type CatalogSlice } from './catalog-store';
 import { trainingSlice, runOf, type TrainingRunState, type TrainingSlice } from '../panels/training-model';
 import { dataSlice, type DataSlice } from '../panels/data-model';
 import { backpropSlice, type BackpropSlice } from '../backprop/backprop-store';
+import { timelineSlice, type TimelineSlice } from '../panels/timeline-model';
 
-export type AppState = DocumentSlice & UiSlice & CatalogSlice & TrainingSlice & DataSlice & BackpropSlice;
+export type AppState = DocumentSlice & UiSlice & CatalogSlice & TrainingSlice & DataSlice & BackpropSlice & TimelineSlice;
 
 // ---- selectors: reads across slices ----
 
@@ -65,13 +67,19 @@ export function createAppStore(deps: AppDeps): StoreApi<AppState> {
       ...trainingSlice({ client: deps.client, docId })(...a),
       ...dataSlice(deps.client)(...a),
       ...backpropSlice({ client: deps.client, docId })(...a),
+      ...timelineSlice(deps.client)(...a),
     };
+  });
+  // Leaving Backprop mode leaves the checkpoint it stepped through.
+  store.subscribe((s, prev) => {
+    if (s.backprop.mode !== 'backprop' && prev.backprop.mode === 'backprop') s.timeline.leaveBackprop();
   });
   // The document on screen changed: its own training run and backprop session are shown.
   store.subscribe((s, prev) => {
     if (s.document.docId === prev.document.docId) return;
     const docId = s.document.docId;
     store.getState().training.switchDocument(docId);
+    store.getState().timeline.clear();
     store.getState().backprop.switchDocument(docId);
   });
   return store;
