@@ -1,8 +1,11 @@
 /**
  * Backprop mode end to end in web mode (the engine's server in this process, Debian's Chromium
- * via playwright-core, 1280×800): steps the XOR MLP forward and backward edge by edge, checks
- * that gradients arrive in reverse topological order and equal `bpstudio grad` on the same
- * sample, and reads ∂out/∂x = 6.75 at the end of the autograd lesson.
+ * via playwright-core): steps the XOR MLP forward and backward edge by edge, checks that
+ * gradients arrive in reverse topological order and equal `bpstudio grad` on the same sample; at
+ * 1440×900 the lessons read like the lecture — every wire label in ≥ 12 px type, none over
+ * another or a node (from their boxes), value and gradient together on x → y, the callout at the
+ * Add node saying 6.75 × 1 = 6.75, the max gate's smaller input "not routed", and Predict first
+ * rejecting 6 and accepting 6.75.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,9 +21,47 @@ const outDir = E2E_OUT;
 
 const studio = useStudio();
 
-async function newPage(errors: string[]): Promise<Page> {
-  const page = await studio.newPage({ errors, consoleErrors: true });
+async function newPage(errors: string[], size?: { width: number; height: number }): Promise<Page> {
+  const page = await studio.newPage({ errors, consoleErrors: true, ...(size ?? {}) });
   return page;
+}
+
+const LECTURE = { width: 1440, height: 900 };
+
+interface Box { id: string; x: number; y: number; width: number; height: number; font: number; collapsed: boolean }
+
+/** Every wire label's box and font size on screen, and every node's box. */
+async function boxes(page: Page): Promise<{ labels: Box[]; nodes: Box[] }> {
+  return (await page.evaluate(`(() => {
+    const box = (el, id) => { const r = el.getBoundingClientRect(); return { id, x: r.x, y: r.y, width: r.width, height: r.height, font: parseFloat(getComputedStyle(el).fontSize), collapsed: false }; };
+    const labels = [...document.querySelectorAll('.bp-wire-label[data-edge-id]')].map((l) => {
+      const collapsed = l.hasAttribute('data-collapsed');
+      const b = box(collapsed ? l : l.querySelector('.bp-wire-full'), l.getAttribute('data-edge-id'));
+      // the smallest type inside, times any scale on the way to the screen
+      const fonts = [...l.querySelectorAll('.bp-wire-full *')].filter((e) => e.childNodes.length && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())).map((e) => parseFloat(getComputedStyle(e).fontSize));
+      const scale = l.getBoundingClientRect().width / Math.max(1, l.offsetWidth);
+      return { ...b, font: Math.min(...fonts) * scale, collapsed };
+    });
+    const nodes = [...document.querySelectorAll('.react-flow__node')].map((n) => box(n, n.getAttribute('data-id')));
+    return { labels, nodes };
+  })()`)) as { labels: Box[]; nodes: Box[] };
+}
+
+function hit(a: Box, b: Box): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/** Every label open (not a chip), in ≥ 12 px type, over no other label and no node. */
+async function expectReadable(page: Page, when: string): Promise<void> {
+  const { labels, nodes } = await boxes(page);
+  expect(labels.length, when).toBeGreaterThan(0);
+  for (const l of labels) {
+    expect(l.collapsed, `${when}: ${l.id} is a chip`).toBe(false);
+    expect(l.font, `${when}: ${l.id} type`).toBeGreaterThanOrEqual(12);
+    for (const n of nodes) expect(hit(l, n), `${when}: ${l.id} over node ${n.id}`).toBe(false);
+  }
+  for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) expect(hit(labels[i]!, labels[j]!), `${when}: ${labels[i]!.id} over ${labels[j]!.id}`).toBe(false);
+  console.log(`${when}: ${labels.length} labels, smallest type ${Math.min(...labels.map((l) => l.font)).toFixed(1)} px, none overlapping ${nodes.length} nodes or each other`);
 }
 
 async function openExample(page: Page, title: RegExp): Promise<void> {
@@ -43,7 +84,7 @@ async function labels(page: Page): Promise<Record<string, { text: string; title:
   return (await page.evaluate(`(() => {
     const out = {};
     for (const el of document.querySelectorAll('.bp-bp-label[data-edge-id]')) {
-      out[el.getAttribute('data-edge-id')] = { text: el.querySelector('.bp-bp-text')?.textContent ?? '', title: el.getAttribute('title') ?? '' };
+      out[el.getAttribute('data-edge-id')] = { text: el.querySelector('.bp-wire-full')?.textContent ?? '', title: el.getAttribute('title') ?? '' };
     }
     return out;
   })()`)) as Record<string, { text: string; title: string }>;
@@ -165,25 +206,133 @@ describe('backprop mode (web)', () => {
     }
   });
 
-  it('reads ∂out/∂x = 6.75 at the end of the autograd lesson', { timeout: 120_000 }, async () => {
+  it('the autograd lesson at 1440×900: readable labels apart from each other and the nodes; x → y shows 1 and 6.75; the callout at the Add node says 6.75 × 1 = 6.75', { timeout: 120_000 }, async () => {
     const errors: string[] = [];
-    const page = await newPage(errors);
+    const page = await newPage(errors, LECTURE);
     try {
       await openExample(page, /^Autograd lesson/);
       await enterBackprop(page);
+      // the lesson asks for predictions first; this test reads the numbers
+      const predict = page.getByRole('checkbox', { name: 'Predict first' });
+      expect(await predict.isChecked()).toBe(true);
+      await predict.uncheck();
+      await expectReadable(page, 'at the start');
+      await page.screenshot({ path: join(outDir, 'backprop-lesson-open.png') });
+
       await page.getByRole('toolbar', { name: 'Backprop controls' }).getByRole('button', { name: 'Jump to end' }).click();
       await until('the last backward step', async () => /^backward (\d+)\/\1/.test(await counter(page)), 10_000, 20);
-      const label = page.locator('[data-edge-id="x-out->y-a"]');
-      await expect.poll(() => label.textContent()).toContain('6.75');
-      const title = (await label.getAttribute('title')) ?? '';
-      const g = titleNumbers(title, '∂L/∂edge');
-      expect(g, title).not.toBeNull();
+      const label = page.locator('.bp-wire-label[data-edge-id="x-out->y-a"]');
+      // value 1 and gradient 6.75 together (x = ones(2,2): the 2×2 in full)
+      await expect.poll(() => label.locator('.bp-wire-row.is-grad').textContent()).toContain('6.75');
+      expect((await label.locator('.bp-wire-row.is-value').textContent())?.replace(/\s+/g, '')).toBe('1111');
+      expect((await label.locator('.bp-wire-row.is-grad').textContent())?.split('6.75').length).toBe(5);
+      const g = titleNumbers((await label.getAttribute('title')) ?? '', '∂L/∂edge');
+      expect(g).toHaveLength(4);
       for (const v of g!) expect(v).toBeCloseTo(6.75, 5);
+      await expectReadable(page, 'at the end of backward');
       await page.screenshot({ path: join(outDir, 'backprop-lesson-end.png') });
-      console.log(`autograd lesson: x-out->y-a label "${(await label.textContent())?.trim()}", counter "${(await counter(page)).trim()}"`);
+
+      // the Add node y = x + 2: select it, its callout writes the chain rule with the numbers
+      await page.locator('.react-flow__node[data-id="y"]').click();
+      const callout = page.getByRole('region', { name: 'Chain rule at y' });
+      await expect.poll(() => callout.locator('.bp-callout-nums').first().textContent()).toBe('6.75 × 1 = 6.75');
+      expect(await callout.textContent()).toContain('∂L/∂y');
+      expect(await callout.textContent()).toContain('∂y/∂x');
+      await expectReadable(page, 'with the callout');
+      // the callout covers no wire label and no node
+      const c = await callout.boundingBox();
+      const { labels, nodes } = await boxes(page);
+      for (const b of [...labels, ...nodes]) expect(hit({ id: 'callout', font: 0, collapsed: false, ...c! }, b), `the callout over ${b.id}`).toBe(false);
+      await page.screenshot({ path: join(outDir, 'backprop-lesson-callout.png') });
+      console.log(`autograd lesson: x → y "${(await label.textContent())?.trim()}", callout "${(await callout.textContent())?.trim()}"`);
+      expect(errors).toEqual([]);
     } catch (e) {
       await page.screenshot({ path: join(outDir, 'backprop-lesson-failure.png') }).catch(() => undefined);
       if (errors.length) console.log(`page errors:\n  ${errors.join('\n  ')}`);
+      throw e;
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('the max lesson shows y’s edge as not routed, not vanishing', { timeout: 120_000 }, async () => {
+    const errors: string[] = [];
+    const page = await newPage(errors, LECTURE);
+    try {
+      await openExample(page, /^Lesson: the max gate/);
+      await enterBackprop(page);
+      await page.getByRole('checkbox', { name: 'Predict first' }).uncheck();
+      await page.getByRole('toolbar', { name: 'Backprop controls' }).getByRole('button', { name: 'Jump to end' }).click();
+      await until('the last backward step', async () => /^backward (\d+)\/\1/.test(await counter(page)), 10_000, 20);
+      const y = page.locator('.bp-wire-label[data-edge-id="y-out->m-b"]');
+      await expect.poll(() => y.textContent()).toContain('not routed');
+      expect(await y.textContent()).not.toContain('vanishing');
+      expect(await y.getAttribute('aria-label')).toContain('not routed');
+      // the larger input's edge carries the gradient
+      expect(await page.locator('.bp-wire-label[data-edge-id="x-out->m-a"]').textContent()).not.toContain('not routed');
+      await expectReadable(page, 'max lesson');
+      await page.screenshot({ path: join(outDir, 'backprop-max-not-routed.png') });
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('Predict first hides ∂L/∂x until a guess: rejects 6, accepts 6.75, then shows the chain-rule line', { timeout: 150_000 }, async () => {
+    const errors: string[] = [];
+    const page = await newPage(errors, LECTURE);
+    const bar = page.getByRole('toolbar', { name: 'Backprop controls' });
+    /** Step forward to the Add node's backward step, showing the earlier gradients without a guess. */
+    const toAdd = async () => {
+      for (let i = 0; i < 30 && !/^backward 3\//.test(await counter(page)); i++) {
+        const show = page.locator('.bp-callout').getByRole('button', { name: 'Show' });
+        while ((await show.count()) > 0) await show.first().click();
+        await bar.getByRole('button', { name: 'Step forward' }).click();
+        await page.waitForTimeout(30);
+      }
+      expect(await counter(page)).toMatch(/^backward 3\/4: Add/);
+    };
+    const guess = async (text: string) => {
+      const callout = page.getByRole('region', { name: 'Chain rule at y' });
+      const input = callout.getByRole('textbox', { name: /Prediction for ∂L\/∂x/ });
+      await input.fill(text);
+      await callout.getByRole('button', { name: 'Check' }).click();
+      return callout;
+    };
+    try {
+      await openExample(page, /^Autograd lesson/);
+      await enterBackprop(page);
+      expect(await page.getByRole('checkbox', { name: 'Predict first' }).isChecked()).toBe(true);
+      await toAdd();
+      // hidden on the wire and in the callout; the next step waits for the guess
+      const label = page.locator('.bp-wire-label[data-edge-id="x-out->y-a"]');
+      expect(await label.locator('.bp-wire-row.is-grad').textContent()).toBe('∂?');
+      expect(await label.getAttribute('title')).not.toContain('6.75');
+      await bar.getByRole('button', { name: 'Step forward' }).click();
+      await page.waitForTimeout(200);
+      expect(await counter(page)).toMatch(/^backward 3\/4/);
+      expect(await page.locator('.bp-callout-nums').count()).toBe(0);
+      await page.screenshot({ path: join(outDir, 'backprop-predict-ask.png') });
+
+      let callout = await guess('6');
+      await expect.poll(() => callout.getByRole('status').textContent()).toContain('Not quite');
+      expect(await callout.locator('.bp-callout-nums').textContent()).toBe('6.75 × 1 = 6.75');
+      await expect.poll(() => label.locator('.bp-wire-row.is-grad').textContent()).toContain('6.75');
+      await page.screenshot({ path: join(outDir, 'backprop-predict-wrong.png') });
+
+      // again from the start: 6.75 is right
+      await bar.getByRole('button', { name: 'Reset' }).click();
+      await until('the start', async () => /^ready:/.test(await counter(page)), 5_000, 20);
+      await toAdd();
+      callout = await guess('6.75');
+      await expect.poll(() => callout.getByRole('status').textContent()).toContain('Right');
+      expect(await callout.locator('.bp-callout-nums').textContent()).toBe('6.75 × 1 = 6.75');
+      await page.screenshot({ path: join(outDir, 'backprop-predict-right.png') });
+      // and stepping goes on
+      await stepForward(page);
+      expect(await counter(page)).toMatch(/^backward 4\/4/);
+      expect(errors).toEqual([]);
+    } catch (e) {
+      await page.screenshot({ path: join(outDir, 'backprop-predict-failure.png') }).catch(() => undefined);
       throw e;
     } finally {
       await page.context().close();

@@ -36,7 +36,13 @@ describe('parseDocument', () => {
     expect(r.ok && r.document.edges).toEqual([]);
   });
 
-  it('fills every training default', () => {
+  it('keeps a lesson\'s Predict first setting, and refuses one that is not a boolean', () => {
+    const r = parseDocument({ formatVersion: 3, nodes: [], lesson: { predictFirst: true } });
+    expect(r.ok && r.document.lesson).toEqual({ predictFirst: true });
+    expect(issuesOf(parseDocument({ formatVersion: 3, nodes: [], lesson: { predictFirst: 'yes' } }))[0]!.path).toBe('lesson.predictFirst');
+  });
+
+    it('fills every training default', () => {
     const r = parseDocument({ formatVersion: 3, nodes: [], training: {} });
     expect(r.ok && r.document.training).toEqual({
       optimizer: { type: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },

@@ -104,6 +104,15 @@ export const trainingSchema = z.object({
 });
 export type TrainingSettings = z.infer<typeof trainingSchema>;
 
+/**
+ * How a lesson is taught (a teacher's choice saved with the lesson): `predictFirst` opens Backprop
+ * mode with each gradient hidden until the student guesses it.
+ */
+export const lessonSchema = z.object({
+  predictFirst: z.boolean().optional(),
+});
+export type LessonSettings = z.infer<typeof lessonSchema>;
+
 export const documentSchema = z.object({
   formatVersion: z.literal(CURRENT_FORMAT_VERSION),
   name: z.string().default('Untitled'),
@@ -111,6 +120,7 @@ export const documentSchema = z.object({
   nodes: z.array(nodeSchema),
   edges: z.array(edgeSchema).default([]),
   training: trainingSchema.optional(),
+  lesson: lessonSchema.optional(),
 });
 export type GraphDocument = z.infer<typeof documentSchema>;
 /** A document as written by hand or an older app: defaults not yet applied. */

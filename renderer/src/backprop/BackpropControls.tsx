@@ -68,6 +68,7 @@ export function BackpropControls() {
   const objective = useBackprop((s) => s.objective);
   const fromRun = useBackprop((s) => s.fromRun);
   const trainingMode = useBackprop((s) => s.trainingMode);
+  const predict = useBackprop((s) => s.predict);
   if (mode !== 'backprop') return null;
   const st = backpropStore.getState();
   const n = steps.length;
@@ -141,6 +142,9 @@ export function BackpropControls() {
           <option value="float32">float32</option>
           <option value="float64">float64</option>
         </select>
+        <label className="bp-bp-check" title="Each gradient stays hidden until you type a guess for the chosen element (a lesson can turn this on)">
+          <input type="checkbox" checked={predict} onChange={(e) => st.setPredict(e.target.checked)} aria-label="Predict first" /> predict first
+        </label>
         <label className="bp-bp-check">
           <input type="checkbox" checked={logScale} onChange={(e) => st.setLogScale(e.target.checked)} aria-label="Log colour scale" /> log
         </label>

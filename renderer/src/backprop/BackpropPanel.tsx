@@ -17,6 +17,26 @@ import { formatCompact as formatNumber, fullNumber } from '../panels/format';
 import { toneColor } from './edge-overlay';
 import { toneOf } from './backprop-model';
 import type { GraphDocument } from '../../../engine/graph/document';
+import { edgeKey, hiddenKeys, localIn, paramKey } from './callout-model';
+import { edgeName, nodeName } from './wire-model';
+
+/** The gradients Predict first hides now. */
+function useHidden(): Set<string> {
+  const predict = useBackprop((s) => s.predict);
+  const steps = useBackprop((s) => s.steps);
+  const cursor = useBackprop((s) => s.cursor);
+  const predictions = useBackprop((s) => s.predictions);
+  return useMemo(() => hiddenKeys(predict, steps, cursor, predictions), [predict, steps, cursor, predictions]);
+}
+
+function HiddenBlock({ title }: { title: string }) {
+  return (
+    <section className="bp-bp-block">
+      <h4>{title}</h4>
+      <p className="bp-muted">Hidden until you predict it: type your guess in the callout on the canvas.</p>
+    </section>
+  );
+}
 
 function Tex({ tex }: { tex: string }) {
   const html = useMemo(() => {
@@ -78,7 +98,7 @@ function Heatmap({ s, selected, onPick }: { s: TensorSnapshot; selected: number;
       className="bp-bp-heatmap"
       style={{ width: cols * scale, height: rows * scale }}
       role="img"
-      aria-label={`heatmap ${rows}×${cols}, element ${selected}`}
+      aria-label={`heatmap ${rows}×${cols}, element ${selected + 1}`}
       onClick={(e) => {
         const r = e.currentTarget.getBoundingClientRect();
         const i = Math.floor(((e.clientY - r.top) / r.height) * rows) * cols + Math.floor(((e.clientX - r.left) / r.width) * cols);
@@ -148,14 +168,22 @@ function namesFor(doc: GraphDocument, step: BackwardStep) {
   };
 }
 
+/** The variable an input port of a step reads (`y`), or the parameter's name. */
+function inputName(doc: GraphDocument, step: BackwardStep, port: string): string {
+  const d = step.downstream.find((x) => x.port === port);
+  const e = d ? doc.edges.find((x) => x.id === d.edgeId) : undefined;
+  return e ? nodeName(doc, e.source) : port;
+}
+
 function ChainRuleView({ doc, step, port, element }: { doc: GraphDocument; step: BackwardStep; port: string; element: number }) {
   const rule = chainRule(step, port, element, namesFor(doc, step));
   const local = step.local.find((l) => l.of === port);
+  const variable = inputName(doc, step, port);
   return (
     <section className="bp-bp-block bp-bp-rule">
       <h4>
-        Chain rule at {step.title} for {port}
-        {local && <span className="bp-muted"> — local gradient {local.description}</span>}
+        Chain rule at {nodeName(doc, step.nodeId)} for {variable}
+        {local && <span className="bp-muted"> — local gradient {localIn(local.description, variable)}</span>}
         {local?.flags.includes('saturated') && <span className="bp-bp-flag is-vanishing" title="The local gradient is below 1e−3 everywhere: the unit saturates"> saturated</span>}
       </h4>
       {rule ? <Tex tex={rule.tex} /> : <p className="bp-muted">No gradient for this element.</p>}
@@ -174,8 +202,9 @@ function CheckButton({ edgeId, element }: { edgeId: string; element: number }) {
       {check && check !== 'pending' && 'error' in check && <span className="bp-bp-error">{check.error}</span>}
       {check && check !== 'pending' && 'relativeError' in check && (
         <span role="status" className={check.relativeError < 1e-3 ? 'bp-bp-ok' : 'bp-bp-error'}>
-          {check.element !== null ? `element ${check.element + 1}: ` : 'along a random direction: '}
-          backprop {formatNumber(check.analytic)} · finite difference {formatNumber(check.numeric)} · relative error{' '}
+          {check.element !== null ? `element ${check.element + 1}: ` : 'along a random direction v (⟨∂L/∂e, v⟩ against (L(e+hv) − L(e−hv))/2h): '}
+          backprop (analytic) <strong title={fullNumber(check.analytic)}>{formatNumber(check.analytic)}</strong> · finite difference{' '}
+          <strong title={fullNumber(check.numeric)}>{formatNumber(check.numeric)}</strong> · relative error{' '}
           <strong title={fullNumber(check.relativeError)}>{formatNumber(check.relativeError)}</strong> {check.relativeError < 1e-3 ? '✓' : '✗'}
         </span>
       )}
@@ -191,44 +220,48 @@ function EdgeDetails({ doc, edgeId, steps, cursor, element, setElement }: { doc:
   const port = consumer?.downstream.find((d) => d.edgeId === edgeId)?.port;
   const fan = producer && edge ? fanOutTex(producer, edge.sourcePort, element, texSymbol(labelOf(doc, edge.source))) : null;
   const branches = producer?.upstream.find((u) => u.port === edge?.sourcePort)?.branches ?? [];
+  const hidden = useHidden();
+  const isHidden = hidden.has(edgeKey(edgeId));
+  const variable = edge ? nodeName(doc, edge.source) : '';
   return (
     <>
-      <h3 className="bp-bp-heading">
-        Edge {edge ? `${labelOf(doc, edge.source)}.${edge.sourcePort} → ${labelOf(doc, edge.target)}.${edge.targetPort}` : edgeId}
-      </h3>
+      <h3 className="bp-bp-heading">Edge {edge ? edgeName(doc, edgeId) : edgeId}</h3>
       <div className="bp-bp-grid">
-        {state?.value ? <TensorBlock title="Value (forward)" s={state.value} selected={element} onPick={setElement} /> : <p className="bp-muted">Forward has not reached this edge yet.</p>}
-        {state?.grad ? (
-          <TensorBlock title="Gradient ∂L/∂ (backward)" s={state.grad} selected={element} onPick={setElement} />
+        {state?.value ? <TensorBlock title={`Value ${variable} (forward)`} s={state.value} selected={element} onPick={setElement} /> : <p className="bp-muted">Forward has not reached this edge yet.</p>}
+        {state?.grad && isHidden ? (
+          <HiddenBlock title={`Gradient ∂L/∂${variable} (backward)`} />
+        ) : state?.grad ? (
+          <TensorBlock title={`Gradient ∂L/∂${variable} (backward)`} s={state.grad} selected={element} onPick={setElement} />
         ) : (
           <p className="bp-muted">Backward has not reached this edge yet.</p>
         )}
       </div>
-      {state?.flags.map((f) => (
+      {!isHidden && state?.flags.map((f) => (
         <p key={f} className={`bp-bp-flag-line is-${f}`}>
           {f === 'vanishing' ? '↓0 Vanishing gradient: every |g| < 1e−6' : f === 'not-routed' ? '⊘ Not routed: exactly 0 — a max or ReLU sent the gradient elsewhere' : '⚠ Exploding gradient: some |g| > 1000'}
         </p>
       ))}
-      {consumer && port && <ChainRuleView doc={doc} step={consumer} port={port} element={element} />}
-      {fan && (
+      {consumer && port && !isHidden && <ChainRuleView doc={doc} step={consumer} port={port} element={element} />}
+      {fan && !branches.some((b) => hidden.has(edgeKey(b.edgeId))) && (
         <section className="bp-bp-block">
           <h4>Fan-out: the branches’ gradients add up</h4>
           <ul className="bp-bp-branches">
             {branches.map((b) => (
               <li key={b.edgeId}>
-                → {b.target}: <span title={fullNumber(b.value.data[element])}>{formatNumber(b.value.data[element])}</span>
+                → {edgeName(doc, b.edgeId)}: <span title={fullNumber(b.value.data[element])}>{formatNumber(b.value.data[element])}</span>
               </li>
             ))}
           </ul>
           <Tex tex={fan} />
         </section>
       )}
-      {state?.grad && <CheckButton edgeId={edgeId} element={element} />}
+      {state?.grad && !isHidden && <CheckButton edgeId={edgeId} element={element} />}
     </>
   );
 }
 
 function NodeDetails({ doc, step, element, setElement }: { doc: GraphDocument; step: Step; element: number; setElement(i: number): void }) {
+  const hidden = useHidden();
   if (step.phase === 'forward') {
     const f = step as ForwardStep;
     return (
@@ -243,27 +276,33 @@ function NodeDetails({ doc, step, element, setElement }: { doc: GraphDocument; s
     );
   }
   const b = step as BackwardStep;
+  const out = nodeName(doc, b.nodeId);
+  const upHidden = b.upstream.some((u) => u.branches.some((x) => hidden.has(edgeKey(x.edgeId))));
   return (
     <>
       <h3 className="bp-bp-heading">Backward {b.index}/{b.total}: {b.title}</h3>
       <div className="bp-bp-grid">
-        {b.upstream.map((u) => (
-          <TensorBlock key={`u-${u.port}`} title={`Upstream ∂L/∂${u.port}${u.branches.length > 1 ? ` (sum of ${u.branches.length} branches)` : ''}`} s={u.total} selected={element} onPick={setElement} />
-        ))}
-        {b.local.map((l) => (
-          <TensorBlock key={`l-${l.of}`} title={`Local (${l.of}): ${l.description}`} s={l.value} selected={element} onPick={setElement} />
-        ))}
-        {b.downstream.map((d) => (
-          <TensorBlock key={`d-${d.port}`} title={`Downstream ∂L/∂${d.port}`} s={d.value} selected={element} onPick={setElement} />
-        ))}
-        {b.parameters.map((p) => (
-          <TensorBlock key={`p-${p.name}`} title={`Parameter ∂L/∂${p.name}`} s={p.grad} selected={element} onPick={setElement} />
-        ))}
+        {b.upstream.map((u) => {
+          const title = `Upstream ∂L/∂${out}${b.upstream.length > 1 ? ` (${u.port})` : ''}${u.branches.length > 1 ? ` (sum of ${u.branches.length} branches)` : ''}`;
+          return upHidden ? <HiddenBlock key={`u-${u.port}`} title={title} /> : <TensorBlock key={`u-${u.port}`} title={title} s={u.total} selected={element} onPick={setElement} />;
+        })}
+        {b.local.map((l) => {
+          const v = inputName(doc, b, l.of);
+          return <TensorBlock key={`l-${l.of}`} title={`Local ∂${out}/∂${v}: ${localIn(l.description, v)}`} s={l.value} selected={element} onPick={setElement} />;
+        })}
+        {b.downstream.map((d) => {
+          const title = `Downstream ∂L/∂${inputName(doc, b, d.port)}`;
+          return hidden.has(edgeKey(d.edgeId)) ? <HiddenBlock key={`d-${d.port}`} title={title} /> : <TensorBlock key={`d-${d.port}`} title={title} s={d.value} selected={element} onPick={setElement} />;
+        })}
+        {b.parameters.map((p) => {
+          const title = `Parameter ∂L/∂${p.name}`;
+          return hidden.has(paramKey(b.nodeId, p.name)) ? <HiddenBlock key={`p-${p.name}`} title={title} /> : <TensorBlock key={`p-${p.name}`} title={title} s={p.grad} selected={element} onPick={setElement} />;
+        })}
       </div>
-      {b.downstream.map((d) => (
+      {b.downstream.filter((d) => !hidden.has(edgeKey(d.edgeId))).map((d) => (
         <ChainRuleView key={`r-${d.port}`} doc={doc} step={b} port={d.port} element={element} />
       ))}
-      {b.parameters.map((p) => (
+      {b.parameters.filter((p) => !hidden.has(paramKey(b.nodeId, p.name))).map((p) => (
         <ChainRuleView key={`rp-${p.name}`} doc={doc} step={b} port={p.name} element={element} />
       ))}
     </>
@@ -278,21 +317,22 @@ export function BackpropPanel() {
   const error = useBackprop((s) => s.error);
   const doc = useDocumentStore((s) => s.document);
   const selection = useDocumentStore((s) => s.selection);
-  const [element, setElement] = useState(0);
+  const element = useBackprop((s) => s.element);
+  const setElement = (i: number) => backpropStore.getState().setElement(i);
 
   const edgeId = selection.edges[0];
   const nodeId = selection.nodes[0];
   const target = edgeId ? `e:${edgeId}` : nodeId ? `n:${nodeId}` : 'step';
-  useEffect(() => setElement(0), [target]);
+  useEffect(() => backpropStore.getState().setElement(0), [target]);
 
   const head = (
     <div className="bp-bp-panel-head">
       <label className="bp-bp-check">
         <input type="checkbox" checked={overlay} onChange={(e) => backpropStore.getState().setOverlay(e.target.checked)} /> Gradient overlay during training
       </label>
-      <label className="bp-bp-field">
+      <label className="bp-bp-field" title="Which element the wires highlight and the chain rule is written for (one-based, row-major)">
         Element
-        <input type="number" min={0} value={element} aria-label="Element index" onChange={(e) => setElement(Math.max(0, Math.floor(Number(e.target.value)) || 0))} />
+        <input type="number" min={1} value={element + 1} aria-label="Element (one-based)" onChange={(e) => setElement(Math.max(1, Math.floor(Number(e.target.value)) || 1) - 1)} />
       </label>
     </div>
   );

@@ -22,6 +22,9 @@ export interface EdgeView {
   /** Position on the diverging scale, −1..1. */
   tone: number;
   flags: GradientFlag[];
+  /** The forward value and (once backward reached the edge) the gradient, for the wire label. */
+  value?: TensorSnapshot;
+  grad?: TensorSnapshot;
 }
 
 /** ≤ 4 elements: the numbers; otherwise the shape with mean and |max|. */
@@ -179,11 +182,12 @@ export function edgeViewsAt(
         phase: 'grad', reached: s.reached, active: s.active, text: formatTensorLabel(s.grad),
         title: `${tensorTitle(s.grad, '∂L/∂edge')}${s.value ? `\n\n${tensorTitle(s.value, 'value')}` : ''}${s.flags.length ? `\n\n${flagText(s.flags)}` : ''}`,
         tone: toneOf(s.grad.data.length === 1 ? s.grad.data[0]! : s.grad.mean, scale.grad, opts.log), flags: s.flags,
+        grad: s.grad, ...(s.value ? { value: s.value } : {}),
       };
     } else if (s.value) {
       v = {
         phase: 'value', reached: s.reached, active: s.active, text: formatTensorLabel(s.value), title: tensorTitle(s.value, 'value'),
-        tone: toneOf(s.value.data.length === 1 ? s.value.data[0]! : s.value.mean, scale.value, opts.log), flags: [],
+        tone: toneOf(s.value.data.length === 1 ? s.value.data[0]! : s.value.mean, scale.value, opts.log), flags: [], value: s.value,
       };
     } else {
       v = { phase: 'none', reached: false, active: s.active, text: '', title: 'not computed yet', tone: 0, flags: [] };
@@ -207,7 +211,7 @@ export function flagText(flags: readonly GradientFlag[]): string {
 }
 
 function sameView(a: EdgeView, b: EdgeView): boolean {
-  return a.phase === b.phase && a.reached === b.reached && a.active === b.active && a.text === b.text && a.title === b.title && a.tone === b.tone && a.flags.join() === b.flags.join();
+  return a.phase === b.phase && a.reached === b.reached && a.active === b.active && a.text === b.text && a.title === b.title && a.tone === b.tone && a.flags.join() === b.flags.join() && a.value === b.value && a.grad === b.grad;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,10 +18,19 @@ import { sliceApi } from '../store/slice';
 import { selectTimelineCheckpoint } from '../panels/timeline-model';
 import type { EngineClient, Results } from '../../../engine/service/protocol';
 import { edgeViewsAt, scaleOf, type EdgeView, type Scale, type Step } from './backprop-model';
+import { guessIsRight, pendingAt } from './callout-model';
 
 export type Mode = 'edit' | 'backprop';
 
 export type CheckResult = Results['checkEdge'];
+
+/** A gradient Predict first has revealed: the guess for the element (null: shown without one) and whether it was right. */
+export interface Prediction {
+  guess: number | null;
+  element: number;
+  actual: number;
+  right: boolean | null;
+}
 
 /** What a document's step-through session is, kept while another document is shown. */
 export type BackpropSession = Pick<
@@ -61,6 +70,14 @@ export interface BackpropState {
   /** The "during training" overlay: gradient norm per edge, while a run trains. */
   overlay: boolean;
   trainGrads: Record<string, { norm: number; mean: number; absMax: number }>;
+  /** The chosen element (0-based flat index; shown one-based): the wires highlight it, the callout and the panel use it. */
+  element: number;
+  /** Predict first: each gradient stays hidden until the student guesses its chosen element. */
+  predict: boolean;
+  /** Revealed gradients by key (`e:<edge>`, `p:<node>:<param>`), with the guess. */
+  predictions: Readonly<Record<string, Prediction>>;
+  /** Bumped when a step forward waits for a prediction (the callout asks again). */
+  nudge: number;
 }
 
 export interface BackpropActions {
@@ -82,6 +99,10 @@ export interface BackpropActions {
   checkEdge(edgeId: string, element: number): Promise<void>;
   /** Show another document: its own session (or none yet; computed in Backprop mode). */
   switchDocument(docId: string): void;
+  setElement(element: number): void;
+  setPredict(on: boolean): void;
+  /** A guess for gradient `key` at `element` whose value is `actual`; null: show it without a guess. */
+  predictGuess(key: string, guess: number | null, element: number, actual: number): void;
 }
 
 const EMPTY_SESSION: BackpropSession = {
@@ -138,6 +159,10 @@ function backpropState(deps: BackpropDeps, app: () => AppState, store: StoreApi<
       set({ playing: false });
       return;
     }
+    if (s.predict && pendingAt(s.steps[s.cursor], s.predictions).length > 0) {
+      set({ playing: false, nudge: s.nudge + 1 });
+      return;
+    }
     recompute(s.cursor + 1);
     timer = setTimeout(tick, 1000 / get().speed);
   };
@@ -166,12 +191,17 @@ function backpropState(deps: BackpropDeps, app: () => AppState, store: StoreApi<
     checks: {},
     overlay: true,
     trainGrads: {},
+    element: 0,
+    predict: false,
+    predictions: {},
+    nudge: 0,
 
     setMode(mode) {
       if (mode === get().mode) return;
       stopTimer();
       set({ mode, playing: false });
       if (mode === 'backprop') {
+        set({ predict: predictFirstOf(app()), predictions: {} });
         app().ui.showDock('backprop');
         void get().load();
       } else {
@@ -201,7 +231,7 @@ function backpropState(deps: BackpropDeps, app: () => AppState, store: StoreApi<
         const prevCursor = get().sessionId ? get().cursor : -1;
         const cursor = Math.min(prevCursor, r.steps.length - 1);
         const scale = scaleOf(r.steps);
-        set({ loading: false, sessionId: r.sessionId, steps: r.steps, objective: r.objective, samples: r.samples, splitSize: r.splitSize, scale, fromRun: r.fromRun ?? false, trainingMode: r.trainingMode, checks: {} });
+        set({ loading: false, sessionId: r.sessionId, steps: r.steps, objective: r.objective, samples: r.samples, splitSize: r.splitSize, scale, fromRun: r.fromRun ?? false, trainingMode: r.trainingMode, checks: {}, predictions: {} });
         recompute(cursor);
       } catch (e) {
         if (id !== request) return;
@@ -213,7 +243,13 @@ function backpropState(deps: BackpropDeps, app: () => AppState, store: StoreApi<
       recompute(Math.max(-1, Math.min(n - 1, cursor)));
     },
     stepBy(delta) {
-      get().go(get().cursor + delta);
+      const s = get();
+      // Predict first: the step's gradients wait for a guess before the next step
+      if (delta > 0 && s.predict && pendingAt(s.steps[s.cursor], s.predictions).length > 0) {
+        set({ nudge: s.nudge + 1 });
+        return;
+      }
+      get().go(s.cursor + delta);
     },
     toStart() {
       get().go(-1);
@@ -223,7 +259,7 @@ function backpropState(deps: BackpropDeps, app: () => AppState, store: StoreApi<
     },
     reset() {
       stopTimer();
-      set({ playing: false, checks: {} });
+      set({ playing: false, checks: {}, predictions: {} });
       get().go(-1);
     },
     togglePlay() {
@@ -263,10 +299,21 @@ function backpropState(deps: BackpropDeps, app: () => AppState, store: StoreApi<
       // a kept session is shown again in Backprop mode (Edit mode computes one when entering it)
       const mine = (s.mode === 'backprop' ? byDoc[docId] : undefined) ?? EMPTY_SESSION;
       if (s.mode === 'backprop') delete byDoc[docId];
-      set({ docId, byDoc, ...mine, loading: false, error: null, playing: false, trainGrads: {}, edgeViews: {} });
+      set({ docId, byDoc, ...mine, loading: false, error: null, playing: false, trainGrads: {}, edgeViews: {}, predictions: {}, predict: predictFirstOf(app()) });
       if (s.mode !== 'backprop') return;
       if (mine.sessionId) recompute(mine.cursor);
       else void get().load();
+    },
+    setElement(element) {
+      const e = Math.max(0, Math.floor(element) || 0);
+      if (e !== get().element) set({ element: e });
+    },
+    setPredict(predict) {
+      set({ predict });
+    },
+    predictGuess(key, guess, element, actual) {
+      const right = guess === null ? null : guessIsRight(guess, actual);
+      set({ predictions: { ...get().predictions, [key]: { guess, element, actual, right } } });
     },
     async checkEdge(edgeId, element) {
       const sessionId = get().sessionId;
@@ -280,6 +327,11 @@ function backpropState(deps: BackpropDeps, app: () => AppState, store: StoreApi<
       }
     },
   };
+}
+
+/** Whether the document on screen asks for Predict first (a lesson's setting). */
+function predictFirstOf(app: AppState): boolean {
+  return app.document.document.lesson?.predictFirst === true;
 }
 
 /** The app's backprop slice, as a store of its own. */

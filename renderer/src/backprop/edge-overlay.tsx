@@ -1,14 +1,12 @@
 /**
- * What Backprop mode adds to an edge on the canvas: its value or gradient label (coloured on the
- * diverging scale, dim until reached, emphasised while its node is processed, a flag for
- * vanishing/exploding gradients), and during training a stroke width and colour by gradient norm.
+ * What Backprop mode adds to an edge's path on the canvas: its colour on the diverging scale (dim
+ * until reached, emphasised while its node is processed), and during training a stroke width and
+ * colour by gradient norm. The wire labels are WireOverlay's.
  */
 import type { CSSProperties } from 'react';
 import { divergingScale, FALLBACK, parseColor, toCss } from '../panels/color';
-import { useBackprop, backpropStore } from './backprop-store';
-import { flagText, type EdgeView } from './backprop-model';
-import { documentStore } from '../store/document-store';
-import { uiStore } from '../store/ui-store';
+import { useBackprop } from './backprop-store';
+import type { EdgeView } from './backprop-model';
 
 const scale = divergingScale(parseColor(FALLBACK.warm)!, parseColor('#8a919c')!, parseColor(FALLBACK.cool)!);
 
@@ -54,30 +52,4 @@ export function edgePathStyle(o: EdgeOverlay): { cls: string; style?: CSSPropert
     return { cls: ' is-train-grad', style: { stroke: toneColor(-t), strokeWidth: 1 + 5 * t } };
   }
   return { cls: '' };
-}
-
-/** The label in backprop mode. */
-export function BackpropEdgeLabel({ id, view, x, y, selected }: { id: string; view: EdgeView | undefined; x: number; y: number; selected: boolean }) {
-  const v = view;
-  const open = () => {
-    documentStore.getState().select({ nodes: [], edges: [id] });
-    if (backpropStore.getState().mode === 'backprop') uiStore.getState().showDock('backprop');
-  };
-  return (
-    <div
-      className={`bp-edge-label bp-bp-label nodrag nopan${selected ? ' is-selected' : ''}${!v || !v.reached ? ' is-unreached' : ''}${v?.active ? ' is-active' : ''}${v?.phase === 'grad' ? ' is-grad' : ' is-value'}`}
-      style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)`, ...(v && v.reached && v.phase !== 'none' ? { borderColor: toneColor(v.tone) } : {}) }}
-      title={v ? v.title : 'not computed yet'}
-      onClick={open}
-      data-edge-id={id}
-    >
-      {v?.phase === 'grad' && <span className="bp-bp-nabla" aria-hidden="true">∂</span>}
-      <span className="bp-bp-text">{v && v.text ? v.text : '·'}</span>
-      {v && v.flags.length > 0 && (
-        <span className={`bp-bp-flag is-${v.flags[0]}`} title={flagText(v.flags)} role="img" aria-label={v.flags.join(', ') + ' gradient'}>
-          {v.flags[0] === 'vanishing' ? '↓0' : v.flags[0] === 'not-routed' ? '⊘' : '⚠'}
-        </span>
-      )}
-    </div>
-  );
 }

@@ -20,6 +20,7 @@ import { useAllDiagnostics } from '../store/use-diagnostics';
 import type { XY } from '../store/graph-ops';
 import { GraphNode } from './GraphNode';
 import { ShapeEdge } from './ShapeEdge';
+import { BackpropOverlay } from '../backprop/WireOverlay';
 import { currentConnectionProblem, isValidConnection } from './connection';
 import { registerFlow, screenToFlow } from './flow-api';
 import { openDroppedFiles } from '../project';
@@ -254,6 +255,7 @@ export function FlowCanvas() {
         <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} />
         {document.nodes.length > 0 && <MiniMap pannable zoomable ariaLabel="Minimap" nodeBorderRadius={6} nodeClassName={minimapClass} style={MINIMAP_STYLE} />}
         <Controls showInteractive={false} aria-label="Canvas controls" />
+        <BackpropOverlay />
       </ReactFlow>
       <ConnectionHint container={wrapper} />
     </div>

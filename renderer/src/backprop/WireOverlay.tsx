@@ -1,0 +1,411 @@
+/**
+ * Backprop mode on the canvas, drawn in screen space over React Flow (so type stays ≥ 12 px at
+ * any zoom): every wire's forward value and — once backward reached it — its gradient, in two
+ * colours with a legend; the labels are placed together so that none overlaps a node, an overlay
+ * or another label, and collapse to a colour chip (opened on hover or focus) where nothing fits or
+ * far out. The node being stepped (or the one selected) carries the chain-rule callout, where
+ * Predict first asks for a guess before a gradient shows.
+ */
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useStore as useFlowStore } from '@xyflow/react';
+import { backpropStore, useBackprop } from './backprop-store';
+import type { EdgeView, Step, BackwardStep, TensorSnapshot } from './backprop-model';
+import { toneOf } from './backprop-model';
+import { toneColor } from './edge-overlay';
+import { calloutRows, edgeKey, guessIsRight, hiddenKeys, localIn, rowNumbers, type CalloutRow } from './callout-model';
+import { ANCHOR_TS, bezierPoint, edgeName, nodeName, placeCallout, placeLabels, sparkPoints, summarize, type LabelRequest, type Rect } from './wire-model';
+import { useEdgeGeometries } from './wire-geometry';
+import { documentStore, useDocumentStore } from '../store/document-store';
+import { uiStore } from '../store/ui-store';
+import { formatCompact } from '../panels/format';
+import type { GraphDocument } from '../../../engine/graph/document';
+
+/** Below this zoom every label is a chip (hover or focus opens it). */
+export const CHIP_ZOOM = 0.42;
+const CHIP = { width: 22, height: 14 };
+const OVERLAYS = '.react-flow__minimap, .react-flow__controls, .bp-wire-legend';
+const OUTER_OVERLAYS = '.bp-mode-switch, .bp-bp-bar';
+
+// ---------------------------------------------------------------------------------------------
+// tensors in a label
+
+function Sparkline({ data, element }: { data: readonly number[]; element: number }) {
+  const pts = useMemo(() => sparkPoints(data), [data]);
+  if (pts.length === 0) return null;
+  const w = 48;
+  const h = 14;
+  const step = pts.length > 1 ? w / (pts.length - 1) : 0;
+  const d = pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${(i * step).toFixed(1)},${(h - 1 - p * (h - 2)).toFixed(1)}`).join(' ');
+  const k = Math.ceil(data.length / 48);
+  const ei = element < data.length ? Math.floor(element / k) : -1;
+  return (
+    <svg className="bp-wire-spark" width={w} height={h} viewBox={`0 0 ${w} ${h}`} aria-hidden="true">
+      <path d={d} fill="none" stroke="currentColor" strokeWidth={1.2} />
+      {ei >= 0 && ei < pts.length && <circle cx={ei * step} cy={h - 1 - pts[ei]! * (h - 2)} r={2.2} className="bp-wire-pick" />}
+    </svg>
+  );
+}
+
+function MiniHeat({ s, rows, cols, element }: { s: TensorSnapshot; rows: number; cols: number; element: number }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const r = Math.min(rows, 24);
+  const c = Math.min(cols, 24);
+  useEffect(() => {
+    const el = ref.current;
+    const ctx = el?.getContext('2d');
+    if (!el || !ctx || s.data.length === 0) return;
+    el.width = c;
+    el.height = r;
+    const max = s.absMax || 1;
+    for (let y = 0; y < r; y++) {
+      for (let x = 0; x < c; x++) {
+        // each cell: the element at its top-left corner of the bucket
+        const i = Math.floor((y * rows) / r) * cols + Math.floor((x * cols) / c);
+        ctx.fillStyle = toneColor(toneOf(s.data[i] ?? 0, max));
+        ctx.fillRect(x, y, 1, 1);
+      }
+    }
+  }, [s, r, c, rows, cols]);
+  const px = Math.max(1, Math.floor(40 / Math.max(r, c)));
+  const er = element < s.data.length ? Math.floor(Math.floor(element / cols) * (r / rows)) : -1;
+  const ec = element < s.data.length ? Math.floor((element % cols) * (c / cols)) : -1;
+  return (
+    <span className="bp-wire-heat" style={{ width: c * px, height: r * px }}>
+      <canvas ref={ref} style={{ width: c * px, height: r * px }} aria-hidden="true" />
+      {er >= 0 && <span className="bp-wire-heat-pick" style={{ left: ec * px - 1, top: er * px - 1, width: px + 2, height: px + 2 }} />}
+    </span>
+  );
+}
+
+function Summary({ s, element }: { s: TensorSnapshot; element: number }) {
+  const sum = useMemo(() => summarize(s), [s]);
+  switch (sum.kind) {
+    case 'scalar':
+      return <span className="bp-wire-num">{sum.text}</span>;
+    case 'grid':
+      return (
+        <span className="bp-wire-grid" style={{ gridTemplateColumns: `repeat(${sum.cols}, auto)` }}>
+          {sum.cells.map((c, i) => (
+            <span key={i} className={i === element ? 'is-picked' : undefined}>
+              {c}
+            </span>
+          ))}
+        </span>
+      );
+    default:
+      return (
+        <span className="bp-wire-big">
+          {sum.kind === 'spark' ? <Sparkline data={s.data} element={element} /> : <MiniHeat s={s} rows={sum.rows} cols={sum.cols} element={element} />}
+          <span className="bp-wire-stat">
+            μ {sum.mean} ‖·‖ {sum.norm}
+          </span>
+        </span>
+      );
+  }
+}
+
+const FLAG_TEXT = { 'not-routed': '⊘ not routed', vanishing: '↓ vanishing', exploding: '⚠ exploding' } as const;
+
+function labelTitle(view: EdgeView, hidden: boolean): string {
+  if (!hidden) return view.title;
+  const value = view.title.split('\n\n').find((p) => p.startsWith('value')) ?? '';
+  return `${value ? `${value}\n\n` : ''}∂L/∂edge: hidden until you predict it (Predict first)`;
+}
+
+interface WireLabelProps {
+  id: string;
+  name: string;
+  view: EdgeView | undefined;
+  hidden: boolean;
+  element: number;
+  selected: boolean;
+}
+
+const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, selected }: WireLabelProps) {
+  const v = view;
+  const open = () => {
+    documentStore.getState().select({ nodes: [], edges: [id] });
+    uiStore.getState().showDock('backprop');
+  };
+  const reached = !!v && v.reached;
+  const flag = v?.flags[0];
+  const gradText = !v?.grad ? 'not reached yet' : hidden ? 'hidden' : v.grad.data.length === 1 ? formatCompact(v.grad.data[0]!) : `mean ${formatCompact(v.grad.mean)}`;
+  const valueText = !v?.value ? 'not computed yet' : v.value.data.length === 1 ? formatCompact(v.value.data[0]!) : `mean ${formatCompact(v.value.mean)}`;
+  return (
+    <div
+      className={`bp-wire-label bp-bp-label${selected ? ' is-selected' : ''}${reached ? '' : ' is-unreached'}${v?.active ? ' is-active' : ''}${v?.grad ? ' has-grad' : ''}`}
+      data-edge-id={id}
+      title={v ? labelTitle(v, hidden) : 'not computed yet'}
+      role="button"
+      tabIndex={0}
+      aria-label={`${name}: value ${valueText}, gradient ${gradText}${flag ? `, ${FLAG_TEXT[flag]}` : ''}`}
+      onClick={open}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          open();
+        }
+      }}
+    >
+      <span className="bp-wire-chip" aria-hidden="true">
+        <i className="is-value" />
+        <i className={`is-grad${v?.grad ? '' : ' is-empty'}`} />
+      </span>
+      <span className="bp-wire-full">
+        <span className="bp-wire-row is-value">{v?.value ? <Summary s={v.value} element={element} /> : <span className="bp-wire-num">·</span>}</span>
+        <span className="bp-wire-row is-grad">
+          <span className="bp-wire-nabla" aria-hidden="true">∂</span>
+          {v?.grad ? hidden ? <span className="bp-wire-num bp-wire-hidden">?</span> : <Summary s={v.grad} element={element} /> : <span className="bp-wire-num">·</span>}
+          {flag && !hidden && <span className={`bp-wire-flag is-${flag}`}>{FLAG_TEXT[flag]}</span>}
+        </span>
+      </span>
+    </div>
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// the chain rule at the node
+
+function namesOf(doc: GraphDocument, step: BackwardStep) {
+  const ports = new Map<string, string>();
+  for (const d of step.downstream) {
+    const e = doc.edges.find((x) => x.id === d.edgeId);
+    ports.set(d.port, e ? nodeName(doc, e.source) : d.port);
+  }
+  // two inputs from the same variable (x·x) are told apart by their port
+  const counts = new Map<string, number>();
+  for (const n of ports.values()) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return {
+    out: nodeName(doc, step.nodeId),
+    input(port: string) {
+      const n = ports.get(port);
+      if (n === undefined) return port;
+      return (counts.get(n) ?? 0) > 1 ? `${n} (${port})` : n;
+    },
+  };
+}
+
+function Sub({ text }: { text: string }) {
+  return text ? <sub>{text}</sub> : null;
+}
+
+function PredictBox({ row }: { row: CalloutRow }) {
+  const [text, setText] = useState('');
+  const nudge = useBackprop((s) => s.nudge);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (nudge > 0) input.current?.focus();
+  }, [nudge]);
+  const submit = () => {
+    const g = Number(text.replace('−', '-').replace(',', '.'));
+    if (text.trim() === '' || !Number.isFinite(g)) return;
+    backpropStore.getState().predictGuess(row.key, g, row.element, row.down.value);
+  };
+  return (
+    <form
+      className="bp-callout-predict"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      <label>
+        Your prediction for {row.down.symbol}
+        <Sub text={row.sub} />
+        <input ref={input} type="text" inputMode="decimal" value={text} onChange={(e) => setText(e.target.value)} aria-label={`Prediction for ${row.down.symbol}${row.sub ? `[${row.sub}]` : ''}`} autoComplete="off" />
+      </label>
+      <button type="submit" className="bp-btn bp-btn-primary" disabled={text.trim() === ''}>
+        Check
+      </button>
+      <button type="button" className="bp-btn" onClick={() => backpropStore.getState().predictGuess(row.key, null, row.element, row.down.value)}>
+        Show
+      </button>
+    </form>
+  );
+}
+
+function Verdict({ row }: { row: CalloutRow }) {
+  const p = useBackprop((s) => s.predictions[row.key]);
+  if (!p || p.guess === null) return null;
+  const right = p.element === row.element ? p.right : guessIsRight(p.guess, row.down.value);
+  return (
+    <div className={`bp-callout-verdict ${right ? 'is-right' : 'is-wrong'}`} role="status">
+      {right ? `✓ Right: ${formatCompact(p.guess)}` : `✗ Not quite: you said ${formatCompact(p.guess)}, it is ${formatCompact(p.actual)}`}
+    </div>
+  );
+}
+
+function Callout({ doc, step, element, hidden, nodeId }: { doc: GraphDocument; step: BackwardStep; element: number; hidden: (k: string) => boolean; nodeId: string }) {
+  const rows = calloutRows(step, namesOf(doc, step), element, hidden);
+  const nudge = useBackprop((s) => s.nudge);
+  const name = nodeName(doc, nodeId);
+  return (
+    <div className="bp-callout nodrag nopan nowheel" data-node-id={nodeId} data-nudge={nudge === 0 ? 'none' : nudge % 2} role="region" aria-label={`Chain rule at ${name}`}>
+      <div className="bp-callout-head">
+        <strong>{name}</strong> · backward {step.index}/{step.total}
+        <span className="bp-muted"> · upstream × local = downstream</span>
+      </div>
+      {rows.length === 0 && <div className="bp-muted">No gradient flows here.</div>}
+      {rows.map((r) => (
+        <div key={r.key} className="bp-callout-row">
+          {r.op === 'leaf' ? (
+            <div className="bp-callout-sym">
+              {r.up.symbol}
+              <Sub text={r.sub} /> {r.up.branches.length > 1 ? `— the sum of its ${r.up.branches.length} branches` : '— what arrived'}
+            </div>
+          ) : (
+            <div className="bp-callout-sym">
+              {r.up.symbol}
+              <Sub text={r.up.sub} /> {r.op === 'times' ? '×' : '⊗'} {r.local.symbol}
+              {r.op === 'times' ? <Sub text={r.sub} /> : null} = {r.down.symbol}
+              <Sub text={r.sub} />
+              {r.local.description && <span className="bp-muted"> · local: {localIn(r.local.description, r.name)}</span>}
+            </div>
+          )}
+          {r.down.hidden && !r.key.startsWith('u:') ? (
+            <PredictBox key={`${r.key}:${r.element}`} row={r} />
+          ) : (
+            <>
+              <Verdict row={r} />
+              <div className="bp-callout-nums">{rowNumbers(r)}</div>
+            </>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** The backward step to explain: the selected node's (once reached), else the step being processed. */
+function calloutStep(steps: readonly Step[], cursor: number, selected: string | undefined): BackwardStep | null {
+  const upto = steps.slice(0, cursor + 1);
+  if (selected) {
+    const s = [...upto].reverse().find((x): x is BackwardStep => x.phase === 'backward' && x.nodeId === selected);
+    if (s) return s;
+  }
+  const cur = steps[cursor];
+  return cur && cur.phase === 'backward' ? cur : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the layer
+
+function Legend() {
+  return (
+    <div className="bp-wire-legend" role="note" aria-label="Legend">
+      <span className="is-value">
+        <i /> value (forward)
+      </span>
+      <span className="is-grad">
+        <i /> ∂ gradient ∂L/∂· (backward)
+      </span>
+      <span className="bp-muted">⊘ not routed · ↓ vanishing · ⚠ exploding</span>
+    </div>
+  );
+}
+
+function WireLayer() {
+  const { version, geometries } = useEdgeGeometries();
+  const views = useBackprop((s) => s.edgeViews);
+  const element = useBackprop((s) => s.element);
+  const predict = useBackprop((s) => s.predict);
+  const predictions = useBackprop((s) => s.predictions);
+  const steps = useBackprop((s) => s.steps);
+  const cursor = useBackprop((s) => s.cursor);
+  const transform = useFlowStore((s) => s.transform);
+  const nodes = useFlowStore((s) => s.nodes);
+  const doc = useDocumentStore((s) => s.document);
+  const selection = useDocumentStore((s) => s.selection);
+  const root = useRef<HTMLDivElement>(null);
+
+  const hidden_ = useMemo(() => hiddenKeys(predict, steps, cursor, predictions), [predict, steps, cursor, predictions]);
+  const hidden = (k: string) => hidden_.has(k);
+  const selectedNode = selection.nodes.length === 1 && selection.edges.length === 0 ? selection.nodes[0] : undefined;
+  const step = calloutStep(steps, cursor, selectedNode);
+  const ids = useMemo(() => {
+    void version;
+    return doc.edges.map((e) => e.id).filter((id) => geometries.has(id));
+  }, [doc, version, geometries]);
+
+  // placement: every render (pan, zoom, a step, a node moved), straight to the DOM before paint
+  useLayoutEffect(() => {
+    const el = root.current;
+    if (!el) return;
+    const [tx, ty, zoom] = transform;
+    const box = el.getBoundingClientRect();
+    const toScreen = (p: { x: number; y: number }) => ({ x: p.x * zoom + tx, y: p.y * zoom + ty });
+    const nodeRects = new Map<string, Rect>();
+    for (const n of nodes) {
+      const w = n.measured?.width ?? n.width ?? 0;
+      const h = n.measured?.height ?? n.height ?? 0;
+      if (!w || !h) continue;
+      const p = toScreen(n.position);
+      nodeRects.set(n.id, { x: p.x, y: p.y, width: w * zoom, height: h * zoom });
+    }
+    const canvas = el.closest('.bp-canvas');
+    const overlayEls = [...(el.parentElement?.querySelectorAll<HTMLElement>(OVERLAYS) ?? []), ...(canvas?.parentElement?.querySelectorAll<HTMLElement>(OUTER_OVERLAYS) ?? [])];
+    const overlays: Rect[] = overlayEls
+      .map((o) => o.getBoundingClientRect())
+      .filter((r) => r.width > 0 && r.height > 0)
+      .map((r) => ({ x: r.left - box.left, y: r.top - box.top, width: r.width, height: r.height }));
+    const obstacles = [...nodeRects.values(), ...overlays];
+    const bounds = { x: 4, y: 4, width: box.width - 8, height: box.height - 8 };
+
+    const labelEls = new Map<string, HTMLElement>();
+    for (const l of el.querySelectorAll<HTMLElement>('.bp-wire-label[data-edge-id]')) labelEls.set(l.dataset.edgeId!, l);
+    const active = (id: string) => (views[id]?.active ? 0 : 1);
+    const order = [...ids].sort((a, b) => active(a) - active(b));
+    const requests: LabelRequest[] = [];
+    for (const id of order) {
+      const g = geometries.get(id);
+      const l = labelEls.get(id);
+      if (!g || !l) continue;
+      const full = l.querySelector<HTMLElement>('.bp-wire-full');
+      requests.push({
+        id,
+        width: (full?.offsetWidth ?? 40) + 2,
+        height: (full?.offsetHeight ?? 20) + 2,
+        chip: CHIP,
+        anchors: ANCHOR_TS.map((t) => toScreen(bezierPoint(g, t))),
+      });
+    }
+    const placed = placeLabels(requests, obstacles, bounds, { collapse: zoom < CHIP_ZOOM });
+    for (const p of placed) {
+      const l = labelEls.get(p.id)!;
+      l.style.transform = `translate(${Math.round(p.x)}px, ${Math.round(p.y)}px)`;
+      l.style.width = `${p.width}px`;
+      l.style.height = `${p.height}px`;
+      if (p.collapsed) l.dataset.collapsed = '1';
+      else delete l.dataset.collapsed;
+      l.style.visibility = 'visible';
+    }
+
+    const callout = el.querySelector<HTMLElement>('.bp-callout');
+    if (callout) {
+      const nr = nodeRects.get(callout.dataset.nodeId ?? '');
+      if (!nr) callout.style.visibility = 'hidden';
+      else {
+        const avoid = [...placed, ...nodeRects.values(), ...overlays];
+        const r = placeCallout(nr, callout.offsetWidth, callout.offsetHeight, avoid, bounds);
+        callout.style.transform = `translate(${Math.round(r.x)}px, ${Math.round(r.y)}px)`;
+        callout.style.visibility = 'visible';
+      }
+    }
+  });
+
+  return (
+    <div className="bp-wire-layer" ref={root}>
+      {ids.map((id) => (
+        <WireLabel key={id} id={id} name={edgeName(doc, id)} view={views[id]} hidden={hidden_.has(edgeKey(id))} element={element} selected={selection.edges.includes(id)} />
+      ))}
+      {step && <Callout doc={doc} step={step} element={element} hidden={hidden} nodeId={step.nodeId} />}
+      <Legend />
+    </div>
+  );
+}
+
+/** Backprop mode's layer over the canvas (a child of <ReactFlow>). */
+export function BackpropOverlay(): ReactNode {
+  const on = useBackprop((s) => s.mode === 'backprop');
+  return on ? <WireLayer /> : null;
+}
