@@ -106,6 +106,13 @@ describe('time travel (web)', () => {
       await training.getByLabel('Speed').selectOption('full');
       await until('XOR to train', async () => (await training.locator('.bpp-status').innerText()) === 'Done', 120_000, 200);
       await until('the whole timeline', async () => /^live · step 300 · 300 steps recorded/.test(await timelineStatus(page)), 10_000, 100);
+      // every step's gradient norms (from the step, or computed again from its checkpoint where the backend keeps none)
+      const whole = await until('every step’s gradient norms', async () => {
+        const t = await engine(page, 'timeline', { runId: 'run-1' });
+        return t.records.every((r) => r.gradNorms.every((g) => g !== null && g > 0)) ? t : null;
+      }, 20_000, 300);
+      expect(whole.records).toHaveLength(300);
+      await page.waitForTimeout(800); // the page's own polls draw the filled strip
 
       // scrub to step 10 with the keyboard
       const slider = page.getByRole('slider', { name: 'Training step' });

@@ -241,7 +241,11 @@ export interface TimelineResult {
   /** Parameters in the order of each record's norms. */
   parameters: { nodeId: string; name: string; shape: number[] }[];
   /** Recorded steps, oldest first: every step up to `denseSteps`, then thinned. */
-  records: { step: number; epoch: number; batch: number; loss: number; paramNorms: (number | null)[]; gradNorms: (number | null)[] }[];
+  records: {
+    step: number; epoch: number; batch: number; loss: number; paramNorms: (number | null)[]; gradNorms: (number | null)[];
+    /** The gradient norms were computed again from the step's checkpoint (the backend keeps no gradients: ort). */
+    recomputed?: boolean;
+  }[];
   /** Steps whose weights are kept (Backprop mode can open there). */
   checkpointSteps: number[];
   denseSteps: number;

@@ -32,6 +32,7 @@ import { trainDocument, trainedModelFile, type TrainDocumentResult } from '../tr
 import { assertFiniteTrainedModel, bindingOfTrained, isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../graph/trained-model';
 import { exportOnnx } from '../onnx/export';
 import { listBackends } from '../backends/index';
+import { l2norm } from '../backends/executor';
 import { importOnnx } from '../onnx/import';
 import { type Trainer, type TrainEvent } from '../train/trainer';
 import type { RecorderOptions, TrainingRecorder, WeightCheckpoint } from '../train/recorder';
@@ -55,6 +56,8 @@ interface Run {
   prepared: PreparedData | null;
   /** The client (a WebSocket connection, the Electron window) that started it; '' in process. */
   owner?: string;
+  /** A model of the run's graph for recomputing gradient norms from checkpoints (`fillGradNorms`). */
+  gradModel?: CompiledGraph;
 }
 
 /** How a host runs the service. */
@@ -496,6 +499,8 @@ export class EngineService {
     timeline: ({ runId }) => {
       const t = this.trainerOf(runId);
       const rec = this.recorderOf(runId);
+      // while it trains a little per request; once it is over, more
+      this.fillGradNorms(runId, rec, this.run(runId).result || this.run(runId).error !== null ? 400 : 50);
       return {
         step: t.step,
         parameters: rec.parameters.map((p) => ({ nodeId: p.nodeId, name: p.name, shape: [...p.shape] })),
@@ -563,6 +568,35 @@ export class EngineService {
     this.stepSessions.set(sessionId, st);
     if (this.stepSessions.size > 8) this.stepSessions.delete(this.stepSessions.keys().next().value!);
     return sessionId;
+  }
+
+  /**
+   * A backend that keeps no gradients (ort) records steps without gradient norms: compute them
+   * again from the steps' checkpoints and batches — newest first, for at most `budgetMs` per
+   * request, so a timeline polled while training fills in as it goes.
+   */
+  private fillGradNorms(runId: string, rec: TrainingRecorder, budgetMs = 50): void {
+    const missing = rec.recordsWithoutGradients();
+    if (missing.length === 0) return;
+    const run = this.run(runId);
+    const settings = effectiveSettings(run.document, run.overrides);
+    run.prepared ??= prepareDocumentData(settings, process.cwd());
+    const data = run.prepared;
+    run.gradModel ??= compileDocument(run.document, { seed: settings.seed, data: data.binding, requireLoss: true });
+    const model = run.gradModel;
+    const params = model.parameterTensors();
+    const tensors = [...params, ...model.buffers().map((b) => b.tensor)];
+    const end = performance.now() + budgetMs;
+    for (const r of missing) {
+      if (performance.now() > end) break;
+      const ck = rec.checkpointAt(r.step)!;
+      tensors.forEach((x, k) => x.data.set(ck.tensors[k]!));
+      for (const p of params) p.grad = null;
+      const loss = model.forward(rowsFeed(data.train, Array.from(ck.rows)), { training: true }).loss;
+      if (!loss) break;
+      loss.backward();
+      rec.setGradNorms(r.step, params.map((p) => (p.grad ? l2norm(p.grad.data) : null)));
+    }
   }
 
   private recorderOf(runId: string): TrainingRecorder {

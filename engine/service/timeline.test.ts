@@ -115,6 +115,26 @@ describe('timeline (time travel)', () => {
     expect(tl.checkpointSteps).toContain(e.step);
   });
 
+  it('a backend that keeps no gradients (ort): the gradient norms are computed again from the checkpoints', async () => {
+    const doc = (await service.handle('getExample', { name: 'xor-mlp' })) as unknown as Record<string, unknown>;
+    const runs: Record<string, Awaited<ReturnType<typeof service.handle<'timeline'>>>> = {};
+    for (const backend of ['ts', 'ort-cpu'] as const) {
+      const { runId } = await service.handle('trainStart', { document: doc, backend, overrides: { epochs: 30 } });
+      await service.handle('trainedModel', { runId });
+      runs[backend] = await service.handle('timeline', { runId });
+    }
+    const ts = runs['ts']!;
+    const ort = runs['ort-cpu']!;
+    expect(ort.records).toHaveLength(30);
+    expect(ort.records.every((r) => r.recomputed === true)).toBe(true);
+    expect(ts.records.some((r) => r.recomputed)).toBe(false);
+    // the same training (float32 on both backends): the same gradient norms, to float32 rounding
+    ort.records.forEach((r, i) => r.gradNorms.forEach((g, k) => {
+      const want = ts.records[i]!.gradNorms[k]!;
+      expect(Math.abs(g! - want), `step ${r.step} parameter ${k}`).toBeLessThanOrEqual(1e-3 * Math.max(want, 1e-3));
+    }));
+  });
+
   it('slow motion: trainSpeed changes a running run’s pace', async () => {
     const { runId } = await trainXor(1000, { stepsPerSecond: 1 });
     await new Promise((r) => setTimeout(r, 200));

@@ -35,6 +35,11 @@ export interface StepRecord {
   paramNorms: (number | null)[];
   /** Per parameter: L2 norm of its gradient in the step; null where the backend does not keep it or the loss does not depend on it. */
   gradNorms: (number | null)[];
+  /**
+   * The gradient norms were computed again afterwards from the step's checkpoint and batch (a
+   * backend that does not keep gradients: ort), not taken from the step itself.
+   */
+  recomputed?: boolean;
 }
 
 export interface WeightCheckpoint {
@@ -130,6 +135,24 @@ export class TrainingRecorder {
       this.cks.push(...kept);
       this.ckBytes = kept.reduce((a, x) => a + checkpointSize(x), 0);
     }
+  }
+
+  /** Records without any gradient norm whose step kept its weights, newest first (for `setGradNorms`). */
+  recordsWithoutGradients(): StepRecord[] {
+    const out: StepRecord[] = [];
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const r = this.list[i]!;
+      if (!r.recomputed && r.gradNorms.every((g) => g === null) && this.checkpointAt(r.step)) out.push(r);
+    }
+    return out;
+  }
+
+  /** Gradient norms of a recorded step computed again from its checkpoint (`recomputed`). */
+  setGradNorms(step: number, norms: readonly (number | null)[]): void {
+    const r = this.list.find((x) => x.step === step);
+    if (!r) return;
+    r.gradNorms = [...norms];
+    r.recomputed = true;
   }
 
   /** The step records kept, oldest first. */

@@ -15,17 +15,36 @@ import './timeline.css';
 
 const timeline = () => appStore().getState().timeline;
 
-/** Keeps the timeline of the document on screen's run fresh: once a second while it trains, once when it stops. */
+/** Steps whose gradient norms are still being computed again from their checkpoints (a backend that keeps no gradients). */
+const unfilled = (d: TimelineResult | null): number => (d ? d.records.filter((r) => r.gradNorms.every((g) => g === null)).length : 0);
+
+/**
+ * Keeps the timeline of the document on screen's run fresh: once a second while it trains, once
+ * when it stops — and then again while the engine is still filling in gradient norms.
+ */
 function useTimelinePolling(): void {
   const runId = useApp((s) => selectCurrentRun(s).runId as string | null);
   const status = useApp((s) => selectCurrentRun(s).status);
   const running = isActive(status) && status === 'running';
   useEffect(() => {
     if (!runId) return;
-    void timeline().refresh(runId);
-    if (!running) return;
-    const t = setInterval(() => void timeline().refresh(runId), 1000);
-    return () => clearInterval(t);
+    let stop = false;
+    let t: ReturnType<typeof setTimeout> | null = null;
+    let last = Infinity;
+    const poll = async () => {
+      await timeline().refresh(runId);
+      if (stop) return;
+      const left = unfilled(appStore().getState().timeline.data);
+      // while training: every second; after: while the gaps still shrink
+      if (running) t = setTimeout(() => void poll(), 1000);
+      else if (left > 0 && left < last) t = setTimeout(() => void poll(), 300);
+      last = left;
+    };
+    void poll();
+    return () => {
+      stop = true;
+      if (t) clearTimeout(t);
+    };
   }, [runId, running, status]);
 }
 
@@ -113,10 +132,16 @@ function rowsOf(data: TimelineResult): number[] {
   return ks.sort((a, b) => weight(a) - weight(b) || a - b).slice(0, 8);
 }
 
+/** The plot's height (timeline.css), the loss line's, and the heat strip's rows in it. */
+const PLOT_H = 84;
+const LOSS_H = 24;
+const rowHeight = (rows: number): number => (rows ? Math.max(3, Math.min(14, Math.floor((PLOT_H - LOSS_H - 2) / rows))) : 0);
+
 function TimelineChart({ data, index, live, children }: { data: TimelineResult; index: number; live: boolean; children: ReactNode }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const rows = rowsOf(data);
   const labels = rows.map((k) => `${data.parameters[k]!.nodeId}.${data.parameters[k]!.name}`);
+  const recomputed = data.records.some((r) => r.recomputed);
   useLayoutEffect(() => {
     const c = ref.current;
     if (!c) return;
@@ -132,8 +157,8 @@ function TimelineChart({ data, index, live, children }: { data: TimelineResult; 
     const rec = data.records;
     const n = rec.length;
     const x = (i: number) => (n <= 1 ? w / 2 : (i / (n - 1)) * (w - 1));
-    const lossH = 22;
-    const rowH = rows.length ? Math.max(3, Math.min(12, (h - lossH - 2) / rows.length)) : 0;
+    const lossH = LOSS_H;
+    const rowH = rowHeight(rows.length);
     // gradient norms: log scale over all recorded ones
     let lo = Infinity;
     let hi = -Infinity;
@@ -150,7 +175,8 @@ function TimelineChart({ data, index, live, children }: { data: TimelineResult; 
       const y = lossH + 2 + j * rowH;
       for (let i = 0; i < n; i++) {
         const v = rec[i]!.gradNorms[k];
-        g.fillStyle = v !== null && v !== undefined && v > 0 ? toCss(mix(GREY, WARM, (Math.log10(v) - lo) / span)) : toCss(GREY, 0.3);
+        if (v === null || v === undefined) continue; // not known (yet): left empty
+        g.fillStyle = v > 0 ? toCss(mix(GREY, WARM, (Math.log10(v) - lo) / span)) : toCss(GREY);
         g.fillRect(x(i) - colW / 2, y, colW, rowH - 1);
       }
     });
@@ -180,9 +206,16 @@ function TimelineChart({ data, index, live, children }: { data: TimelineResult; 
   return (
     <div className="bp-tl-chart">
       <div className="bp-tl-rows" aria-hidden="true">
-        <span className="bp-tl-row-label is-loss">loss</span>
+        <span className="bp-tl-row-label is-loss" style={{ height: LOSS_H + 2, lineHeight: `${LOSS_H}px` }}>
+          loss
+        </span>
         {labels.map((l) => (
-          <span key={l} className="bp-tl-row-label" title={`‖∂L/∂${l}‖ per step (grey: small, warm: large; log scale)`}>
+          <span
+            key={l}
+            className="bp-tl-row-label"
+            style={{ height: rowHeight(labels.length), lineHeight: `${rowHeight(labels.length)}px`, ...(rowHeight(labels.length) < 10 ? { fontSize: 0 } : {}) }}
+            title={`‖∂L/∂${l}‖ per step (grey: small, warm: large; log scale over the recorded steps)${recomputed ? '; computed again from the checkpoints (this backend keeps no gradients)' : ''}`}
+          >
             {l}
           </span>
         ))}

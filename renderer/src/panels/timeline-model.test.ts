@@ -23,9 +23,9 @@ function fakeEngine() {
     request<M extends Method>(method: M, params: Params<M>): Promise<Results[M]> {
       calls.push({ method, params });
       const p = params as { runId?: string; step?: number };
-      if (method === 'timeline') return Promise.resolve(data(p.runId === 'run-2' ? 5 : 20) as Results[M]);
+      if (method === 'timeline') return Promise.resolve(data(p.runId === 'run-2' ? 5 : 20) as unknown as Results[M]);
       if (method === 'timelineEdges') {
-        return Promise.resolve({ requested: p.step!, step: p.step!, epoch: 0, batch: 0, loss: 0.5, edges: { e1: { norm: p.step!, mean: 0, absMax: 1 } } } as Results[M]);
+        return Promise.resolve({ requested: p.step!, step: p.step!, epoch: 0, batch: 0, loss: 0.5, edges: { e1: { norm: p.step!, mean: 0, absMax: 1 } } } as unknown as Results[M]);
       }
       if (method === 'stepThrough') {
         return Promise.resolve({ sessionId: 's', objective: 0.5, steps: [], samples: [0, 1], splitSize: 4, fromRun: true, trainingMode: true } as unknown as Results[M]);
