@@ -90,6 +90,12 @@ export interface ForwardStep {
   reads: string[];
   /** Each output port's value and the edges it flows on. */
   outputs: { port: string; value: TensorSnapshot; edgeIds: string[] }[];
+  /**
+   * The node's parameters as this forward pass used them (a Linear's weight and bias), so a view
+   * can show the weights before backward reaches the node (the neuron view). Absent for a node
+   * without parameters.
+   */
+  parameters?: { name: string; value: TensorSnapshot }[];
 }
 
 export interface LocalGradient {
@@ -261,6 +267,7 @@ export class StepThrough {
     const nodes = this.model.order.filter((n) => [...result.values.keys()].some((k) => k.startsWith(`${n.id}:`)) || hasRole(n, 'output'));
     return nodes.map((node, i) => {
       const def = this.model.defs.get(node.id)!;
+      const parameters = this.model.parameters().filter((p) => p.nodeId === node.id).map((p) => ({ name: p.name, value: snapshot(p.tensor) }));
       return {
         phase: 'forward' as const,
         index: i + 1,
@@ -275,6 +282,7 @@ export class StepThrough {
             value: snapshot(result.values.get(portKey(node.id, p.name))!),
             edgeIds: doc.edges.filter((e) => e.source === node.id && e.sourcePort === p.name).map((e) => e.id),
           })),
+        ...(parameters.length > 0 ? { parameters } : {}),
       };
     });
   }

@@ -692,7 +692,10 @@ function capSnapshot(s: TensorSnapshot): TensorSnapshot & { truncated?: boolean 
   return s.data.length > MAX_SNAPSHOT ? { ...s, data: [], truncated: true } : s;
 }
 function capStep(step: Step): Step {
-  if (step.phase === 'forward') return { ...step, outputs: step.outputs.map((o) => ({ ...o, value: capSnapshot(o.value) })) };
+  if (step.phase === 'forward') {
+    const outputs = step.outputs.map((o) => ({ ...o, value: capSnapshot(o.value) }));
+    return { ...step, outputs, ...(step.parameters ? { parameters: step.parameters.map((p) => ({ ...p, value: capSnapshot(p.value) })) } : {}) };
+  }
   return {
     ...step,
     upstream: step.upstream.map((u) => ({ ...u, total: capSnapshot(u.total), branches: u.branches.map((b) => ({ ...b, value: capSnapshot(b.value) })) })),
