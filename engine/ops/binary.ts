@@ -27,6 +27,9 @@ const comparison = (opType: string): Lower => (ctx) => {
   return ctx.cast(ctx.node(opType, [ctx.input(0, t), ctx.input(1, t)]), 'bool', ctx.outDType);
 };
 
+/** The element functions of the arithmetic ops as source, for fused loops (exactly `f`). */
+const EXPR: Readonly<Record<string, string>> = { add: 'x + y', sub: 'x - y', mul: 'x * y', div: 'x / y' };
+
 function binaryOp(
   name: string,
   doc: string,
@@ -45,6 +48,7 @@ function binaryOp(
     forward: ([a, b], _attrs, outShape, dtype) => mapBinary(a!.data, a!.shape, b!.data, b!.shape, outShape, dtype, f),
     specialize: (call) => binaryKernel(name, f, call),
     elementwise: f as ElementFn,
+    ...(EXPR[name] ? { elementExpr: EXPR[name] } : {}),
     toOnnx,
     ...(vjp ? { vjp, samples } : {}),
   });

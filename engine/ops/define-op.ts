@@ -92,6 +92,12 @@ export interface OpDef<A extends Attrs = Attrs> {
    * program fuses a chain of them into one loop, rounding each result as its storage would.
    */
   readonly elementwise?: ElementFn;
+  /**
+   * The same element function as JavaScript source over `x` (and `y`), with no free names but
+   * `Math` — what a fused loop writes inline instead of calling `elementwise` (the hot ops:
+   * arithmetic, sqrt, exp, relu …). It must compute exactly what `elementwise` does.
+   */
+  readonly elementExpr?: string;
 }
 
 /** The function of one element of an elementwise op (see `OpDef.elementwise`). */

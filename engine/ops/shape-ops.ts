@@ -21,6 +21,7 @@ export const reshapeOp = defineOp<{ shape: readonly number[] }>({
   forward: ([x]) => x!.data.slice(),
   specialize: () => copyKernel,
   elementwise: ((x: number) => x) as ElementFn,
+  elementExpr: 'x',
   // allowzero: a 0 in the shape means an empty dimension, not "copy the input's".
   toOnnx: (ctx) => ctx.node('Reshape', [ctx.inputs[0]!, ctx.int64s(ctx.attrs.shape)], ctx.attrs.shape.includes(0) ? { allowzero: onnxAttr.int(1) } : {}),
   vjp: ({ gradOutput: g, inputs: [x] }) => [reshape(g, x!.shape)],
@@ -115,6 +116,7 @@ export const expandOp = defineOp<{ shape: readonly number[] }>({
   },
   specialize: (call) => expandKernel(call),
   elementwise: ((x: number) => x) as ElementFn,
+  elementExpr: 'x',
   toOnnx: (ctx) => ctx.node('Expand', [ctx.inputs[0]!, ctx.int64s(ctx.attrs.shape)]),
   vjp: ({ gradOutput: g, inputs: [x] }) => [reduceTo(g, x!.shape)],
   samples: [

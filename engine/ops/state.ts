@@ -34,6 +34,7 @@ export const assignOp = defineOp<Record<string, never>>({
     return target!.data;
   },
   elementwise: ((_target: number, value: number) => value) as ElementFn,
+  elementExpr: 'y',
   specialize: () => (inputs, out) => {
     const v = inputs[1]!;
     if (out !== inputs[0]) inputs[0]!.set(v);

@@ -7,6 +7,15 @@ import { add, div, exp, geluGrad, gt, le, mul, neg, pow, sign, sub, zerosLike } 
 
 type NoAttrs = Record<string, never>;
 
+/** Element functions as source, for fused loops (exactly the ops' `f`). */
+const EXPR: Readonly<Record<string, string>> = {
+  neg: '-x',
+  exp: 'Math.exp(x)',
+  log: 'Math.log(x)',
+  sqrt: 'Math.sqrt(x)',
+  relu: '(x <= 0 ? 0 : x)',
+};
+
 function unaryOp<A extends Record<string, unknown> = NoAttrs>(spec: {
   name: string;
   doc: string;
@@ -26,6 +35,7 @@ function unaryOp<A extends Record<string, unknown> = NoAttrs>(spec: {
     forward: ([x], attrs, _shape, dtype) => mapUnary(x!.data, dtype, (v) => f(v, attrs)),
     specialize: (call) => unaryKernel(spec.name, f, call.attrs, call),
     elementwise: f as unknown as ElementFn,
+    ...(EXPR[spec.name] ? { elementExpr: EXPR[spec.name] } : {}),
     toOnnx: spec.toOnnx,
     ...(spec.vjp ? { vjp: spec.vjp, samples: spec.samples ?? [{ shapes: [[3, 4]], attrs: {} as A }] } : {}),
   });

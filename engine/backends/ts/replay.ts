@@ -80,13 +80,22 @@ function fuseRecords(group: readonly StepRecord[], row: number, keep: (t: Tensor
       return t.size === n ? `${arr(t.data)}[i]` : `${arr(t.data)}[j]`;
     });
     fns.push(r.op.elementwise);
-    const call = r.op.arity === 1 ? `f${j}(${operands[0]}, at${j})` : `f${j}(${operands[0]}, ${operands[1]})`;
-    if (r.op.arity === 1) {
-      attrs.push(r.attrs);
-      pre.push(`const at${j} = attrs[${attrs.length - 1}];`);
+    let call: string;
+    if (r.op.elementExpr !== undefined) {
+      // the element function's own source, inline
+      call = r.op.elementExpr.replace(/\bx\b/g, `(${operands[0]})`).replace(/\by\b/g, `(${operands[1] ?? ''})`);
+    } else {
+      call = r.op.arity === 1 ? `f${j}(${operands[0]}, at${j})` : `f${j}(${operands[0]}, ${operands[1]})`;
+      if (r.op.arity === 1) {
+        attrs.push(r.attrs);
+        pre.push(`const at${j} = attrs[${attrs.length - 1}];`);
+      }
+      pre.push(`const f${j} = fns[${j}];`);
     }
-    pre.push(`const f${j} = fns[${j}];`);
-    body.push(`const t${j} = ${r.output.dtype === 'float32' ? `fround(${call})` : call};`);
+    // a pass-through (assign's value, a reshape's or expand's input) of the output's dtype is already rounded
+    const passed = r.op.elementExpr === 'y' ? r.inputs[1] : r.op.elementExpr === 'x' ? r.inputs[0] : undefined;
+    const exact = passed !== undefined && passed.dtype === r.output.dtype;
+    body.push(`const t${j} = ${r.output.dtype === 'float32' && !exact ? `fround(${call})` : call};`);
     local.set(r.output, j);
     if (keep(r.output, first + j)) body.push(`${arr(r.output.data)}[i] = t${j};`);
   });
