@@ -21,7 +21,7 @@ export interface RecorderOptions {
   denseSteps?: number;
   /** Most step records kept (default 2,000; at least `denseSteps` + 2). */
   maxRecords?: number;
-  /** Most bytes of weight checkpoints kept (default 64 MiB). */
+  /** Most bytes of weight checkpoints kept (default 16 MiB a run). */
   checkpointBytes?: number;
 }
 
@@ -59,7 +59,7 @@ export interface TensorName {
   shape: number[];
 }
 
-const DEFAULTS = { denseSteps: 1000, maxRecords: 2000, checkpointBytes: 64 * 1024 * 1024 };
+const DEFAULTS = { denseSteps: 1000, maxRecords: 2000, checkpointBytes: 16 * 1024 * 1024 };
 
 export class TrainingRecorder {
   readonly denseSteps: number;
