@@ -46,7 +46,7 @@ function binaryOp(
     inferShape: ([a, b]) => broadcastShapes(a!, b!, name),
     ...(inferDType ? { inferDType } : {}),
     forward: ([a, b], _attrs, outShape, dtype) => mapBinary(a!.data, a!.shape, b!.data, b!.shape, outShape, dtype, f),
-    specialize: (call) => binaryKernel(name, f, call),
+    specialize: (call) => binaryKernel(name, f, call, EXPR[name]),
     elementwise: f as ElementFn,
     ...(EXPR[name] ? { elementExpr: EXPR[name] } : {}),
     toOnnx,

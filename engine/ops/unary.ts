@@ -33,7 +33,7 @@ function unaryOp<A extends Record<string, unknown> = NoAttrs>(spec: {
     inferShape: ([s]) => s!,
     ...(spec.inferDType ? { inferDType: spec.inferDType } : {}),
     forward: ([x], attrs, _shape, dtype) => mapUnary(x!.data, dtype, (v) => f(v, attrs)),
-    specialize: (call) => unaryKernel(spec.name, f, call.attrs, call),
+    specialize: (call) => unaryKernel(spec.name, f, call.attrs, call, EXPR[spec.name]),
     elementwise: f as unknown as ElementFn,
     ...(EXPR[spec.name] ? { elementExpr: EXPR[spec.name] } : {}),
     toOnnx: spec.toOnnx,

@@ -19,11 +19,20 @@ import { broadcastStrides, isTrailingSuffix } from './elementwise';
 type Loop = (...args: unknown[]) => void;
 const loops = new Map<string, Loop>();
 
-/** A loop over `body`, compiled once per (op, pattern): `fn` is the element function. */
-function loop(op: string, pattern: string, params: string, body: string, fn: unknown): Loop {
+/**
+ * A loop over `body`, compiled once per (op, pattern): `fn` is the element function, called as
+ * `f(…)` — or, given its source `expr` (over x and y), written inline in its place.
+ */
+function loop(op: string, pattern: string, params: string, body: string, fn: unknown, expr?: string): Loop {
   const key = `${op}|${pattern}`;
   let l = loops.get(key);
   if (!l) {
+    if (expr !== undefined) {
+      // f(A, B) → the expression with x = A and y = B (A and B are simple operands: a[i], y, …)
+      body = body.replace(/f\(([^,()]+(?:\[[^\]]*\])?)(?:, ([^()]+?))?\)/g, (_m, x: string, y: string | undefined) =>
+        `(${expr.replace(/\bx\b/g, `(${x})`).replace(/\by\b/g, `(${y ?? ''})`)})`,
+      );
+    }
     const name = `${op}_${pattern}`.replace(/[^A-Za-z0-9_]/g, '_');
     const factory = new Function('f', `"use strict";\nreturn function ${name}(${params}) {\n${body}\n};`) as (f: unknown) => Loop;
     l = factory(fn);
@@ -33,43 +42,43 @@ function loop(op: string, pattern: string, params: string, body: string, fn: unk
 }
 
 /** f(a, b) elementwise with NumPy broadcasting, as `mapBinary`: the same patterns, the same expression. */
-export function binaryKernel(op: string, f: (x: number, y: number) => number, call: KernelCall): Kernel {
+export function binaryKernel(op: string, f: (x: number, y: number) => number, call: KernelCall, expr?: string): Kernel {
   const [aShape, bShape] = call.inputShapes as [Shape, Shape];
   const outShape = call.outShape;
   const n = sizeOf(outShape);
   const na = sizeOf(aShape);
   const nb = sizeOf(bShape);
   if (na === n && nb === n) {
-    const l = loop(op, 'same', 'a, b, o, n', 'for (let i = 0; i < n; i++) o[i] = f(a[i], b[i]);', f);
+    const l = loop(op, 'same', 'a, b, o, n', 'for (let i = 0; i < n; i++) o[i] = f(a[i], b[i]);', f, expr);
     return ([a, b], o) => l(a, b, o, n);
   }
   if (nb === 1 && na === n) {
-    const l = loop(op, 'scalarB', 'a, b, o, n', 'const y = b[0];\nfor (let i = 0; i < n; i++) o[i] = f(a[i], y);', f);
+    const l = loop(op, 'scalarB', 'a, b, o, n', 'const y = b[0];\nfor (let i = 0; i < n; i++) o[i] = f(a[i], y);', f, expr);
     return ([a, b], o) => l(a, b, o, n);
   }
   if (na === 1 && nb === n) {
-    const l = loop(op, 'scalarA', 'a, b, o, n', 'const x = a[0];\nfor (let i = 0; i < n; i++) o[i] = f(x, b[i]);', f);
+    const l = loop(op, 'scalarA', 'a, b, o, n', 'const x = a[0];\nfor (let i = 0; i < n; i++) o[i] = f(x, b[i]);', f, expr);
     return ([a, b], o) => l(a, b, o, n);
   }
   if (na === n && isTrailingSuffix(bShape, outShape)) {
-    const l = loop(op, 'rowB', 'a, b, o, n, nb', 'for (let i = 0, j = 0; i < n; i++, j++) {\n  if (j === nb) j = 0;\n  o[i] = f(a[i], b[j]);\n}', f);
+    const l = loop(op, 'rowB', 'a, b, o, n, nb', 'for (let i = 0, j = 0; i < n; i++, j++) {\n  if (j === nb) j = 0;\n  o[i] = f(a[i], b[j]);\n}', f, expr);
     return ([a, b], o) => l(a, b, o, n, nb);
   }
   if (nb === n && isTrailingSuffix(aShape, outShape)) {
-    const l = loop(op, 'rowA', 'a, b, o, n, na', 'for (let i = 0, j = 0; i < n; i++, j++) {\n  if (j === na) j = 0;\n  o[i] = f(a[j], b[i]);\n}', f);
+    const l = loop(op, 'rowA', 'a, b, o, n, na', 'for (let i = 0, j = 0; i < n; i++, j++) {\n  if (j === na) j = 0;\n  o[i] = f(a[j], b[i]);\n}', f, expr);
     return ([a, b], o) => l(a, b, o, n, na);
   }
   // General broadcasting: precompute both inputs' element offsets once (a step has fixed shapes).
   const ia = broadcastOffsets(aShape, outShape);
   const ib = broadcastOffsets(bShape, outShape);
-  const l = loop(op, 'indexed', 'a, b, o, n, ia, ib', 'for (let i = 0; i < n; i++) o[i] = f(a[ia[i]], b[ib[i]]);', f);
+  const l = loop(op, 'indexed', 'a, b, o, n, ia, ib', 'for (let i = 0; i < n; i++) o[i] = f(a[ia[i]], b[ib[i]]);', f, expr);
   return ([a, b], o) => l(a, b, o, n, ia, ib);
 }
 
 /** f(x) elementwise, as `mapUnary`. */
-export function unaryKernel<A>(op: string, f: (x: number, attrs: A) => number, attrs: A, call: KernelCall): Kernel {
+export function unaryKernel<A>(op: string, f: (x: number, attrs: A) => number, attrs: A, call: KernelCall, expr?: string): Kernel {
   const n = sizeOf(call.outShape);
-  const l = loop(op, 'unary', 'a, o, n, attrs', 'for (let i = 0; i < n; i++) o[i] = f(a[i], attrs);', f);
+  const l = loop(op, 'unary', 'a, o, n, attrs', 'for (let i = 0; i < n; i++) o[i] = f(a[i], attrs);', f, expr);
   return ([a], o) => l(a, o, n, attrs);
 }
 
