@@ -6,7 +6,7 @@
  * name, with every diagnostic and its severity, is on React Flow's focusable wrapper
  * (`ariaLabel`, see flow-types) and, for the tests that read it there, on the node's box.
  */
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { formatNumber, fullNumber } from '../panels/format';
 import { keyParamRows, type PortDef } from '../lib/node-types';
@@ -15,6 +15,8 @@ import { useDocumentStore } from '../store/document-store';
 import type { FlowNode } from './flow-types';
 import { useNodeStepState } from '../backprop/node-overlay';
 import { nodeAccessibleLabel } from '../lib/node-label';
+import { neuronEligibility } from './neuron-model';
+import { NeuronToggle, NeuronView, useNeuronState } from './NeuronView';
 
 const KIND_TEXT = { tensor: 'tensor', labels: 'labels', loss: 'loss' } as const;
 
@@ -34,7 +36,9 @@ function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   const inputs = info?.inputs ?? [];
   const outputs = info?.outputs ?? [];
   const followed = useDocumentStore((s) => s.validation?.followed[id]);
-  const rows = keyParamRows(node, info, followed);
+  const neurons = useMemo(() => neuronEligibility(node, followed), [node, followed]);
+  const expanded = useNeuronState(id, neurons);
+  const rows = expanded ? [] : keyParamRows(node, info, followed);
   const title = nodeLabel(node, info);
   const typeLabel = info?.label ?? node.type;
   const portRows = needsPortRows(inputs, outputs);
@@ -45,7 +49,7 @@ function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
 
   return (
     <div
-      className={`bp-node bp-cat-${category}${selected ? ' is-selected' : ''}${severity === 'error' ? ' has-error' : severity === 'warning' ? ' has-warning' : ''}${!info ? ' is-unknown' : ''}${step}`}
+      className={`bp-node bp-cat-${category}${selected ? ' is-selected' : ''}${severity === 'error' ? ' has-error' : severity === 'warning' ? ' has-warning' : ''}${!info ? ' is-unknown' : ''}${expanded ? ' is-neurons' : ''}${step}`}
       title={hover}
       aria-label={nodeAccessibleLabel(typeLabel, title, diag?.items ?? [])}
     >
@@ -57,6 +61,7 @@ function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
             {formatNumber(paramCount)}
           </span>
         )}
+        {neurons && <NeuronToggle nodeId={id} title={title} eligibility={neurons} />}
         {severity && severity !== 'info' && (
           <span className={`bp-node-flag is-${severity}`} aria-hidden="true">
             {severity === 'error' ? '!' : '?'}
@@ -73,6 +78,7 @@ function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
           ))}
         </div>
       )}
+      {expanded && neurons?.ok && <NeuronView nodeId={id} shape={neurons.shape} />}
       {rows.length > 0 && (
         <dl className="bp-node-params">
           {rows.map((r) => (
