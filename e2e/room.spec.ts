@@ -255,9 +255,9 @@ describe('room and keyboard at 1440×900 (web)', () => {
       await backend.waitFor();
       const bb = (await backend.boundingBox())!;
       const body = (await page.locator('.bp-dock-body').boundingBox())!;
+      await shot(page, '05-training');
       expect(inside(bb, body), `Backend ${JSON.stringify(bb)} in the dock ${JSON.stringify(body)}`).toBe(true);
       expect(await page.locator('.bp-dock-body').evaluate((el) => el.scrollTop)).toBe(0);
-      await shot(page, '05-training');
 
       // collapse the palette, the inspector and the dock by their shortcuts: the canvas gets ≥ 70 %
       await page.locator('.react-flow__pane').click({ position: { x: 300, y: 420 } });

@@ -40,7 +40,6 @@ export function TrainingPanel() {
     <div className="bpp-panel bpp-training" aria-label="Training">
       <div className="bpp-col bpp-col-settings">
         <RunControls hasDataset={!!settings.dataset} />
-        <SpeedField />
         <ProgressView />
         <RunMessages />
         <TrainingSettingsForm settings={settings} setTraining={setTraining} disabled={locked} />
@@ -114,20 +113,21 @@ function RunControls({ hasDataset }: { hasDataset: boolean }) {
 const SPEEDS = ['full', '20', '10', '5', '2', '1', '0.5'] as const;
 type Speed = (typeof SPEEDS)[number];
 
-/** Slow motion: a steps-per-second limit the trainer keeps to (changeable while it trains). */
+/**
+ * Slow motion: a steps-per-second limit the trainer keeps to. It is the settings grid's last
+ * field, and unlike the others it stays enabled while a run trains.
+ */
 function SpeedField() {
   const sps = useTrainingStore((s) => s.stepsPerSecond);
   const value: Speed = (SPEEDS as readonly string[]).includes(String(sps)) ? (String(sps) as Speed) : 'full';
   return (
-    <div className="bpp-speed">
-      <SelectField<Speed>
-        label="Speed"
-        value={value}
-        hint="Slow motion: at most this many training steps per second, so a class can watch the timeline and the wires change"
-        options={SPEEDS.map((v) => ({ value: v, label: v === 'full' ? 'Full speed' : `${v} steps/s (slow motion)` }))}
-        onChange={(v) => void useTrainingStore.getState().setStepsPerSecond(v === 'full' ? null : Number(v))}
-      />
-    </div>
+    <SelectField<Speed>
+      label="Speed"
+      value={value}
+      hint="Slow motion: at most this many training steps per second, so a class can watch the timeline and the wires change (can be changed while training)"
+      options={SPEEDS.map((v) => ({ value: v, label: v === 'full' ? 'Full' : `${v} steps/s` }))}
+      onChange={(v) => void useTrainingStore.getState().setStepsPerSecond(v === 'full' ? null : Number(v))}
+    />
   );
 }
 
@@ -310,6 +310,7 @@ function TrainingSettingsForm({ settings, setTraining, disabled }: { settings: T
           options={backendOptions}
           onChange={(b: BackendChoice) => useTrainingStore.getState().setBackendChoice(b)}
         />
+        <SpeedField />
       </div>
     </Section>
   );
