@@ -3,7 +3,8 @@
  * lesson's Linear "w·x + b" expands into its units x₁, x₂, the bias unit and y₁ with one wire per
  * weight; in Backprop mode on sample 2 (x = (1, 0)) each wire shows the weight the pass uses and,
  * after backward, ∂J/∂wⱼ — equal to δ·xⱼ from the numbers on the units and to `bpstudio grad` on
- * the same sample; then it collapses back to the plain node.
+ * the same sample; then it collapses back to the plain node. The sigmoid-neuron lesson's gates
+ * (w₀·x₀ + w₁·x₁ + w₂ into σ) are drawn as that one neuron from σ, ∂f/∂w₀ = δ·x₀ = −0.1966.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,20 @@ async function counter(page: Page): Promise<string> {
   return (await page.getByRole('status', { name: 'Step' }).textContent()) ?? '';
 }
 
+/** The canvas zoom (React Flow's viewport scale). */
+async function zoomOf(page: Page): Promise<number> {
+  const t = await page.locator('.react-flow__viewport').evaluate((el) => (el as HTMLElement).style.transform);
+  return Number(/scale\(([\d.]+)\)/.exec(t)?.[1] ?? NaN);
+}
+
+/** The smallest type in the neuron view on screen: each text element's font size times the zoom. */
+async function smallestType(node: Locator, zoom: number): Promise<number> {
+  const sizes = await node.locator('.bp-neurons *').evaluateAll((els) =>
+    els.filter((e) => [...e.childNodes].some((n) => n.nodeType === 3 && (n.textContent ?? '').trim())).map((e) => parseFloat(getComputedStyle(e).fontSize)),
+  );
+  return Math.min(...sizes) * zoom;
+}
+
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a), Math.abs(b));
 
 describe('neuron view (web)', () => {
@@ -47,13 +62,18 @@ describe('neuron view (web)', () => {
       const node = page.locator('.react-flow__node[data-id="score"]');
       // the node's own size in canvas units (the zoom changes with the mode)
       const size = () => node.evaluate((el) => ({ width: (el as HTMLElement).offsetWidth, height: (el as HTMLElement).offsetHeight }));
+      await node.locator('.bp-node-badge').waitFor(); // validated: the parameter count is in its head
       const plain = await size();
       await expect(node.locator('.bp-node-params').count()).resolves.toBe(1);
 
       // expand: units and one wire per weight; the document is not changed by it
       const title = await page.title();
+      const openZoom = await zoomOf(page);
       await page.getByRole('button', { name: 'Show neurons of w·x + b' }).click();
       await node.locator('.bp-neurons').waitFor();
+      // zoomed in to read it (the lesson opens further out), the animation over
+      const readable = Math.max(openZoom, 1.1);
+      await until('the zoom on the neuron', async () => Math.abs((await zoomOf(page)) - readable) < 1e-3, 5_000);
       expect(await node.locator('.bp-nu').count()).toBe(4); // x₁, x₂, 1, y₁
       // no weights stored in the lesson: they exist once the graph runs, so the wires carry no labels yet
       expect(Object.keys(await wireLabels(node))).toEqual([]);
@@ -135,6 +155,97 @@ describe('neuron view (web)', () => {
       expect(errors).toEqual([]);
     } catch (e) {
       await page.screenshot({ path: join(E2E_OUT, 'neuron-view-failure.png') }).catch(() => undefined);
+      if (errors.length) console.log(`page errors:\n  ${errors.join('\n  ')}`);
+      throw e;
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('draws the sigmoid-neuron lesson’s gates as the neuron σ(w₀x₀ + w₁x₁ + w₂): ∂f/∂w₀ = δ·x₀ = −0.1966', { timeout: 180_000 }, async () => {
+    const errors: string[] = [];
+    const page = await studio.newPage({ errors, consoleErrors: true, width: 1440, height: 900 });
+    try {
+      await page.getByRole('list', { name: 'Examples' }).getByRole('button', { name: /^Lesson: a sigmoid neuron/ }).first().click();
+      await page.waitForFunction("document.querySelectorAll('.react-flow__node').length >= 10");
+      const node = page.locator('.react-flow__node[data-id="sig"]');
+      // only σ offers it: the gates feeding it are Σ wᵢ·xᵢ + b of scalar Inputs
+      expect(await page.locator('.bp-neuron-toggle').count()).toBe(1);
+      const lessonZoom = await zoomOf(page);
+      expect(lessonZoom).toBeLessThan(1);
+      await page.getByRole('button', { name: 'Show neurons of σ' }).click();
+      await node.locator('.bp-neurons').waitFor();
+      // the lesson opens far out; expanding zooms in on the neuron until its type reads at ≥ 12 px
+      const zoom = await until('the zoom on the neuron', async () => {
+        const z = await zoomOf(page);
+        return Math.abs(z - 1.1) < 1e-3 ? z : null;
+      }, 5_000);
+      expect(await smallestType(node, zoom)).toBeGreaterThanOrEqual(12);
+      const box = (await node.boundingBox())!;
+      expect(box.x >= 0 && box.y >= 0 && box.x + box.width <= 1440 && box.y + box.height <= 900, 'the neuron is in view').toBe(true);
+      // the lesson's own numbers before anything runs: w = (2, −3), b = w₂ = −3, x = (−1, −2)
+      const edit = await wireLabels(node);
+      expect([edit['w1,1']!.value, edit['w1,2']!.value, edit['b1']!.value]).toEqual([2, -3, -3]);
+      expect(await node.locator('.bp-nu-value.is-in').allTextContents()).toEqual(['−1', '−2']);
+      expect(await node.locator('.bp-nu-name').allTextContents()).toEqual(['x₀', 'x₁', '1']);
+      const out = page.locator('.react-flow__node[data-id="out"]');
+      const [a, b] = [(await node.boundingBox())!, (await out.boundingBox())!];
+      expect(a.x + a.width, 'the expanded σ stays clear of the Output node').toBeLessThanOrEqual(b.x);
+      // collapsing goes back to where the lesson had the canvas
+      await page.getByRole('button', { name: 'Hide neurons of σ' }).click();
+      await until('the lesson’s zoom again', async () => Math.abs((await zoomOf(page)) - lessonZoom) < 1e-3, 5_000);
+
+      // the lecture's order: Backprop mode (which fits the graph to the wider canvas), then the neuron
+      await page.getByRole('group', { name: 'Canvas mode' }).getByRole('button', { name: 'Backprop mode' }).click();
+      await page.getByRole('toolbar', { name: 'Backprop controls' }).waitFor();
+      await until('the backprop session', async () => /^ready:/.test((await counter(page)).trim()), 30_000);
+      await until('the canvas fitted to its new width', async () => Math.abs((await zoomOf(page)) - lessonZoom) > 1e-3, 5_000);
+      const fitted = await zoomOf(page);
+      await page.getByRole('button', { name: 'Show neurons of σ' }).click();
+      await until('the zoom on the neuron', async () => Math.abs((await zoomOf(page)) - 1.1) < 1e-3, 5_000);
+      const predict = page.getByRole('checkbox', { name: 'Predict first' });
+      if (await predict.isChecked()) await predict.uncheck();
+      await page.getByRole('toolbar', { name: 'Backprop controls' }).getByRole('button', { name: 'Jump to end' }).click();
+      const end = await until('gradients on the wires', async () => {
+        const l = await wireLabels(node);
+        return l['w1,1']?.grad !== null && l['b1']?.grad !== null ? l : null;
+      });
+      const delta = Number(await node.locator('.bp-nu-value.is-out [data-delta]').getAttribute('data-delta'));
+      const x0 = Number(await node.locator('.bp-nu-value.is-in[data-unit="x1"]').getAttribute('title').then((t) => t!.split(' ').pop()));
+      const x1 = Number(await node.locator('.bp-nu-value.is-in[data-unit="x2"]').getAttribute('title').then((t) => t!.split(' ').pop()));
+      expect(close(end['w1,1']!.grad!, delta * x0) && close(end['w1,2']!.grad!, delta * x1) && close(end['b1']!.grad!, delta)).toBe(true);
+      expect(end['w1,1']!.grad!).toBeCloseTo(-0.1966, 4);
+      expect(await node.getByRole('status', { name: 'Neuron readout of sig' }).textContent()).toBe('∂L/∂w₀ = δ·x₀ = 0.1966 × (−1) = −0.1966');
+
+      // the same numbers as bpstudio grad on the lesson's edges from the weight Inputs
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(['grad', join(root, 'assets/examples/lesson-sigmoid-neuron.json'), '--json'], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+      expect(code, stderr).toBe(0);
+      const ref = JSON.parse(stdout) as { edges: { id: string; grad: { data: number[] } | null }[] };
+      const g = (id: string) => ref.edges.find((e) => e.id === id)!.grad!.data[0]!;
+      expect(close(end['w1,1']!.grad!, g('w0-out->p0-a')) && close(end['w1,2']!.grad!, g('w1-out->p1-a')) && close(end['b1']!.grad!, g('w2-out->z-b'))).toBe(true);
+      console.log(`sigmoid neuron: δ = ${delta}; ∂f/∂w = (${end['w1,1']!.grad}, ${end['w1,2']!.grad}), ∂f/∂w₂ = ${end['b1']!.grad} — δ·x and bpstudio grad agree`);
+      // the end of backward is at w0, where the canvas followed it: hiding and showing σ's neuron
+      // again brings it back into view, at the end state's numbers
+      await page.getByRole('button', { name: 'Hide neurons of σ' }).click();
+      await until('the fitted zoom again', async () => Math.abs((await zoomOf(page)) - fitted) < 1e-3, 5_000);
+      await page.getByRole('button', { name: 'Show neurons of σ' }).click();
+      await until('σ in view, readable', async () => {
+        const r = (await node.boundingBox())!;
+        return Math.abs((await zoomOf(page)) - 1.1) < 1e-3 && r.x >= 0 && r.y >= 0 && r.x + r.width <= 1440 && r.y + r.height <= 900;
+      }, 5_000);
+      expect((await wireLabels(node))['w1,1']!.grad).toBe(end['w1,1']!.grad);
+      await page.screenshot({ path: join(E2E_OUT, 'neuron-view-sigmoid.png') });
+      await node.screenshot({ path: join(E2E_OUT, 'neuron-view-sigmoid-node.png') });
+
+      expect(await smallestType(node, await zoomOf(page))).toBeGreaterThanOrEqual(12);
+      await page.getByRole('button', { name: 'Hide neurons of σ' }).click();
+      await until('the plain node', async () => (await node.locator('.bp-neurons').count()) === 0);
+      await until('the fitted zoom again', async () => Math.abs((await zoomOf(page)) - fitted) < 1e-3, 5_000);
+      expect(errors).toEqual([]);
+    } catch (e) {
+      await page.screenshot({ path: join(E2E_OUT, 'neuron-view-sigmoid-failure.png') }).catch(() => undefined);
       if (errors.length) console.log(`page errors:\n  ${errors.join('\n  ')}`);
       throw e;
     } finally {

@@ -16,7 +16,7 @@ import type { FlowNode } from './flow-types';
 import { useNodeStepState } from '../backprop/node-overlay';
 import { nodeAccessibleLabel } from '../lib/node-label';
 import { neuronEligibility } from './neuron-model';
-import { NeuronToggle, NeuronView, useNeuronState } from './NeuronView';
+import { NeuronToggle, NeuronView, useGateNeuron, useNeuronState } from './NeuronView';
 
 const KIND_TEXT = { tensor: 'tensor', labels: 'labels', loss: 'loss' } as const;
 
@@ -36,7 +36,8 @@ function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   const inputs = info?.inputs ?? [];
   const outputs = info?.outputs ?? [];
   const followed = useDocumentStore((s) => s.validation?.followed[id]);
-  const neurons = useMemo(() => neuronEligibility(node, followed), [node, followed]);
+  const gates = useGateNeuron(node);
+  const neurons = useMemo(() => neuronEligibility(node, followed) ?? (gates ? { ok: true as const, shape: gates.shape } : null), [node, followed, gates]);
   const expanded = useNeuronState(id, neurons);
   const rows = expanded ? [] : keyParamRows(node, info, followed);
   const title = nodeLabel(node, info);
@@ -78,7 +79,7 @@ function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
           ))}
         </div>
       )}
-      {expanded && neurons?.ok && <NeuronView nodeId={id} shape={neurons.shape} />}
+      {expanded && neurons?.ok && <NeuronView nodeId={id} shape={neurons.shape} gates={gates} />}
       {rows.length > 0 && (
         <dl className="bp-node-params">
           {rows.map((r) => (

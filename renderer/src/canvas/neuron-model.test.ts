@@ -109,13 +109,13 @@ describe('neuronNumbersAt', () => {
     }
     const w12 = wireNumbers(l.wires[1]!, n, shape);
     expect(w12).toEqual({ value: 1.5, grad: 0.5, delta: -0.25, x: -2 });
-    expect(readoutText(l.wires[1]!, w12, n, true)).toBe('∂L/∂w₁,₂ = δ₁·x₂ = (−0.25) × (−2) = 0.5');
-    expect(readoutText(l.wires[2]!, wireNumbers(l.wires[2]!, n, shape), n, true)).toBe('∂L/∂b₁ = δ₁·1 = (−0.25) × 1 = −0.25');
+    expect(readoutText(l.wires[1]!, w12, n, true, l)).toBe('∂L/∂w₁,₂ = δ₁·x₂ = (−0.25) × (−2) = 0.5');
+    expect(readoutText(l.wires[2]!, wireNumbers(l.wires[2]!, n, shape), n, true, l)).toBe('∂L/∂b₁ = δ₁·1 = (−0.25) × 1 = −0.25');
     const early = neuronNumbersAt(doc, 'lin', shape, steps, 1);
-    expect(readoutText(l.wires[1]!, wireNumbers(l.wires[1]!, early, shape), early, true)).toBe('w₁,₂ = 1.5; backward gives δ₁·x₂');
-    expect(readoutText(l.wires[1]!, wireNumbers(l.wires[1]!, early, shape), early, false)).toBe('w₁,₂ = 1.5 (∂L/∂w = δ·x in Backprop)');
+    expect(readoutText(l.wires[1]!, wireNumbers(l.wires[1]!, early, shape), early, true, l)).toBe('w₁,₂ = 1.5; backward gives δ₁·x₂');
+    expect(readoutText(l.wires[1]!, wireNumbers(l.wires[1]!, early, shape), early, false, l)).toBe('w₁,₂ = 1.5 (∂L/∂w = δ·x in Backprop)');
     const none = neuronNumbersAt({ ...doc, nodes: doc.nodes.map((x) => (x.id === 'lin' ? { ...x, weights: undefined } : x)) } as GraphDocument, 'lin', shape, [], -1);
-    expect(readoutText(l.wires[0]!, wireNumbers(l.wires[0]!, none, shape), none, false)).toBe('Backprop mode: wᵢⱼ and ∂L/∂wᵢⱼ = δᵢ·xⱼ');
+    expect(readoutText(l.wires[0]!, wireNumbers(l.wires[0]!, none, shape), none, false, l)).toBe('Backprop mode: wᵢⱼ and ∂L/∂wᵢⱼ = δᵢ·xⱼ');
   });
   it('wire width grows with |w| up to 5 px; the sign picks the colour', () => {
     const n = neuronNumbersAt(doc, 'lin', shape, steps, -1);

@@ -57,6 +57,16 @@ export interface NeuronUnit {
   y: number;
   /** One-based name as the lecture writes it: x₁, 1 (bias), y₁. */
   name: string;
+  /** An output unit's upstream gradient as the readout names it: δ₁ (or δ for a single neuron of gates). */
+  delta?: string;
+}
+
+/** Names for a neuron drawn from a circuit of gates (its Input nodes' labels). */
+export interface NeuronNames {
+  inputs: string[];
+  weights: string[];
+  bias: string | null;
+  output: string;
 }
 
 export interface NeuronWire {
@@ -95,41 +105,44 @@ export function sub(n: number): string {
 }
 
 /** Units and wires of a Linear drawn as neurons; both columns centred on the taller one. */
-export function neuronLayout(shape: NeuronShape): NeuronLayout {
+export function neuronLayout(shape: NeuronShape, names?: NeuronNames): NeuronLayout {
   const { width, row, pad, inX, outX, labelAt } = GEOMETRY;
   const left = shape.inFeatures + (shape.bias ? 1 : 0);
   const rows = Math.max(left, shape.outFeatures);
   const height = pad * 2 + (rows - 1) * row;
   const top = (n: number) => pad + ((rows - n) * row) / 2;
-  const inputs: NeuronUnit[] = Array.from({ length: shape.inFeatures }, (_, j) => ({ key: `x${j + 1}`, index: j, side: 'in', x: inX, y: top(left) + j * row, name: `x${sub(j + 1)}` }));
+  const inputs: NeuronUnit[] = Array.from({ length: shape.inFeatures }, (_, j) => ({ key: `x${j + 1}`, index: j, side: 'in', x: inX, y: top(left) + j * row, name: names?.inputs[j] ?? `x${sub(j + 1)}` }));
   const biasUnit: NeuronUnit | null = shape.bias ? { key: 'b', index: -1, side: 'in', x: inX, y: top(left) + shape.inFeatures * row, name: '1' } : null;
-  const outputs: NeuronUnit[] = Array.from({ length: shape.outFeatures }, (_, i) => ({ key: `y${i + 1}`, index: i, side: 'out', x: outX, y: top(shape.outFeatures) + i * row, name: `y${sub(i + 1)}` }));
+  const outputs: NeuronUnit[] = Array.from({ length: shape.outFeatures }, (_, i) => ({ key: `y${i + 1}`, index: i, side: 'out', x: outX, y: top(shape.outFeatures) + i * row, name: names?.output ?? `y${sub(i + 1)}`, delta: names ? 'δ' : `δ${sub(i + 1)}` }));
   const wires: NeuronWire[] = [];
   const wire = (from: NeuronUnit, to: NeuronUnit, key: string, name: string, j: number | null): NeuronWire => ({
     key, name, out: to.index, in: j, x1: from.x, y1: from.y, x2: to.x, y2: to.y,
     labelX: from.x + (to.x - from.x) * labelAt, labelY: from.y + (to.y - from.y) * labelAt,
   });
   for (const o of outputs) {
-    for (const x of inputs) wires.push(wire(x, o, `w${o.index + 1},${x.index + 1}`, `w${sub(o.index + 1)},${sub(x.index + 1)}`, x.index));
-    if (biasUnit) wires.push(wire(biasUnit, o, `b${o.index + 1}`, `b${sub(o.index + 1)}`, null));
+    for (const x of inputs) wires.push(wire(x, o, `w${o.index + 1},${x.index + 1}`, names?.weights[x.index] ?? `w${sub(o.index + 1)},${sub(x.index + 1)}`, x.index));
+    if (biasUnit) wires.push(wire(biasUnit, o, `b${o.index + 1}`, names?.bias ?? `b${sub(o.index + 1)}`, null));
   }
   return { width, height, inputs, biasUnit, outputs, wires };
 }
 
 /** The numbers a neuron view shows at the cursor; null where the session has not got there (or has none). */
+/** Numbers by unit or weight; null where not (yet) known (a circuit of gates fills them one gate at a time). */
+export type Numbers = readonly (number | null)[] | null;
+
 export interface NeuronNumbers {
   /** wᵢⱼ row-major [out][in]. */
-  weight: number[] | null;
-  bias: number[] | null;
+  weight: Numbers;
+  bias: Numbers;
   /** The chosen row's input xⱼ (once forward has produced it). */
-  x: number[] | null;
+  x: Numbers;
   /** The chosen row's output yᵢ (once forward has passed the node). */
-  y: number[] | null;
+  y: Numbers;
   /** The chosen row's δᵢ = ∂L/∂yᵢ (once backward has reached the node). */
-  delta: number[] | null;
+  delta: Numbers;
   /** ∂L/∂wᵢⱼ over the whole batch (once backward has reached the node). */
-  grad: number[] | null;
-  biasGrad: number[] | null;
+  grad: Numbers;
+  biasGrad: Numbers;
   /** Rows in the batch (∂L/∂w sums δ·x over them). */
   rows: number;
 }
@@ -201,7 +214,7 @@ export interface WireNumbers {
 }
 
 export function wireNumbers(w: NeuronWire, n: NeuronNumbers, shape: NeuronShape): WireNumbers {
-  const at = (a: number[] | null, k: number) => (a && k < a.length ? a[k]! : null);
+  const at = (a: Numbers, k: number): number | null => (a && k < a.length ? (a[k] ?? null) : null);
   const delta = at(n.delta, w.out);
   if (w.in === null) return { value: at(n.bias, w.out), grad: at(n.biasGrad, w.out), delta, x: n.delta ? 1 : null };
   const k = w.out * shape.inFeatures + w.in;
@@ -211,7 +224,7 @@ export function wireNumbers(w: NeuronWire, n: NeuronNumbers, shape: NeuronShape)
 /** Stroke width and sign class of a weight's wire: 1…5 px by |w| against the layer's largest |w|. */
 export function wireStroke(value: number | null, n: NeuronNumbers): { width: number; sign: 'pos' | 'neg' | 'none' } {
   if (value === null || !Number.isFinite(value)) return { width: 1, sign: 'none' };
-  const all = [...(n.weight ?? []), ...(n.bias ?? [])].map(Math.abs).filter(Number.isFinite);
+  const all = [...(n.weight ?? []), ...(n.bias ?? [])].filter((v): v is number => v !== null).map(Math.abs).filter(Number.isFinite);
   const max = Math.max(...all, 1e-12);
   return { width: 1 + 4 * Math.min(1, Math.abs(value) / max), sign: value > 0 ? 'pos' : value < 0 ? 'neg' : 'none' };
 }
