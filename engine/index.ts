@@ -26,7 +26,7 @@ export { Optimizer } from './optim/optimizer';
 export type { OptimizerState } from './optim/optimizer';
 export { SGD } from './optim/sgd';
 export type { SGDOptions } from './optim/sgd';
-export { Adam } from './optim/adam';
+export { Adam, AdamW } from './optim/adam';
 export type { AdamOptions } from './optim/adam';
 export { StepThrough, snapshot } from './graph/step-through';
 export type { Step as BackpropStep, ForwardStep, BackwardStep, TensorSnapshot, LocalGradient } from './graph/step-through';

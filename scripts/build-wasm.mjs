@@ -4,9 +4,10 @@
  * (a pinned devDependency; nothing is downloaded or checked in):
  *
  *   engine/ops/kernels/wasm/gemm.wat  →  engine/ops/kernels/wasm/gemm.generated.cjs (git-ignored)
+ *   engine/optim/kernels/optim.wat    →  engine/optim/kernels/optim.generated.cjs  (git-ignored)
  *
  * The output is a CommonJS module exporting the binary as base64, so the engine can load it
- * synchronously (engine/ops/kernels/wasm/gemm-wasm.ts): esbuild inlines it into the CLI and
+ * synchronously (engine/ops/kernels/wasm/gemm-wasm.ts, engine/optim/kernels/optim-wasm.ts): esbuild inlines it into the CLI and
  * Electron bundles, and from the sources it is read with Node's require. When it is missing the
  * engine runs its JavaScript kernels instead.
  *
@@ -25,7 +26,11 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'engine', 'ops', 'kernels', 'wasm');
 
 /** Each kernel module: its WAT source and the generated loader module. */
-export const KERNELS = [{ source: join(dir, 'gemm.wat'), output: join(dir, 'gemm.generated.cjs') }];
+const optimDir = join(root, 'engine', 'optim', 'kernels');
+export const KERNELS = [
+  { source: join(dir, 'gemm.wat'), output: join(dir, 'gemm.generated.cjs') },
+  { source: join(optimDir, 'optim.wat'), output: join(optimDir, 'optim.generated.cjs') },
+];
 
 /** Loads wabt, or returns null when it is not installed (production installs). */
 async function loadWabt() {

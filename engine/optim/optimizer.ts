@@ -3,6 +3,43 @@ import { EngineError } from '../core/errors';
 import { scalar, zeros } from '../core/creation';
 import { noGrad } from '../autograd/grad-mode';
 
+/**
+ * What the optimizer's fused WebAssembly kernel (engine/optim/kernels/optim.wat) needs to run
+ * its update for the current step (`Optimizer.kernelSpec`, after `setStep`): the rule's
+ * constants and step scalars, and flags for its variant. The kernel computes exactly the ops of
+ * `updateRule`, so its results are bitwise the rule's.
+ */
+export type KernelSpec =
+  | {
+      readonly kind: 'sgd';
+      readonly lr: number;
+      readonly wd: number;
+      /** The step scalars μₜ and τₜ (momentum only). */
+      readonly mu: number;
+      readonly damp: number;
+      /** The momentum for Nesterov's look-ahead. */
+      readonly mom: number;
+      /** 1: weight decay, 2: momentum, 4: Nesterov. */
+      readonly flags: number;
+    }
+  | {
+      readonly kind: 'adam';
+      readonly b1: number;
+      readonly c1: number;
+      readonly b2: number;
+      readonly c2: number;
+      /** The step scalars aₜ and eₜ. */
+      readonly a: number;
+      readonly e: number;
+      /** mode 1: the L2 coefficient; mode 2: the decoupled decay factor 1 − lr·λ. */
+      readonly wd: number;
+      /** 0: no weight decay, 1: L2 (Adam), 2: decoupled (AdamW). */
+      readonly mode: 0 | 1 | 2;
+    };
+
+export type AdamKernelSpec = Extract<KernelSpec, { kind: 'adam' }>;
+export type SgdKernelSpec = Extract<KernelSpec, { kind: 'sgd' }>;
+
 /** Serializable optimizer state: per-parameter buffers by parameter index, plus the step count. */
 export interface OptimizerState {
   type: string;
@@ -81,6 +118,26 @@ export abstract class Optimizer {
    * flattened into one vector, with `grad` and `slots` alike.
    */
   abstract updateRule(param: Tensor, grad: Tensor, slots: readonly Tensor[]): void;
+
+  /**
+   * The update as the fused kernel runs it, for the step `setStep` last wrote; null when the
+   * optimizer has no kernel (then executors run `updateRule`'s ops).
+   */
+  kernelSpec(): KernelSpec | null {
+    return null;
+  }
+
+  /**
+   * Move state tensor `s` of parameter `i` into `storage` (its values copied there first): an
+   * executor that keeps the state in one flat WebAssembly memory makes the tensors views of it.
+   */
+  adoptSlotStorage(i: number, s: number, storage: Float32Array): void {
+    const t = this.slotsOf(i)[s]!;
+    if (t.dtype !== 'float32' || storage.length !== t.size) throw new EngineError(`optimizer state ${s} of parameter ${i}: storage does not fit`);
+    if (t.data === storage) return;
+    storage.set(t.data);
+    (t as { data: Float32Array }).data = storage;
+  }
 
   /** Parameter i's state tensors (zeros, allocated on its first update). */
   slotsOf(i: number): Tensor[] {

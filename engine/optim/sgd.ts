@@ -1,7 +1,7 @@
 import type { Tensor } from '../core/tensor';
 import { EngineError } from '../core/errors';
 import { add, assign, mul, sub } from '../ops/functional';
-import { Optimizer } from './optimizer';
+import { Optimizer, type SgdKernelSpec } from './optimizer';
 
 export interface SGDOptions {
   lr: number;
@@ -44,6 +44,19 @@ export class SGD extends Optimizer {
 
   protected override stepScalarValues(t: number): readonly number[] {
     return t === 1 ? [0, 1] : [this.momentum, 1 - this.dampening];
+  }
+
+  override kernelSpec(): SgdKernelSpec {
+    const [mu, damp] = this.stepScalars;
+    return {
+      kind: 'sgd',
+      lr: this.lr,
+      wd: this.weightDecay,
+      mu: mu?.data[0] ?? 0,
+      damp: damp?.data[0] ?? 0,
+      mom: this.momentum,
+      flags: (this.weightDecay !== 0 ? 1 : 0) | (this.momentum !== 0 ? 2 : 0) | (this.nesterov ? 4 : 0),
+    };
   }
 
   updateRule(p: Tensor, g: Tensor, slots: readonly Tensor[]): void {
