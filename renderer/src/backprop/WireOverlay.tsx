@@ -13,7 +13,7 @@ import type { EdgeView, Step, BackwardStep, TensorSnapshot } from './backprop-mo
 import { toneOf } from './backprop-model';
 import { toneColor } from './edge-overlay';
 import { calloutRows, edgeKey, guessIsRight, hiddenKeys, localIn, rowNumbers, type CalloutRow } from './callout-model';
-import { ANCHOR_TS, bezierPoint, edgeName, nodeName, placeCallout, placeLabels, sparkPoints, summarize, type LabelRequest, type Rect } from './wire-model';
+import { ANCHOR_TS, bezierPoint, edgeNames, nodeName, placeCallout, placeLabels, sparkPoints, summarize, type EdgeGeometry, type LabelRequest, type Rect } from './wire-model';
 import { useEdgeGeometries } from './wire-geometry';
 import { documentStore, useDocumentStore } from '../store/document-store';
 import { uiStore } from '../store/ui-store';
@@ -119,10 +119,13 @@ interface WireLabelProps {
   hidden: boolean;
   element: number;
   selected: boolean;
+  placer: Placer;
 }
 
-const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, selected }: WireLabelProps) {
+const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, selected, placer }: WireLabelProps) {
   const v = view;
+  // rendered again: its size may have changed (measured before the next placement)
+  useLayoutEffect(() => placer.labelChanged(id));
   const open = () => {
     documentStore.getState().select({ nodes: [], edges: [id] });
     uiStore.getState().showDock('backprop');
@@ -235,8 +238,19 @@ function Verdict({ row }: { row: CalloutRow }) {
   );
 }
 
-function Callout({ doc, step, element, hidden, nodeId }: { doc: GraphDocument; step: BackwardStep; element: number; hidden: (k: string) => boolean; nodeId: string }) {
-  const rows = calloutRows(step, namesOf(doc, step), element, hidden);
+interface CalloutProps {
+  doc: GraphDocument;
+  step: BackwardStep;
+  element: number;
+  hiddenKeys: ReadonlySet<string>;
+  nodeId: string;
+  placer: Placer;
+}
+
+const Callout = memo(function Callout({ doc, step, element, hiddenKeys: hidden, nodeId, placer }: CalloutProps) {
+  const rows = calloutRows(step, namesOf(doc, step), element, (k) => hidden.has(k));
+  // rendered again: its size may have changed (measured before the next placement)
+  useLayoutEffect(() => placer.calloutChanged());
   const nudge = useBackprop((s) => s.nudge);
   const name = nodeName(doc, nodeId);
   return (
@@ -274,7 +288,7 @@ function Callout({ doc, step, element, hidden, nodeId }: { doc: GraphDocument; s
       ))}
     </div>
   );
-}
+});
 
 /** The backward step to explain: the selected node's (once reached), else the step being processed. */
 function calloutStep(steps: readonly Step[], cursor: number, selected: string | undefined): BackwardStep | null {
@@ -304,6 +318,259 @@ function Legend() {
   );
 }
 
+// ---------------------------------------------------------------------------------------------
+// placement: what it reads, when, and what it writes
+
+type Point = { x: number; y: number };
+type Transform = readonly [number, number, number];
+type FlowNodes = ReturnType<typeof useFlowNodes>;
+
+function useFlowNodes() {
+  return useFlowStore((s) => s.nodes);
+}
+
+interface Content {
+  ids: readonly string[];
+  views: Readonly<Record<string, EdgeView>>;
+  geometries: ReadonlyMap<string, EdgeGeometry>;
+}
+
+interface Written {
+  transform: string;
+  width: string;
+  height: string;
+  collapsed: boolean;
+}
+
+/** The anchors along a wire in flow coordinates; an edge's geometry object is replaced when its wire moves. */
+const flowAnchors = new WeakMap<EdgeGeometry, Point[]>();
+function anchorsOf(g: EdgeGeometry): Point[] {
+  let a = flowAnchors.get(g);
+  if (!a) flowAnchors.set(g, (a = ANCHOR_TS.map((t) => bezierPoint(g, t))));
+  return a;
+}
+
+/**
+ * Places the wire labels and the callout of one layer. It reads the DOM only for what changed —
+ * a label's size after its content changed, the layer's box and the overlays' after they resized
+ * (or with a content change, when layout is due anyway) — and never between its writes; it
+ * places at most once per commit, and a view that moves several times within one frame is placed
+ * again once, in that frame's animation callback; it writes only the styles that changed. A pan or
+ * zoom therefore costs the placement arithmetic and the moved labels' transforms: no forced layout.
+ */
+class Placer {
+  root: HTMLDivElement | null = null;
+  private content: Content = { ids: [], views: {}, geometries: new Map() };
+  private transform: Transform = [0, 0, 1];
+  private nodes: FlowNodes = [];
+  /** Labels whose content changed since they were last measured (all of them: null). */
+  private dirty: Set<string> | null = null;
+  private sizes = new Map<string, { width: number; height: number }>();
+  /** What was last written to each label element (a label mounted again starts afresh). */
+  private written = new WeakMap<HTMLElement, Written>();
+  private calloutSize: { width: number; height: number } | null = null;
+  private calloutDirty = true;
+  private calloutEl: HTMLElement | null = null;
+  private box: { left: number; top: number; width: number; height: number } | null = null;
+  private overlays: Rect[] = [];
+  private frameDirty = true;
+  private microtask = false;
+  private placedThisFrame = false;
+  private waitingForFrame = false;
+  private observer: ResizeObserver | null = null;
+  private observed = new Set<Element>();
+  private fontsDone = () => this.invalidateAll();
+
+  attach(root: HTMLDivElement): () => void {
+    this.root = root;
+    if (typeof ResizeObserver !== 'undefined') {
+      this.observer = new ResizeObserver(() => {
+        this.frameDirty = true;
+        this.calloutDirty = true;
+        this.request();
+      });
+      this.observe(root);
+    }
+    document.fonts?.addEventListener?.('loadingdone', this.fontsDone);
+    return () => {
+      this.observer?.disconnect();
+      this.observer = null;
+      this.observed.clear();
+      document.fonts?.removeEventListener?.('loadingdone', this.fontsDone);
+      this.root = null;
+    };
+  }
+
+  private observe(el: Element): void {
+    if (!this.observer || this.observed.has(el)) return;
+    this.observed.add(el);
+    this.observer.observe(el);
+  }
+
+  /** The labels (ids, their views, their wires) after a commit of the layer. */
+  setContent(c: Content): void {
+    this.content = c;
+    this.request(true);
+  }
+
+  /** The callout was rendered again: measure it before the next placement. */
+  calloutChanged(): void {
+    this.calloutDirty = true;
+  }
+
+  /** A label's content was rendered again: measure it before the next placement. */
+  labelChanged(id: string): void {
+    this.dirty?.add(id);
+  }
+
+  invalidateAll(): void {
+    this.dirty = null;
+    this.frameDirty = true;
+    this.calloutDirty = true;
+    this.request(true);
+  }
+
+  /** The viewport or the nodes moved. */
+  setView(transform: Transform, nodes: FlowNodes): void {
+    if (transform === this.transform && nodes === this.nodes) return;
+    this.transform = transform;
+    this.nodes = nodes;
+    this.request();
+  }
+
+  /**
+   * Place after this commit (a microtask: before the browser renders, whatever scheduled the
+   * commit); a second view change in the same frame waits for the frame's animation callback.
+   */
+  private request(now = false): void {
+    if (!now && this.placedThisFrame) {
+      this.waitingForFrame = true;
+      return;
+    }
+    if (this.microtask) return;
+    this.microtask = true;
+    queueMicrotask(() => {
+      this.microtask = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    this.waitingForFrame = false;
+    this.place();
+    if (this.placedThisFrame) return;
+    this.placedThisFrame = true;
+    requestAnimationFrame(() => {
+      this.placedThisFrame = false;
+      if (this.waitingForFrame) this.flush();
+    });
+  }
+
+  private place(): void {
+    const el = this.root;
+    if (!el) return;
+    const { ids, views, geometries } = this.content;
+    const labelEls = new Map<string, HTMLElement>();
+    for (const child of el.children) {
+      const id = (child as HTMLElement).dataset.edgeId;
+      if (id !== undefined) labelEls.set(id, child as HTMLElement);
+    }
+    const callout = el.querySelector<HTMLElement>('.bp-callout');
+
+    // reads, all before any write (one layout at most, and only when something changed)
+    for (const id of this.sizes.keys()) if (!labelEls.has(id)) this.sizes.delete(id);
+    let measured = false;
+    for (const [id, l] of labelEls) {
+      if (this.dirty && !this.dirty.has(id) && this.sizes.has(id)) continue;
+      const full = l.querySelector<HTMLElement>('.bp-wire-full');
+      this.sizes.set(id, { width: (full?.offsetWidth ?? 40) + 2, height: (full?.offsetHeight ?? 20) + 2 });
+      measured = true;
+    }
+    this.dirty = new Set();
+    // layout was brought up to date for the labels anyway: read the layer's and the overlays' boxes with it
+    if (this.frameDirty || !this.box || measured) {
+      const r = el.getBoundingClientRect();
+      this.box = { left: r.left, top: r.top, width: r.width, height: r.height };
+      const canvas = el.closest('.bp-canvas');
+      const overlayEls = [...(el.parentElement?.querySelectorAll<HTMLElement>(OVERLAYS) ?? []), ...(canvas?.parentElement?.querySelectorAll<HTMLElement>(OUTER_OVERLAYS) ?? [])];
+      for (const o of overlayEls) this.observe(o);
+      this.overlays = overlayEls
+        .map((o) => o.getBoundingClientRect())
+        .filter((b) => b.width > 0 && b.height > 0)
+        .map((b) => ({ x: b.left - r.left, y: b.top - r.top, width: b.width, height: b.height }));
+      this.frameDirty = false;
+    }
+    if (callout && (this.calloutDirty || !this.calloutSize || callout !== this.calloutEl)) {
+      this.calloutEl = callout;
+      this.calloutSize = { width: callout.offsetWidth, height: callout.offsetHeight };
+      this.observe(callout);
+    }
+    this.calloutDirty = false;
+
+    // arithmetic
+    const box = this.box;
+    const [tx, ty, zoom] = this.transform;
+    const toScreen = (p: Point) => ({ x: p.x * zoom + tx, y: p.y * zoom + ty });
+    const nodeRects = new Map<string, Rect>();
+    for (const n of this.nodes) {
+      const w = n.measured?.width ?? n.width ?? 0;
+      const h = n.measured?.height ?? n.height ?? 0;
+      if (!w || !h) continue;
+      const p = toScreen(n.position);
+      nodeRects.set(n.id, { x: p.x, y: p.y, width: w * zoom, height: h * zoom });
+    }
+    const obstacles = [...nodeRects.values(), ...this.overlays];
+    const bounds = { x: 4, y: 4, width: box.width - 8, height: box.height - 8 };
+    const active = (id: string) => (views[id]?.active ? 0 : 1);
+    const order = [...ids].sort((a, b) => active(a) - active(b));
+    const requests: LabelRequest[] = [];
+    for (const id of order) {
+      const g = geometries.get(id);
+      const size = this.sizes.get(id);
+      if (!g || !size || !labelEls.has(id)) continue;
+      requests.push({ id, width: size.width, height: size.height, chip: CHIP, anchors: anchorsOf(g).map(toScreen) });
+    }
+    const placed = placeLabels(requests, obstacles, bounds, { collapse: zoom < CHIP_ZOOM });
+    let calloutAt: Rect | null = null;
+    const calloutNode = callout ? nodeRects.get(callout.dataset.nodeId ?? '') : undefined;
+    if (callout && calloutNode && this.calloutSize) {
+      calloutAt = placeCallout(calloutNode, this.calloutSize.width, this.calloutSize.height, [...placed, ...obstacles], bounds);
+    }
+
+    // writes: only what changed
+    for (const p of placed) {
+      const l = labelEls.get(p.id)!;
+      const next: Written = { transform: `translate(${Math.round(p.x)}px, ${Math.round(p.y)}px)`, width: `${p.width}px`, height: `${p.height}px`, collapsed: p.collapsed };
+      const was = this.written.get(l);
+      if (!was || was.transform !== next.transform) l.style.transform = next.transform;
+      if (!was || was.width !== next.width) l.style.width = next.width;
+      if (!was || was.height !== next.height) l.style.height = next.height;
+      if (!was || was.collapsed !== next.collapsed) {
+        if (p.collapsed) l.dataset.collapsed = '1';
+        else delete l.dataset.collapsed;
+      }
+      if (!was) l.style.visibility = 'visible';
+      this.written.set(l, next);
+    }
+    if (callout) {
+      if (!calloutAt) callout.style.visibility = 'hidden';
+      else {
+        const t = `translate(${Math.round(calloutAt.x)}px, ${Math.round(calloutAt.y)}px)`;
+        if (callout.style.transform !== t) callout.style.transform = t;
+        if (callout.style.visibility !== 'visible') callout.style.visibility = 'visible';
+      }
+    }
+  }
+}
+
+/** Follows the viewport and the nodes (its own component: a pan re-renders this, not the labels). */
+function ViewWatcher({ placer }: { placer: Placer }): null {
+  const transform = useFlowStore((s) => s.transform);
+  const nodes = useFlowNodes();
+  useLayoutEffect(() => placer.setView(transform, nodes), [placer, transform, nodes]);
+  return null;
+}
+
 function WireLayer() {
   const { version, geometries } = useEdgeGeometries();
   const views = useBackprop((s) => s.edgeViews);
@@ -312,93 +579,31 @@ function WireLayer() {
   const predictions = useBackprop((s) => s.predictions);
   const steps = useBackprop((s) => s.steps);
   const cursor = useBackprop((s) => s.cursor);
-  const transform = useFlowStore((s) => s.transform);
-  const nodes = useFlowStore((s) => s.nodes);
   const doc = useDocumentStore((s) => s.document);
   const selection = useDocumentStore((s) => s.selection);
   const root = useRef<HTMLDivElement>(null);
+  const [placer] = useState(() => new Placer());
 
   const hidden_ = useMemo(() => hiddenKeys(predict, steps, cursor, predictions), [predict, steps, cursor, predictions]);
-  const hidden = (k: string) => hidden_.has(k);
   const selectedNode = selection.nodes.length === 1 && selection.edges.length === 0 ? selection.nodes[0] : undefined;
-  const step = calloutStep(steps, cursor, selectedNode);
+  const step = useMemo(() => calloutStep(steps, cursor, selectedNode), [steps, cursor, selectedNode]);
+  const names = useMemo(() => edgeNames(doc), [doc]);
   const ids = useMemo(() => {
     void version;
     return doc.edges.map((e) => e.id).filter((id) => geometries.has(id));
   }, [doc, version, geometries]);
 
-  // placement: every render (pan, zoom, a step, a node moved), straight to the DOM before paint
-  useLayoutEffect(() => {
-    const el = root.current;
-    if (!el) return;
-    const [tx, ty, zoom] = transform;
-    const box = el.getBoundingClientRect();
-    const toScreen = (p: { x: number; y: number }) => ({ x: p.x * zoom + tx, y: p.y * zoom + ty });
-    const nodeRects = new Map<string, Rect>();
-    for (const n of nodes) {
-      const w = n.measured?.width ?? n.width ?? 0;
-      const h = n.measured?.height ?? n.height ?? 0;
-      if (!w || !h) continue;
-      const p = toScreen(n.position);
-      nodeRects.set(n.id, { x: p.x, y: p.y, width: w * zoom, height: h * zoom });
-    }
-    const canvas = el.closest('.bp-canvas');
-    const overlayEls = [...(el.parentElement?.querySelectorAll<HTMLElement>(OVERLAYS) ?? []), ...(canvas?.parentElement?.querySelectorAll<HTMLElement>(OUTER_OVERLAYS) ?? [])];
-    const overlays: Rect[] = overlayEls
-      .map((o) => o.getBoundingClientRect())
-      .filter((r) => r.width > 0 && r.height > 0)
-      .map((r) => ({ x: r.left - box.left, y: r.top - box.top, width: r.width, height: r.height }));
-    const obstacles = [...nodeRects.values(), ...overlays];
-    const bounds = { x: 4, y: 4, width: box.width - 8, height: box.height - 8 };
-
-    const labelEls = new Map<string, HTMLElement>();
-    for (const l of el.querySelectorAll<HTMLElement>('.bp-wire-label[data-edge-id]')) labelEls.set(l.dataset.edgeId!, l);
-    const active = (id: string) => (views[id]?.active ? 0 : 1);
-    const order = [...ids].sort((a, b) => active(a) - active(b));
-    const requests: LabelRequest[] = [];
-    for (const id of order) {
-      const g = geometries.get(id);
-      const l = labelEls.get(id);
-      if (!g || !l) continue;
-      const full = l.querySelector<HTMLElement>('.bp-wire-full');
-      requests.push({
-        id,
-        width: (full?.offsetWidth ?? 40) + 2,
-        height: (full?.offsetHeight ?? 20) + 2,
-        chip: CHIP,
-        anchors: ANCHOR_TS.map((t) => toScreen(bezierPoint(g, t))),
-      });
-    }
-    const placed = placeLabels(requests, obstacles, bounds, { collapse: zoom < CHIP_ZOOM });
-    for (const p of placed) {
-      const l = labelEls.get(p.id)!;
-      l.style.transform = `translate(${Math.round(p.x)}px, ${Math.round(p.y)}px)`;
-      l.style.width = `${p.width}px`;
-      l.style.height = `${p.height}px`;
-      if (p.collapsed) l.dataset.collapsed = '1';
-      else delete l.dataset.collapsed;
-      l.style.visibility = 'visible';
-    }
-
-    const callout = el.querySelector<HTMLElement>('.bp-callout');
-    if (callout) {
-      const nr = nodeRects.get(callout.dataset.nodeId ?? '');
-      if (!nr) callout.style.visibility = 'hidden';
-      else {
-        const avoid = [...placed, ...nodeRects.values(), ...overlays];
-        const r = placeCallout(nr, callout.offsetWidth, callout.offsetHeight, avoid, bounds);
-        callout.style.transform = `translate(${Math.round(r.x)}px, ${Math.round(r.y)}px)`;
-        callout.style.visibility = 'visible';
-      }
-    }
-  });
+  useLayoutEffect(() => (root.current ? placer.attach(root.current) : undefined), [placer]);
+  // after every commit of the layer (a step, the element, a selection, wires added or moved)
+  useLayoutEffect(() => placer.setContent({ ids, views, geometries }));
 
   return (
     <div className="bp-wire-layer" ref={root}>
+      <ViewWatcher placer={placer} />
       {ids.map((id) => (
-        <WireLabel key={id} id={id} name={edgeName(doc, id)} view={views[id]} hidden={hidden_.has(edgeKey(id))} element={element} selected={selection.edges.includes(id)} />
+        <WireLabel key={id} id={id} name={names.get(id) ?? id} view={views[id]} hidden={hidden_.has(edgeKey(id))} element={element} selected={selection.edges.includes(id)} placer={placer} />
       ))}
-      {step && <Callout doc={doc} step={step} element={element} hidden={hidden} nodeId={step.nodeId} />}
+      {step && <Callout doc={doc} step={step} element={element} hiddenKeys={hidden_} nodeId={step.nodeId} placer={placer} />}
       <Legend />
     </div>
   );

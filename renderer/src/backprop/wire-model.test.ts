@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bezierPoint, edgeName, nodeName, overlaps, placeCallout, placeLabels, sparkPoints, summarize, type LabelRequest } from './wire-model';
+import { bezierPoint, edgeName, edgeNames, nodeName, overlaps, placeCallout, placeLabels, sparkPoints, summarize, type LabelPlacement, type LabelRequest, type Rect } from './wire-model';
 import type { TensorSnapshot } from './backprop-model';
 import type { GraphDocument } from '../../../engine/graph/document';
 
@@ -55,6 +55,42 @@ describe('label placement', () => {
     expect(p).toMatchObject({ collapsed: true, width: 22, height: 14 });
     expect(placeLabels([req('a', 100, 100)], [], bounds, { collapse: true })[0]!.collapsed).toBe(true);
   });
+  it('places as testing every obstacle and every label would, however many lie off screen', () => {
+    // the placement before obstacles off screen were set aside: every box tested against everything
+    const reference = (requests: LabelRequest[], obstacles: Rect[], b: Rect): LabelPlacement[] => {
+      const placed: Rect[] = [];
+      const inside = (r: Rect) => r.x >= b.x && r.y >= b.y && r.x + r.width <= b.x + b.width && r.y + r.height <= b.y + b.height;
+      const free = (r: Rect) => inside(r) && !obstacles.some((o) => overlaps(r, o, 3)) && !placed.some((o) => overlaps(r, o, 3));
+      const find = (req: LabelRequest, w: number, h: number) => {
+        for (const a of req.anchors) for (const dy of [0, -(h / 2 + 5), h / 2 + 5]) {
+          const r = { x: a.x - w / 2, y: a.y - h / 2 + dy, width: w, height: h };
+          if (free(r)) return { r, anchor: a };
+        }
+        return null;
+      };
+      return requests.map((req) => {
+        const mid = req.anchors[0]!;
+        const full = find(req, req.width, req.height);
+        const spot = full ?? find(req, req.chip.width, req.chip.height);
+        const r = spot?.r ?? { x: mid.x - req.chip.width / 2, y: mid.y - req.chip.height / 2, width: req.chip.width, height: req.chip.height };
+        placed.push(r);
+        return { id: req.id, ...r, collapsed: !full, anchor: spot?.anchor ?? mid };
+      });
+    };
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const screen = { x: 4, y: 4, width: 600, height: 400 };
+    for (let round = 0; round < 20; round++) {
+      // a large graph: most nodes and wires far off screen, some straddling its edges
+      const obstacles = Array.from({ length: 150 }, () => ({ x: rnd() * 3000 - 1200, y: rnd() * 2000 - 800, width: 60 + rnd() * 100, height: 30 + rnd() * 40 }));
+      const requests = Array.from({ length: 60 }, (_, i) => {
+        const x = rnd() * 2400 - 900;
+        const y = rnd() * 1600 - 600;
+        return { id: `e${i}`, width: 30 + rnd() * 90, height: 18 + rnd() * 20, chip: { width: 22, height: 14 }, anchors: [0, 1, 2, 3].map((k) => ({ x: x + k * 25, y: y + k * 8 })) };
+      });
+      expect(placeLabels(requests, obstacles, screen)).toEqual(reference(requests, obstacles, screen));
+    }
+  });
   it('puts the callout above a node when there is room, else below', () => {
     const node = { x: 300, y: 300, width: 100, height: 50 };
     expect(placeCallout(node, 200, 80, [], bounds)).toMatchObject({ x: 250, y: 210 });
@@ -81,5 +117,15 @@ describe('names as the user wrote them', () => {
     expect(nodeName(doc, 'y')).toBe('y');
     expect(nodeName(doc, 'm')).toBe('max(x, y)');
     expect(edgeName(doc, 'e')).toBe('y → z (in)');
+  });
+  it('names every edge at once as edgeName names each', () => {
+    const split = {
+      ...doc,
+      nodes: [...doc.nodes, { id: 's', type: 'Split', label: 'split', params: {}, position: { x: 0, y: 0 } }],
+      edges: [...doc.edges, { id: 'a', source: 's', sourcePort: 'a', target: 'z', targetPort: 'in' }, { id: 'b', source: 's', sourcePort: 'b', target: 'm', targetPort: 'x' }],
+    } as GraphDocument;
+    const all = edgeNames(split);
+    for (const e of split.edges) expect(all.get(e.id)).toBe(edgeName(split, e.id));
+    expect(all.get('a')).toBe('split.a → z (in)');
   });
 });

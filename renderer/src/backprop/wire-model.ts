@@ -154,12 +154,24 @@ export const ANCHOR_TS = [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82];
  */
 export function placeLabels(requests: readonly LabelRequest[], obstacles: readonly Rect[], bounds: Rect, options: { collapse?: boolean; gap?: number } = {}): LabelPlacement[] {
   const gap = options.gap ?? 3;
+  // A box inside `bounds` can only touch what reaches into `bounds` (grown by the gap): what lies
+  // further out (off-screen nodes, labels parked off-screen) is never tested, so a large graph
+  // costs what its visible part does.
+  const near = { x: bounds.x - gap, y: bounds.y - gap, width: bounds.width + 2 * gap, height: bounds.height + 2 * gap };
+  const blocking = obstacles.filter((o) => overlaps(o, near));
   const placed: Rect[] = [];
   const out: LabelPlacement[] = [];
   const inside = (r: Rect) => r.x >= bounds.x && r.y >= bounds.y && r.x + r.width <= bounds.x + bounds.width && r.y + r.height <= bounds.y + bounds.height;
-  const free = (r: Rect) => inside(r) && !obstacles.some((o) => overlaps(r, o, gap)) && !placed.some((o) => overlaps(r, o, gap));
+  const free = (r: Rect) => {
+    if (!inside(r)) return false;
+    for (const o of blocking) if (overlaps(r, o, gap)) return false;
+    for (const o of placed) if (overlaps(r, o, gap)) return false;
+    return true;
+  };
   const find = (req: LabelRequest, w: number, h: number): { r: Rect; anchor: { x: number; y: number } } | null => {
     for (const a of req.anchors) {
+      // the box is centred on the anchor horizontally: an anchor outside the bounds' columns never fits
+      if (a.x - w / 2 < bounds.x || a.x + w / 2 > bounds.x + bounds.width) continue;
       for (const dy of [0, -(h / 2 + 5), h / 2 + 5]) {
         const r = { x: a.x - w / 2, y: a.y - h / 2 + dy, width: w, height: h };
         if (free(r)) return { r, anchor: a };
@@ -172,7 +184,7 @@ export function placeLabels(requests: readonly LabelRequest[], obstacles: readon
     const full = options.collapse ? null : find(req, req.width, req.height);
     const spot = full ?? find(req, req.chip.width, req.chip.height);
     const r = spot?.r ?? { x: mid.x - req.chip.width / 2, y: mid.y - req.chip.height / 2, width: req.chip.width, height: req.chip.height };
-    placed.push(r);
+    if (overlaps(r, near)) placed.push(r);
     out.push({ id: req.id, ...r, collapsed: !full, anchor: spot?.anchor ?? mid });
   }
   return out;
@@ -219,7 +231,10 @@ export function placeCallout(node: Rect, w: number, h: number, avoid: readonly R
 
 /** A node's variable name: the left side of its label (`y = x + 2` → `y`), else its label or id. */
 export function nodeName(doc: GraphDocument, nodeId: string): string {
-  const n = doc.nodes.find((x) => x.id === nodeId);
+  return variableOf(doc.nodes.find((x) => x.id === nodeId), nodeId);
+}
+
+function variableOf(n: GraphDocument['nodes'][number] | undefined, nodeId: string): string {
   const label = (n?.label ?? '').trim() || n?.id || nodeId;
   const i = label.indexOf('=');
   const head = i > 0 ? label.slice(0, i).trim() : '';
@@ -232,4 +247,22 @@ export function edgeName(doc: GraphDocument, edgeId: string): string {
   if (!e) return edgeId;
   const multiOut = new Set(doc.edges.filter((x) => x.source === e.source).map((x) => x.sourcePort)).size > 1;
   return `${nodeName(doc, e.source)}${multiOut ? `.${e.sourcePort}` : ''} → ${nodeName(doc, e.target)} (${e.targetPort})`;
+}
+
+/** Every edge's `edgeName`, by id, in one pass over the document (not one search per edge). */
+export function edgeNames(doc: GraphDocument): Map<string, string> {
+  const nodeById = new Map(doc.nodes.map((n) => [n.id, n]));
+  const name = (id: string): string => variableOf(nodeById.get(id), id);
+  const ports = new Map<string, Set<string>>();
+  for (const e of doc.edges) {
+    let s = ports.get(e.source);
+    if (!s) ports.set(e.source, (s = new Set()));
+    s.add(e.sourcePort);
+  }
+  const out = new Map<string, string>();
+  for (const e of doc.edges) {
+    const multiOut = (ports.get(e.source)?.size ?? 0) > 1;
+    out.set(e.id, `${name(e.source)}${multiOut ? `.${e.sourcePort}` : ''} → ${name(e.target)} (${e.targetPort})`);
+  }
+  return out;
 }
