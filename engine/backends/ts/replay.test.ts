@@ -17,6 +17,8 @@ import { makeOptimizer } from '../../train/trainer';
 import type { Optimizer } from '../../optim/optimizer';
 import { OrtStepExecutor } from '../ort/executor';
 import { TsStepExecutor } from './executor';
+import type { StepReplay } from './replay';
+import { optimKernelsAvailable } from '../../optim/kernels/optim-wasm';
 import { randomClassification, sequentialDocument, W1_LAYERS, W2_LAYERS, type LayerSpec } from '../../testing/networks';
 
 const W2: LayerSpec[] = [...W2_LAYERS.slice(0, -1), { type: 'Dropout', p: 0.2 }, W2_LAYERS[W2_LAYERS.length - 1]!];
@@ -92,7 +94,10 @@ describe('the replayed step program is the eager step, bitwise', () => {
           k++;
         }
         expect(k).toBe(steps);
-        expect((ts as unknown as { programs: Map<string, unknown> }).programs.size).toBe(2);
+        const programs = (ts as unknown as { programs: Map<string, StepReplay> }).programs;
+        expect(programs.size).toBe(2);
+        // the update ran as the optimizer's WebAssembly kernel wherever it is available
+        for (const p of programs.values()) expect(p.kernelUpdate).toBe(optimKernelsAvailable);
         const diff = firstDifference(state(replay), state(eager));
         expect(diff, `after ${steps} steps`).toBeNull();
         // and training did something

@@ -11,6 +11,7 @@ import type { Tensor } from '../../core/tensor';
 import type { CompiledGraph } from '../../graph/compile';
 import type { BatchFeed } from '../../graph/node-def';
 import type { Optimizer } from '../../optim/optimizer';
+import { FlatState, runsOf } from '../../optim/kernels/optim-wasm';
 import type { Kernel } from '../../ops/define-op';
 import { isTrailingSuffix } from '../../ops/kernels/elementwise';
 import type { NonFiniteAt, StepOutcome } from '../executor';
@@ -177,10 +178,79 @@ function hasNonFinite(a: TypedArray): boolean {
   return s0 + s1 + s2 + s3 !== 0;
 }
 
+/**
+ * Whether replays run the optimizer's update with its fused WebAssembly kernel when it has one
+ * (read when a replay is built; the benchmarks' A/B turns it off).
+ */
+export const replayOptions = { optimizerKernels: true };
+
+/** The flat WebAssembly state of each optimizer whose update a replay runs with the kernel. */
+const flatStates = new WeakMap<Optimizer, FlatState>();
+
+/**
+ * The update segment as the optimizer's fused kernel: the parameters and their optimizer state
+ * live in one flat WebAssembly memory (`FlatState`) and the tensors are views of it (the
+ * parameters' and state tensors' `data` are moved there once per optimizer, values kept); the
+ * step's gradients are written straight into its gradient region by their producing records.
+ * Null when the kernel cannot run this update (no kernel, not float32, BPSTUDIO_WASM=0 …): then
+ * the segment's ops run as records.
+ */
+interface KernelUpdate {
+  readonly flat: FlatState;
+  /** Runs [from, to) of parameters with a gradient: one kernel call each. */
+  readonly runs: readonly [number, number][];
+  /** Gradients that are not views of the flat state (shared by two parameters): copied in each step. */
+  readonly copies: readonly { from: TypedArray; to: Float32Array }[];
+}
+
+function kernelUpdate(optimizer: Optimizer, traced: TracedStep): KernelUpdate | null {
+  if (!replayOptions.optimizerKernels || optimizer.kernelSpec() === null) return null;
+  const params = traced.params;
+  if (params.length !== optimizer.params.length || params.some((p, k) => p !== optimizer.params[k] || p.dtype !== 'float32')) return null;
+  const hasGrad = traced.grads.map((g) => g !== null);
+  for (let k = 0; k < params.length; k++) {
+    const g = traced.grads[k];
+    if (g && (g.size !== params[k]!.size || !traced.slots[k])) return null;
+  }
+  let flat = flatStates.get(optimizer);
+  if (!flat || flat.sizes.length !== params.length || params.some((p, k) => p.data !== flat!.part(flat!.params, k))) {
+    const made = FlatState.create(params.map((p) => p.size), optimizer.slotNames.length);
+    if (!made) return null;
+    flat = made;
+    params.forEach((p, k) => {
+      const view = made.part(made.params, k);
+      view.set(p.data);
+      (p as { data: TypedArray }).data = view;
+    });
+    flatStates.set(optimizer, flat);
+  }
+  const f = flat;
+  // the state tensors of the parameters this step updates (the others keep none, as eagerly)
+  hasGrad.forEach((h, k) => {
+    if (h) optimizer.slotNames.forEach((_, s) => optimizer.adoptSlotStorage(k, s, f.part(f.slots[s]!, k)));
+  });
+  // the gradients, produced into the gradient region (a gradient serving two parameters is copied)
+  const seen = new Set<Tensor>();
+  const copies: { from: TypedArray; to: Float32Array }[] = [];
+  traced.grads.forEach((g, k) => {
+    if (!g) return;
+    const view = f.part(f.grads, k);
+    if (seen.has(g) || g.dtype !== 'float32' || !traced.producer.has(g) || traced.records[traced.producer.get(g)!]!.op.name === 'assign') {
+      copies.push({ from: g.data, to: view });
+      return;
+    }
+    seen.add(g);
+    view.set(g.data);
+    (g as { data: TypedArray }).data = view;
+  });
+  return { flat: f, runs: runsOf(hasGrad), copies };
+}
+
 export class StepReplay {
   private readonly forward: Run[];
   private readonly backward: Run[];
   private readonly update: Run[];
+  private readonly kernel: KernelUpdate | null;
   private readonly host: { tensor: Tensor; nodeId: string; port: string }[];
 
   constructor(
@@ -193,6 +263,8 @@ export class StepReplay {
     // step's may be a view of the dataset).
     for (const h of traced.host) (h.tensor as { data: TypedArray }).data = h.tensor.data.slice();
     this.host = [...traced.host];
+    // before compiling: the kernel path moves parameters, gradients and state into WebAssembly memory
+    this.kernel = kernelUpdate(optimizer, traced);
     // What is read outside a fused run: by a later record, or by the host (loss, prediction,
     // gradients, the forward pass's values for diagnostics, the state an assign writes).
     const lastUse = new Map<Tensor, number>();
@@ -205,7 +277,12 @@ export class StepReplay {
     const seg = (a: number, b: number) => compileRecords(traced.records.slice(a, b), (t, i, end) => keep(t, a + i, a + end));
     this.forward = seg(0, traced.forwardEnd);
     this.backward = seg(traced.forwardEnd, traced.backwardEnd);
-    this.update = seg(traced.backwardEnd, traced.records.length);
+    this.update = this.kernel ? [] : seg(traced.backwardEnd, traced.records.length);
+  }
+
+  /** Whether the update runs as the optimizer's WebAssembly kernel. */
+  get kernelUpdate(): boolean {
+    return this.kernel !== null;
   }
 
   /** Number of ops replayed per step, and of kernels they run as (fused runs count once). */
@@ -226,17 +303,43 @@ export class StepReplay {
     const b = this.backward;
     for (let i = 0; i < b.length; i++) b[i]!();
     const grads = t.grads;
+    const opt = this.optimizer;
+    const kernel = this.kernel;
+    if (kernel) return this.kernelStep(kernel, loss);
     for (let k = 0; k < grads.length; k++) {
       const g = grads[k];
       if (g && hasNonFinite(g.data)) return { ok: false, at: this.at(k, 'gradient of') };
     }
-    const opt = this.optimizer;
     opt.stepCount++;
     opt.setStep(opt.stepCount);
     const u = this.update;
     for (let i = 0; i < u.length; i++) u[i]!();
     const params = t.params;
     for (let k = 0; k < params.length; k++) if (hasNonFinite(params[k]!.data)) return { ok: false, at: this.at(k, 'parameter') };
+    return { ok: true, loss, prediction: t.prediction };
+  }
+
+  /** The gradients' finiteness check and the update, by the optimizer's kernel over the flat state. */
+  private kernelStep(kernel: KernelUpdate, loss: number): StepOutcome {
+    const { flat, runs, copies } = kernel;
+    for (let i = 0; i < copies.length; i++) copies[i]!.to.set(copies[i]!.from);
+    const t = this.traced;
+    for (let r = 0; r < runs.length; r++) {
+      const [from, to] = runs[r]!;
+      if (!flat.gradsFinite(from, to)) {
+        for (let k = from; k < to; k++) if (hasNonFinite(flat.part(flat.grads, k))) return { ok: false, at: this.at(k, 'gradient of') };
+      }
+    }
+    const opt = this.optimizer;
+    opt.stepCount++;
+    opt.setStep(opt.stepCount);
+    const spec = opt.kernelSpec()!;
+    let finite = true;
+    for (let r = 0; r < runs.length; r++) finite = flat.update(spec, runs[r]![0], runs[r]![1]) && finite;
+    if (!finite) {
+      const params = t.params;
+      for (let k = 0; k < params.length; k++) if (hasNonFinite(params[k]!.data)) return { ok: false, at: this.at(k, 'parameter') };
+    }
     return { ok: true, loss, prediction: t.prediction };
   }
 

@@ -151,10 +151,16 @@ export class FlatState {
     }
   }
 
-  /** Parameter k's part of a region. */
+  private readonly parts = new Map<Float32Array, Float32Array[]>();
+
+  /** Parameter k's part of a region (`params`, `grads`, a slot): the same view on every call. */
   part(region: Float32Array, k: number): Float32Array {
-    const at = this.offsets[k]!;
-    return region.subarray(at, at + this.sizes[k]!);
+    let views = this.parts.get(region);
+    if (!views) {
+      views = this.sizes.map((n, i) => region.subarray(this.offsets[i]!, this.offsets[i]! + n));
+      this.parts.set(region, views);
+    }
+    return views[k]!;
   }
 
   /** Whether the gradients of parameters [from, to) are all finite (one pass, no branch per element). */
