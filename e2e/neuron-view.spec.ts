@@ -252,4 +252,65 @@ describe('neuron view (web)', () => {
       await page.context().close();
     }
   });
+
+  it('XOR’s hidden layer 2→4: a click on y₃ labels the weights into it; Iris’s 4→128 refuses in one line', { timeout: 180_000 }, async () => {
+    const errors: string[] = [];
+    const page = await studio.newPage({ errors, consoleErrors: true, width: 1440, height: 900 });
+    try {
+      await page.getByRole('list', { name: 'Examples' }).getByRole('button', { name: /^XOR with a hidden layer/ }).first().click();
+      await page.waitForFunction("document.querySelectorAll('.react-flow__node').length >= 4");
+      const node = page.locator('.react-flow__node[data-id="hidden"]');
+      await page.getByRole('group', { name: 'Canvas mode' }).getByRole('button', { name: 'Backprop mode' }).click();
+      await until('the backprop session', async () => /^ready:/.test((await counter(page)).trim()), 30_000);
+      // sample 3, x = (1, 1): every weight gets a gradient
+      const sample = page.getByLabel('Sample index');
+      await sample.fill('3');
+      await sample.press('Enter');
+      await until('the session of sample 3', async () => /^ready:/.test((await counter(page)).trim()) && (await sample.inputValue()) === '3', 30_000);
+      await node.getByRole('button', { name: /^Show neurons of / }).click();
+      await node.locator('.bp-neurons').waitFor();
+      expect(await node.locator('.bp-nw line').count()).toBe(2 * 4 + 4);
+      // the first output unit's wires are labelled; a click on y₃ labels its own
+      expect(Object.keys(await wireLabels(node)).sort()).toEqual(['b1', 'w1,1', 'w1,2']);
+      await node.getByRole('button', { name: 'Label the weights into y₃' }).click();
+      expect(Object.keys(await wireLabels(node)).sort()).toEqual(['b3', 'w3,1', 'w3,2']);
+      await page.getByRole('toolbar', { name: 'Backprop controls' }).getByRole('button', { name: 'Jump to end' }).click();
+      const end = await until('gradients into y₃', async () => {
+        const l = await wireLabels(node);
+        return l['w3,2']?.grad !== null && l['w3,2'] ? l : null;
+      });
+      const delta3 = Number(await node.locator('.bp-nu-value.is-out[data-unit="y3"] [data-delta]').getAttribute('data-delta'));
+      const x2 = Number(await node.locator('.bp-nu-value.is-in[data-unit="x2"]').getAttribute('title').then((t) => t!.split(' ').pop()));
+      expect(x2).toBe(1);
+      expect(end['w3,2']!.grad).not.toBe(0);
+      expect(close(end['w3,2']!.grad!, delta3 * x2), `∂L/∂w₃,₂ ${end['w3,2']!.grad} vs δ₃·x₂ ${delta3 * x2}`).toBe(true);
+      await node.locator('.bp-nw-label[data-wire="w3,2"]').click();
+      expect(await node.getByRole('status', { name: 'Neuron readout of hidden' }).textContent()).toMatch(/^∂L\/∂w₃,₂ = δ₃·x₂ = /);
+      await until('the node in view', async () => {
+        const r = (await node.boundingBox())!;
+        return r.x >= 0 && r.y >= 0 && r.x + r.width <= 1440 && r.y + r.height <= 900;
+      }, 5_000).catch(() => undefined);
+      await page.screenshot({ path: join(E2E_OUT, 'neuron-view-xor-hidden.png') });
+
+      // a layer too big to draw wire by wire says why, in one line, and stays as it is
+      const iris = await studio.newPage({ errors, consoleErrors: true, width: 1440, height: 900 });
+      await iris.getByRole('list', { name: 'Examples' }).getByRole('button', { name: /^Iris MLP/ }).first().click();
+      const l1 = iris.locator('.react-flow__node[data-id="l1"]');
+      await l1.waitFor();
+      const toggle = l1.locator('.bp-neuron-toggle');
+      expect(await toggle.getAttribute('aria-disabled')).toBe('true');
+      await toggle.click({ force: true }); // aria-disabled: it still answers, with the reason
+      const reason = 'Neuron view draws a Linear of at most 8×8; this one is 4→128 (512 weights)';
+      await iris.locator('.bp-toast', { hasText: reason }).waitFor();
+      expect(await l1.locator('.bp-neurons').count()).toBe(0);
+      await iris.context().close();
+      expect(errors).toEqual([]);
+    } catch (e) {
+      await page.screenshot({ path: join(E2E_OUT, 'neuron-view-xor-failure.png') }).catch(() => undefined);
+      if (errors.length) console.log(`page errors:\n  ${errors.join('\n  ')}`);
+      throw e;
+    } finally {
+      await page.context().close();
+    }
+  });
 });

@@ -97,7 +97,7 @@ export interface NeuronLayout {
 }
 
 /** Pixel geometry (the node's own coordinates, before the canvas zoom). */
-export const GEOMETRY = { width: 300, row: 40, pad: 20, unitR: 14, inX: 58, outX: 226, labelAt: 0.45 } as const;
+export const GEOMETRY = { width: 300, row: 40, pad: 20, unitR: 14, inX: 58, outX: 226, labelAt: 0.5 } as const;
 
 const SUB = '₀₁₂₃₄₅₆₇₈₉';
 export function sub(n: number): string {
