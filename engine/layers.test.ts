@@ -2,7 +2,7 @@
  * The engine's layers (docs/architecture.md): an import may only run down. The tensor core —
  * core/, ops/, autograd/, which need each other (a Tensor's methods are ops, an op's VJP is ops,
  * applying an op records autograd) — is the bottom; then nn/, optim/ and data/; then graph/;
- * then backends/ and onnx/ (executors and file formats of compiled graphs); then train/; then
+ * then backends/, onnx/ and pytorch/ (executors and file formats of compiled graphs); then train/; then
  * service/; then cli/. backends/ never imports train/ (the trainer uses executors, not the other
  * way round). Nothing in the engine imports the renderer, Electron or React.
  */
@@ -18,13 +18,13 @@ const LAYER: Record<string, number> = {
   core: 0, ops: 0, autograd: 0,
   nn: 1, optim: 1, data: 1,
   graph: 2,
-  backends: 3, onnx: 3,
+  backends: 3, onnx: 3, pytorch: 3,
   train: 4,
   service: 5,
   cli: 6,
 };
 /** Imports between folders of one layer that would still run the wrong way. */
-const FORBIDDEN: [from: string, to: string][] = [['backends', 'train'], ['onnx', 'backends']];
+const FORBIDDEN: [from: string, to: string][] = [['backends', 'train'], ['onnx', 'backends'], ['pytorch', 'backends']];
 
 function sources(dir: string): string[] {
   const out: string[] = [];

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The system packages `npm test` needs, checked before any test runs (the first step of
- * `npm test`). The tests use Debian's ONNX checker and ONNX test corpus, Debian's Chromium for the
+ * `npm test`). The tests use Debian's ONNX checker and ONNX test corpus, Debian's PyTorch, Debian's Chromium for the
  * end-to-end tests, and the real Fashion-MNIST files; none of them comes from npm.
  *
  * As root on Debian, whatever is missing is installed with apt-get (one line says what).
@@ -22,6 +22,11 @@ export const PREREQUISITES = [
     pkg: 'python3-onnx',
     what: 'the independent ONNX checker (onnx.checker) that exported files must pass',
     present: () => spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0,
+  },
+  {
+    pkg: 'python3-torch',
+    what: 'PyTorch, which runs the exported PyTorch scripts against the engine (engine/pytorch)',
+    present: () => spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
   },
   {
     pkg: 'libonnx-testdata',

@@ -17,6 +17,7 @@ import { CliError, EXIT, line, type CliIo } from './io';
 import { predictCommand } from './predict';
 import { serveCommand } from './serve';
 import { exportCommand, importCommand } from './onnx';
+import { exportPyTorchCommand } from './pytorch';
 import { trainCommand } from './train';
 
 export { CliError, EXIT, type CliIo } from './io';
@@ -55,6 +56,8 @@ const backend = (value: string): BackendName => {
   if (!isBackendName(value)) throw new InvalidArgumentError(`the backend must be one of ${BACKENDS.join(', ')}.`);
   return value;
 };
+
+type OutputActivationChoice = 'none' | 'sigmoid' | 'softmax' | 'auto';
 
 function buildProgram(io: CliIo, setCode: (code: number) => void, locations: DataLocations): Command {
   const program = new Command('bpstudio');
@@ -135,15 +138,27 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, locations: Dat
 
   program
     .command('export')
-    .description('export a graph document or trained model as an ONNX inference model (opset 17)')
+    .description('export a graph document or trained model as an ONNX inference model (opset 17), or as a PyTorch training script (--format pytorch)')
     .argument('<graph>', 'graph document or trained-model file')
-    .requiredOption('-o, --out <file>', 'the .onnx file to write')
+    .requiredOption('-o, --out <file>', 'the file to write: .onnx, or .py for a PyTorch script')
+    .addOption(new Option('--format <format>', 'onnx, or pytorch: a Python script in plain PyTorch (default: pytorch when -o ends in .py, else onnx)').choices(['onnx', 'pytorch']))
+    .option('--weights', "pytorch: write the app's weights next to the script (<name>.safetensors) and load them (default when the source has trained or stored weights)")
+    .option('--no-weights', 'pytorch: no weights file; the script starts from PyTorch\'s initialisation')
     .option('--softmax', 'append a softmax to logit outputs (the same as --output-activation softmax)')
     .addOption(
       new Option('--output-activation <fn>', 'append to the outputs: none (logits), sigmoid (BCE probabilities), softmax (class probabilities), or auto (what the Loss implies)')
         .choices(['none', 'sigmoid', 'softmax', 'auto']),
     )
-    .action((file: string, opts) => setCode(exportCommand(file, opts, io)));
+    .action((file: string, opts: { out: string; format?: 'onnx' | 'pytorch'; weights?: boolean; softmax?: boolean; outputActivation?: OutputActivationChoice }) => {
+      const format = opts.format ?? (opts.out.endsWith('.py') ? 'pytorch' : 'onnx');
+      if (format === 'pytorch') {
+        if (opts.softmax || opts.outputActivation) throw new CliError('--softmax and --output-activation are for ONNX; the PyTorch script\'s forward returns what the canvas computes', EXIT.usage);
+        setCode(exportPyTorchCommand(file, { out: opts.out, ...(opts.weights !== undefined ? { weights: opts.weights } : {}) }, io));
+      } else {
+        if (opts.weights !== undefined) throw new CliError('--weights and --no-weights are for --format pytorch (an ONNX file always holds its weights)', EXIT.usage);
+        setCode(exportCommand(file, opts, io));
+      }
+    });
 
   program
     .command('import')

@@ -163,6 +163,40 @@ export interface LocalGradientContext {
   byVjp(): Readonly<Record<string, Tensor>>;
 }
 
+/** What a node's PyTorch lowering receives (engine/pytorch/export.ts builds it). */
+export interface PyTorchNodeContext {
+  readonly node: GraphNode;
+  readonly params: ParamValues;
+  /** Python names of the connected inputs' values, by port. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** Inferred shapes of the connected inputs, by port. */
+  readonly inputShapes: Readonly<Record<string, SymShape>>;
+  /** The node's attribute on the module (`self.<attr>`), named after its label. */
+  readonly attr: string;
+  readonly data: DataBinding | null;
+  /** A Python literal of a number (`0.5`, `3`, `1e-08`, `float("inf")`). */
+  num(value: number): string;
+}
+
+/**
+ * How a node appears in the exported PyTorch script. `layer`: a submodule (`self.<attr> =
+ * <module>`, then `<attr>(input)` in forward; `init` lines follow its construction); `parameter`:
+ * `self.<attr> = nn.Parameter(<init>)`; `expression`: a tensor expression over the inputs' names;
+ * `input`: an argument of forward; `target`: how the dataset's labels become the Loss's target
+ * (an expression over `labels`); `loss`: the criterion (a Python expression, with any helper
+ * function it needs) and how a prediction becomes classes for the accuracy; `output`: a value
+ * forward returns; `refused`: not exported, and why (one line).
+ */
+export type PyTorchLowering =
+  | { readonly kind: 'layer'; readonly module: string; readonly init?: readonly string[] }
+  | { readonly kind: 'parameter'; readonly init: string }
+  | { readonly kind: 'expression'; readonly expression: string }
+  | { readonly kind: 'input' }
+  | { readonly kind: 'target'; readonly encode: string }
+  | { readonly kind: 'loss'; readonly criterion: string; readonly helper?: readonly string[]; readonly classes: string | null; readonly trueClasses: string }
+  | { readonly kind: 'output' }
+  | { readonly kind: 'refused'; readonly reason: string };
+
 export interface NodeDef extends NodeSpec {
   /** Extra checks across params (beyond each param's own range); return messages. */
   checkParams?(params: ParamValues): string[];
@@ -185,6 +219,11 @@ export interface NodeDef extends NodeSpec {
    * outputs; Target and Loss exist only while training).
    */
   toOnnx?(ctx: OnnxNodeContext): string;
+  /**
+   * The PyTorch lowering (engine/pytorch/): how the node reads in an exported training script.
+   * Every node type has one; a node it cannot export says why (`refused`).
+   */
+  toPyTorch?(ctx: PyTorchNodeContext): PyTorchLowering;
   /** The activation function its output ends in (an Activation's `fn`): export adds no second softmax. */
   endsIn?(params: ParamValues): string | null;
   /** The local gradient(s) for the backprop view, in the lecture's terms; absent: none shown. */

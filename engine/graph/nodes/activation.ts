@@ -75,6 +75,22 @@ export const ActivationNode = defineNode({
         return ctx.op(geluOp, [x], {});
     }
   },
+  toPyTorch: ({ inputs, params, num }) => {
+    const x = inputs['in']!;
+    const expression: Readonly<Record<ActivationFn, string>> = {
+      relu: `torch.relu(${x})`,
+      leakyRelu: `F.leaky_relu(${x}, ${num(params['negativeSlope'] as number)})`,
+      sigmoid: `torch.sigmoid(${x})`,
+      tanh: `torch.tanh(${x})`,
+      gelu: `F.gelu(${x})`,
+      // 1[x > 0]: its gradient is 0, as the engine's
+      step: `(${x} > 0).float()`,
+      sign: `torch.sign(${x})`,
+      softmax: `torch.softmax(${x}, dim=-1)`,
+      identity: x,
+    };
+    return { kind: 'expression', expression: expression[params['fn'] as ActivationFn] };
+  },
   localGradient: (ctx) => {
     const fn = ctx.params['fn'] as ActivationFn;
     if (fn === 'softmax') return [localTerm('in', 'diag(y) − y·yᵀ per row (a Jacobian, not elementwise); y shown', ctx.output('out')!, 'other')];

@@ -38,3 +38,13 @@ export const shapeText = formatSymShape;
 export function localTerm(of: string, description: string, value: Tensor, kind: LocalGradientTerm['kind']): LocalGradientTerm {
   return { of, description, value, kind };
 }
+
+/** A shape as Python call arguments: `2, 3` (a scalar's: `()`). */
+export function pyShape(shape: readonly number[]): string {
+  return shape.length === 0 ? '()' : shape.join(', ');
+}
+
+/** A nested array of numbers as a Python literal of floats (`[[1.0, 2.0]]`). */
+export function pyFloats(value: unknown, num: (v: number) => string): string {
+  return Array.isArray(value) ? `[${value.map((v) => pyFloats(v, num)).join(', ')}]` : num(Number(value));
+}

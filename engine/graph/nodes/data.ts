@@ -5,7 +5,7 @@ import { kaimingUniform_, normal_, uniform_ } from '../../nn/init';
 import { oneHot } from '../../ops/functional';
 import { defineNode, NodeShapeError, type ParamValues } from '../node-def';
 import type { SymShape } from '../symbolic';
-import { stateless, storedTensor } from './common';
+import { pyFloats, pyShape, stateless, storedTensor } from './common';
 import { CONSTANT, INPUT, PARAMETER, TARGET } from './data.spec';
 import { targetEncodingFor } from './loss';
 
@@ -37,6 +37,8 @@ export const InputNode = defineNode({
       return { out: v };
     });
   },
+  toPyTorch: ({ params }) =>
+    params['dataset'] ? { kind: 'refused', reason: `reads dataset "${String(params['dataset'])}", and the script feeds every Input the training dataset` } : { kind: 'input' },
 });
 
 /**
@@ -59,6 +61,20 @@ export const TargetNode = defineNode({
       if (!t) throw new EngineError('no targets were given for this batch');
       return { out: encodeTargets(t, params, data?.task ?? 'classification', data?.numClasses ?? 0) };
     }),
+  // The dataset's labels (class values, or regression targets) as the Loss wants them, as `encodeTargets` does.
+  toPyTorch: ({ params, data }) => {
+    if (data?.task === 'regression') return { kind: 'target', encode: 'labels' };
+    switch (params['encoding']) {
+      case 'onehot':
+        return { kind: 'target', encode: `F.one_hot(labels.long(), ${data?.numClasses ?? 0}).float()` };
+      case 'column':
+        return { kind: 'target', encode: 'labels.clamp(min=0).unsqueeze(1)' };
+      case 'signed':
+        return { kind: 'target', encode: '((labels == 1).float() * 2 - 1).unsqueeze(1)' };
+      default:
+        return { kind: 'target', encode: 'labels.long()' };
+    }
+  },
 });
 
 function targetShape(params: ParamValues, data: { task: string; targetShape: readonly number[]; numClasses: number } | null): SymShape {
@@ -112,6 +128,7 @@ export const ConstantNode = defineNode({
     const name = ctx.initializer(ctx.node.id, [...t.shape], Float32Array.from(t.data));
     return ctx.outputNamed ? ctx.single('Identity', [name]) : name;
   },
+  toPyTorch: ({ params, num }) => ({ kind: 'expression', expression: `torch.tensor(${pyFloats(params['value'], num)})` }),
 });
 
 /** A trainable tensor of a given shape and initialisation. */
@@ -154,5 +171,20 @@ export const ParameterNode = defineNode({
     const t = ctx.tensor('value');
     const name = ctx.initializer(`${ctx.node.id}.value`, t.shape, t.data);
     return ctx.outputNamed ? ctx.single('Identity', [name]) : name;
+  },
+  // The same distributions as `build` (from PyTorch's generator, not the node's stream: --weights brings the engine's values).
+  toPyTorch: ({ params, num }) => {
+    const dims = params['shape'] as number[];
+    const shape = pyShape(dims);
+    const v = num(params['value'] as number);
+    const init: Readonly<Record<string, string>> = {
+      zeros: `torch.zeros(${shape})`,
+      ones: `torch.ones(${shape})`,
+      constant: `torch.full(${dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`}, ${v})`,
+      normal: `torch.randn(${shape}) * ${v}`,
+      uniform: `torch.empty(${shape}).uniform_(-${v}, ${v})`,
+      kaiming: `nn.init.kaiming_uniform_(torch.empty(${shape}), a=math.sqrt(5))`,
+    };
+    return { kind: 'parameter', init: init[params['init'] as string] ?? `torch.zeros(${shape})` };
   },
 });

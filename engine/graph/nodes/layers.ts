@@ -8,6 +8,16 @@ import { defineNode, NodeShapeError } from '../node-def';
 import type { SymShape } from '../symbolic';
 import { symSize } from '../symbolic';
 import { inShape, localTerm, stateless, storedTensor, shapeText } from './common';
+
+/** The `nn.init` calls that start a Linear as its `init` says (`kaiming-uniform` is nn.Linear's own). */
+const TORCH_LINEAR_INIT: Readonly<Record<LinearInit, string | null>> = {
+  'kaiming-uniform': null,
+  'kaiming-normal': 'nn.init.kaiming_normal_(%, nonlinearity="relu")',
+  'he-uniform': 'nn.init.kaiming_uniform_(%, nonlinearity="relu")',
+  'glorot-uniform': 'nn.init.xavier_uniform_(%)',
+  'glorot-normal': 'nn.init.xavier_normal_(%)',
+  zeros: 'nn.init.zeros_(%)',
+};
 import { BATCH_NORM_1D, DROPOUT, FLATTEN, LINEAR, RESHAPE } from './layers.spec';
 
 /** `{ [param]: n }` when the input's last dimension is a known number n, else nothing (the param keeps its default). */
@@ -78,6 +88,12 @@ export const LinearNode = defineNode({
     if (params['bias']) out.push(localTerm('bias', '1, summed over the batch: ∂L/∂b = Σₙ ∂L/∂yₙ', F.onesLike(weight('bias')), 'reduction'));
     return out;
   },
+  toPyTorch: ({ params, attr }) => {
+    const bias = params['bias'] as boolean;
+    const weightInit = TORCH_LINEAR_INIT[params['init'] as LinearInit] ?? null;
+    const init = weightInit === null ? [] : [weightInit.replace('%', `self.${attr}.weight`), ...(bias ? [`nn.init.zeros_(self.${attr}.bias)`] : [])];
+    return { kind: 'layer', module: `nn.Linear(${params['inFeatures'] as number}, ${params['outFeatures'] as number}${bias ? '' : ', bias=False'})`, init };
+  },
 });
 
 /** Batch normalisation over the batch dimension (PyTorch BatchNorm1d). */
@@ -128,6 +144,12 @@ export const BatchNorm1dNode = defineNode({
     const scale = F.div(gamma ?? F.onesLike(variance), F.sqrt(F.add(variance, Number(params['eps']))));
     return [localTerm('in', 'γ/σ_B per feature (the batch-statistics terms are part of the downstream gradient)', scale, 'other')];
   },
+  toPyTorch: ({ params, num }) => {
+    const eps = params['eps'] as number;
+    const momentum = params['momentum'] as number;
+    const extra = `${eps !== 1e-5 ? `, eps=${num(eps)}` : ''}${momentum !== 0.1 ? `, momentum=${num(momentum)}` : ''}`;
+    return { kind: 'layer', module: `nn.BatchNorm1d(${params['numFeatures'] as number}${extra})` };
+  },
 });
 
 export const DropoutNode = defineNode({
@@ -147,6 +169,7 @@ export const DropoutNode = defineNode({
   },
   toOnnx: (ctx) => ctx.single('Identity', [ctx.inputs['in']!]),
   localGradient: ({ input, output }) => [localTerm('in', 'the dropout mask ÷ (1 − p)', maskRatio(input('in')!, output('out')!), 'elementwise')],
+  toPyTorch: ({ params, num }) => ({ kind: 'layer', module: `nn.Dropout(${num(params['p'] as number)})` }),
 });
 
 /** The dropout mask as it was applied: out / in where the input is nonzero. */
@@ -168,6 +191,7 @@ export const FlattenNode = defineNode({
   build: () => stateless(({ in: x }) => ({ out: F.flatten(x!, 1) })),
   toOnnx: (ctx) => ctx.single('Flatten', [ctx.inputs['in']!], { axis: onnxAttr.int(1) }),
   localGradient: ({ input }) => [localTerm('in', 'pass-through, reshaped', F.onesLike(input('in')!), 'elementwise')],
+  toPyTorch: ({ inputs }) => ({ kind: 'expression', expression: `${inputs['in']!}.flatten(1)` }),
 });
 
 export const ReshapeNode = defineNode({
@@ -195,4 +219,9 @@ export const ReshapeNode = defineNode({
     return ctx.single('Reshape', [ctx.inputs['in']!, ctx.constant('int64', [shape.length], shape, `${ctx.node.id}.shape`)]);
   },
   localGradient: ({ input }) => [localTerm('in', 'pass-through, reshaped', F.onesLike(input('in')!), 'elementwise')],
+  toPyTorch: ({ inputs, inputShapes, params }) => {
+    const target = params['shape'] as number[];
+    const batched = inputShapes['in']?.[0] === 'N';
+    return { kind: 'expression', expression: `${inputs['in']!}.reshape(${batched ? ['-1', ...target].join(', ') : target.length === 0 ? '()' : target.join(', ')})` };
+  },
 });

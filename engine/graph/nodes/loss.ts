@@ -93,6 +93,45 @@ export const LossNode = defineNode({
           return { loss: mseLoss(p, t) };
       }
     }),
+  toPyTorch: ({ params, inputShapes, data }) => {
+    const width = inputShapes['prediction']?.[1];
+    const regression = data?.task === 'regression';
+    // How a prediction becomes classes for the accuracy (none for regression), and what it is compared with.
+    const argmax = { classes: 'prediction.argmax(dim=1)', trueClasses: 'labels' };
+    const threshold = (at: string) => ({ classes: `(prediction > ${at}).squeeze(1)`, trueClasses: `labels > ${at}` });
+    const accuracy = (a: { classes: string; trueClasses: string }) => (regression ? { classes: null, trueClasses: 'labels' } : a);
+    switch (params['fn'] as LossFn) {
+      case 'crossEntropy':
+        return { kind: 'loss', criterion: 'nn.CrossEntropyLoss()', ...accuracy(argmax) };
+      case 'bce':
+        return { kind: 'loss', criterion: 'nn.BCEWithLogitsLoss()', ...accuracy(threshold('0')) };
+      case 'perceptron':
+        return {
+          kind: 'loss',
+          criterion: 'perceptron_criterion',
+          helper: [
+            'def perceptron_criterion(scores, labels):',
+            '    """The perceptron criterion: the sum over misclassified samples (y·s <= 0) of -y·s, y in {-1, +1}."""',
+            '    margin = labels * scores',
+            '    return (-margin * (margin <= 0)).sum()',
+          ],
+          ...accuracy(threshold('0')),
+        };
+      case 'mse-half':
+        return {
+          kind: 'loss',
+          criterion: 'half_mse',
+          helper: [
+            'def half_mse(prediction, target):',
+            '    """The lecture\'s e = 1/(2n)·Σ‖y − o‖² over the n samples of the batch."""',
+            '    return ((prediction - target) ** 2).sum() / (2 * prediction.shape[0])',
+          ],
+          ...accuracy(width === 1 ? threshold('0.5') : argmax),
+        };
+      default:
+        return { kind: 'loss', criterion: 'nn.MSELoss()', ...accuracy(width === 1 ? threshold('0.5') : argmax) };
+    }
+  },
   localGradient: ({ input, params }) => {
     const pred = input('prediction')!;
     const fn = String(params['fn']);

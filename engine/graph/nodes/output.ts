@@ -10,4 +10,5 @@ export const OutputNode = defineNode({
     return {};
   },
   build: () => stateless(() => ({})),
+  toPyTorch: () => ({ kind: 'output' }),
 });

@@ -12,6 +12,7 @@ function binaryNode(
   f: (a: Tensor, b: Tensor) => Tensor,
   onnxOp: string,
   localGradient: (ctx: LocalGradientContext) => LocalGradientTerm[],
+  python: (a: string, b: string) => string,
 ): NodeDef {
   return defineNode({
     ...spec,
@@ -25,6 +26,7 @@ function binaryNode(
     build: () => stateless(({ a, b }) => ({ out: f(a!, b!) })),
     toOnnx: (ctx) => ctx.single(onnxOp, [ctx.inputs['a']!, ctx.inputs['b']!]),
     localGradient,
+    toPyTorch: ({ inputs }) => ({ kind: 'expression', expression: python(inputs['a']!, inputs['b']!) }),
   });
 }
 
@@ -32,17 +34,17 @@ function binaryNode(
 export const AddNode = binaryNode(ADD, F.add, 'Add', ({ input }) => [
   localTerm('a', 'pass-through (1)', F.onesLike(input('a')!), 'elementwise'),
   localTerm('b', 'pass-through (1)', F.onesLike(input('b')!), 'elementwise'),
-]);
+], (a, b) => `${a} + ${b}`);
 /** The multiply gate: each input's gradient is the upstream gradient times the other input. */
 export const MultiplyNode = binaryNode(MULTIPLY, F.mul, 'Mul', ({ input }) => [
   localTerm('a', 'the other input, b', input('b')!, 'elementwise'),
   localTerm('b', 'the other input, a', input('a')!, 'elementwise'),
-]);
+], (a, b) => `${a} * ${b}`);
 /** The max gate: routes the gradient to the larger input — the mask is the maximum op's own VJP. */
 export const MaxNode = binaryNode(MAX, F.maximum, 'Max', ({ byVjp }) => {
   const masks = byVjp();
   return [localTerm('a', 'routing mask 1[a > b]', masks['a']!, 'elementwise'), localTerm('b', 'routing mask 1[b > a]', masks['b']!, 'elementwise')];
-});
+}, (a, b) => `torch.maximum(${a}, ${b})`);
 
 export const MatMulNode = defineNode({
   ...MATMUL,
@@ -68,6 +70,7 @@ export const MatMulNode = defineNode({
     localTerm('a', 'bᵀ: ∂L/∂a = ∂L/∂out · bᵀ', input('b')!, 'matrix'),
     localTerm('b', 'aᵀ: ∂L/∂b = aᵀ · ∂L/∂out', input('a')!, 'matrix'),
   ],
+  toPyTorch: ({ inputs }) => ({ kind: 'expression', expression: `${inputs['a']!} @ ${inputs['b']!}` }),
 });
 
 /** The elementwise derivative of a one-input node, by its own VJP. */
@@ -79,6 +82,10 @@ export const PowerNode = defineNode({
   build: ({ params }) => stateless(({ in: x }) => ({ out: F.pow(x!, params['exponent'] as number) })),
   toOnnx: (ctx) => ctx.single('Pow', [ctx.inputs['in']!, ctx.constant('float32', [], [ctx.params['exponent'] as number], `${ctx.node.id}.exponent`)]),
   localGradient: (ctx) => elementwise(`${ctx.params['exponent']}·x^${Number(ctx.params['exponent']) - 1}`)(ctx),
+  toPyTorch: ({ inputs, params, num }) => {
+    const p = params['exponent'] as number;
+    return { kind: 'expression', expression: `${inputs['in']!} ** ${Number.isInteger(p) && p >= 0 ? String(p) : num(p)}` };
+  },
 });
 
 export const ExpNode = defineNode({
@@ -87,6 +94,7 @@ export const ExpNode = defineNode({
   build: () => stateless(({ in: x }) => ({ out: F.exp(x!) })),
   toOnnx: (ctx) => ctx.single('Exp', [ctx.inputs['in']!]),
   localGradient: elementwise('eˣ'),
+  toPyTorch: ({ inputs }) => ({ kind: 'expression', expression: `torch.exp(${inputs['in']!})` }),
 });
 
 export const LogNode = defineNode({
@@ -95,6 +103,7 @@ export const LogNode = defineNode({
   build: () => stateless(({ in: x }) => ({ out: F.log(x!) })),
   toOnnx: (ctx) => ctx.single('Log', [ctx.inputs['in']!]),
   localGradient: elementwise('1/x'),
+  toPyTorch: ({ inputs }) => ({ kind: 'expression', expression: `torch.log(${inputs['in']!})` }),
 });
 
 /** The dims to reduce: null (or an empty list, as the param's description promises) means all. */
@@ -124,6 +133,7 @@ function reductionNode(
   f: (x: Tensor, dims: number[] | undefined, keep: boolean) => Tensor,
   toOnnx: (ctx: OnnxNodeContext, x: string, dims: readonly number[] | null, keepDims: boolean) => string,
   localGradient: (ctx: LocalGradientContext) => LocalGradientTerm[],
+  method: 'sum' | 'mean',
 ): NodeDef {
   return defineNode({
     ...spec,
@@ -139,6 +149,14 @@ function reductionNode(
       return toOnnx(ctx, x, dims, ctx.params['keepDim'] as boolean);
     },
     localGradient,
+    toPyTorch: ({ inputs, params }) => {
+      const x = inputs['in']!;
+      const dims = reduceDims(params['dims']);
+      const keep = params['keepDim'] as boolean;
+      if (dims === null) return { kind: 'expression', expression: keep ? `${x}.${method}(dim=list(range(${x}.dim())), keepdim=True)` : `${x}.${method}()` };
+      const dim = dims.length === 1 ? String(dims[0]) : `(${dims.join(', ')})`;
+      return { kind: 'expression', expression: `${x}.${method}(dim=${dim}${keep ? ', keepdim=True' : ''})` };
+    },
   });
 }
 
@@ -148,6 +166,7 @@ export const SumNode = reductionNode(
   (ctx, x, dims, keep) =>
     ctx.single('ReduceSum', dims === null ? [x] : [x, ctx.constant('int64', [dims.length], dims, `${ctx.node.id}.axes`)], { keepdims: onnxAttr.int(keep ? 1 : 0) }),
   ({ input }) => [localTerm('in', '1 (a sum passes the gradient to every element)', F.onesLike(input('in')!), 'reduction')],
+  'sum',
 );
 export const MeanNode = reductionNode(
   MEAN,
@@ -158,4 +177,5 @@ export const MeanNode = reductionNode(
     const x = input('in')!;
     return [localTerm('in', '1/n (a mean shares the gradient equally)', F.div(F.onesLike(x), x.size / output('out')!.size), 'reduction')];
   },
+  'mean',
 );
