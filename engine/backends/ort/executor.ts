@@ -10,6 +10,13 @@
  * mean's 1/n are all constants), so each batch size gets its own graph — in practice two, the
  * full batch and the last partial one — compiled on first use and cached by the hash of its bytes.
  *
+ * The optimizer's update on the CPU provider: forward and backward run in onnxruntime, whose
+ * graph outputs only the gradients (flat, one output); the update runs as the optimizer's fused
+ * WebAssembly kernel (engine/optim/kernels) over the flat state — parameters, gradients and the
+ * optimizer's state in one WebAssembly memory, which onnxruntime reads and writes through views
+ * (parameters in, gradients out), checked for NaN/Inf before the update. GPU providers (and the
+ * CPU one when the kernel is not available, e.g. BPSTUDIO_WASM=0) keep the update in the graph.
+ *
  * Dropout: the masks are drawn in JS from each Dropout node's seeded generator, in the same
  * order as on the ts backend, and fed as inputs: the same seed gives the same masks (and the
  * same numbers) on both backends.
@@ -32,6 +39,7 @@ import {
 } from './runtime';
 import { buildEvalGraph, buildTrainGraph, stateLayout, type StateLayout, type StateMode, type StepGraph } from './step-graph';
 import { traceStep, type TracedStep } from '../step-program';
+import { FlatState, optimKernelsAvailable, runsOf } from '../../optim/kernels/optim-wasm';
 
 export interface OrtExecutorOptions {
   /** `auto` or one of the `ort-*` backends. */
@@ -42,6 +50,13 @@ export interface OrtExecutorOptions {
   readonly threads?: number;
   /** How the state travels (see StateMode); default: packed below 64k state values, one tensor each above. */
   readonly packing?: 'auto' | StateMode;
+  /**
+   * Where the optimizer's update runs: `graph` — in the step graph; `wasm` — the graph outputs
+   * the gradients and the optimizer's WebAssembly kernel updates the flat state (CPU provider
+   * only; an error where it cannot run); `auto` (default) — `wasm` on the CPU provider when the
+   * kernel is available and `packing` is not given, else `graph`.
+   */
+  readonly update?: 'auto' | 'graph' | 'wasm';
 }
 
 /**
@@ -86,6 +101,11 @@ export class OrtStepExecutor implements StepExecutor {
   private readonly updatedParams: boolean[];
   private last: GraphRun | null = null;
   private readonly ts: TsStepExecutor;
+  /** The WebAssembly update: the flat state (params and slots are views of it) and the runs of parameters with a gradient. */
+  private readonly flat: FlatState | null;
+  private runs: [number, number][] = [];
+  /** Whether `flat.grads` holds the last step's gradients. */
+  private haveGrads = false;
 
   private constructor(
     readonly model: CompiledGraph,
@@ -97,8 +117,10 @@ export class OrtStepExecutor implements StepExecutor {
     private readonly threads: number | null,
     private readonly extrasWanted: readonly string[],
     note: string | null,
+    flat: FlatState | null,
   ) {
     this.report = { backend: BACKEND_OF[provider], provider, note };
+    this.flat = flat;
     this.stepCount = optimizer.stepCount;
     this.updatedParams = layout.params.map(() => false);
     this.ts = new TsStepExecutor(model, optimizer);
@@ -117,16 +139,19 @@ export class OrtStepExecutor implements StepExecutor {
   ): Promise<OrtStepExecutor> {
     if (model.lossNodeId === null) throw new EngineError('the graph has no Loss node: nothing to train');
     const packing = options.packing ?? 'auto';
+    const wasm = wasmUpdate(optimizer, options);
     const probe = stateLayout(model, optimizer, 'packed');
-    const mode: StateMode = packing !== 'auto' ? packing : probe.bufferSizes[0]! < PACKED_BELOW ? 'packed' : 'tensors';
+    const mode: StateMode = wasm ? 'regions' : packing !== 'auto' ? packing : probe.bufferSizes[0]! < PACKED_BELOW ? 'packed' : 'tensors';
     const layout = mode === 'packed' ? probe : stateLayout(model, optimizer, mode);
-    const state = newState(layout);
+    const flat = wasm ? FlatState.create(layout.params.map((p) => p.size), layout.slots) : null;
+    if (wasm && !flat) throw new EngineError('the WebAssembly optimizer update could not allocate its memory');
+    const state = newState(layout, flat);
     loadState(layout, state.cur, model, optimizer);
     const size = Math.min(batchSize, train.numSamples);
-    const graph = compileTrain(model, optimizer, layout, syntheticFeeds(train, size), options.extras ?? []);
+    const graph = compileTrain(model, optimizer, layout, syntheticFeeds(train, size), options.extras ?? [], flat !== null);
     const threads = options.threads ?? null;
     const { provider, session, note } = await startSession(graph, options.backend, threads ?? DEFAULT_STEP_THREADS);
-    const ex = new OrtStepExecutor(model, optimizer, train, layout, state, provider, threads, options.extras ?? [], note);
+    const ex = new OrtStepExecutor(model, optimizer, train, layout, state, provider, threads, options.extras ?? [], note, flat);
     ex.trains.set(size, ex.bind(graph, session));
     return ex;
   }
@@ -154,13 +179,28 @@ export class OrtStepExecutor implements StepExecutor {
   }
 
   private async addTrain(n: number): Promise<void> {
-    const graph = compileTrain(this.model, this.optimizer, this.layout, syntheticFeeds(this.train, n), this.extrasWanted);
+    const graph = compileTrain(this.model, this.optimizer, this.layout, syntheticFeeds(this.train, n), this.extrasWanted, this.flat !== null);
     this.trains.set(n, this.bind(graph, await openSession(graph.bytes, { provider: this.provider, threads: this.threadsFor() })));
   }
 
   private finishStep(run: GraphRun, batch: StepBatch): StepOutcome {
     const loss = run.stats[0]!;
     if (!Number.isFinite(loss) || !Number.isFinite(run.stats[1]!)) return this.nonFinite(batch);
+    const flat = this.flat;
+    if (flat) {
+      // the gradients are in the flat state: check them, then the optimizer's kernel updates in place
+      const runs = runsOf(run.graph.paramHasGrad);
+      this.haveGrads = true;
+      for (let r = 0; r < runs.length; r++) if (!flat.gradsFinite(runs[r]![0], runs[r]![1])) return this.nonFinite(batch);
+      this.optimizer.setStep(this.stepCount + 1);
+      const spec = this.optimizer.kernelSpec()!;
+      let finite = true;
+      for (let r = 0; r < runs.length; r++) finite = flat.update(spec, runs[r]![0], runs[r]![1]) && finite;
+      this.stepped(run);
+      // updated in place (as the ts backend does): the parameter that overflowed
+      if (!finite) return { ok: false, at: this.firstNonFiniteUpdate() ?? { nodeId: this.model.lossNodeId!, port: 'loss', what: 'output' } };
+      return { ok: true, loss, prediction: this.prediction(run, 2) };
+    }
     this.stepped(run);
     return { ok: true, loss, prediction: this.prediction(run, 2) };
   }
@@ -220,10 +260,8 @@ export class OrtStepExecutor implements StepExecutor {
       this.optimizer.setStep(this.stepCount + 1);
       for (const s of run.scalars) s.data[0] = this.optimizer.stepScalars[s.index]!.data[0]!;
     }
-    for (const i of run.graph.stateInputs) {
-      run.feeds[`state_${i}`] = this.state.curT[i]!;
-      if (run.graph.training) run.fetches[`state_${i}_out`] = this.state.nxtT[i]!;
-    }
+    for (const i of run.graph.stateInputs) run.feeds[`state_${i}`] = this.state.curT[i]!;
+    for (const i of run.graph.stateOutputs) run.fetches[`state_${i}_out`] = this.state.nxtT[i]!;
   }
 
   private dataValue(nodeId: string, port: string, feed: BatchFeed, training: boolean): Tensor {
@@ -258,9 +296,11 @@ export class OrtStepExecutor implements StepExecutor {
       feeds[name] = ortTensor(data, []);
       scalars.push({ index, data });
     });
-    for (const i of graph.stateInputs) {
-      feeds[`state_${i}`] = this.state.curT[i]!;
-      if (graph.training) fetches[`state_${i}_out`] = this.state.nxtT[i]!;
+    for (const i of graph.stateInputs) feeds[`state_${i}`] = this.state.curT[i]!;
+    for (const i of graph.stateOutputs) fetches[`state_${i}_out`] = this.state.nxtT[i]!;
+    if (graph.gradsSize > 0) {
+      if (!this.flat || this.flat.total !== graph.gradsSize) throw new EngineError('internal: a gradients-out step graph without its flat state');
+      fetches['grads'] = ortTensor(this.flat.grads, [graph.gradsSize]);
     }
     const stats = new Float32Array(graph.statsSize);
     if (graph.statsSize > 0) fetches['stats'] = ortTensor(stats, [graph.statsSize]);
@@ -311,14 +351,24 @@ export class OrtStepExecutor implements StepExecutor {
     return finishEvaluation(ds, predicted, truth, hasLoss ? lossSum : null);
   }
 
-  /** Parameter norms from the state (the step graph does not return gradients: those are NaN). */
+  /**
+   * Parameter norms from the state; gradient norms of the last step where the graph returns the
+   * gradients (the WebAssembly update), else NaN.
+   */
   norms(): StepNorms {
-    const { layout } = this;
+    const { layout, flat } = this;
     const cur = this.state.cur;
     return {
       params: Float64Array.from(layout.params, (p, k) => l2norm(cur[layout.paramAt[k]!.buffer]!.subarray(layout.paramAt[k]!.offset, layout.paramAt[k]!.offset + p.size))),
-      grads: new Float64Array(layout.params.length).fill(NaN),
+      grads: flat && this.haveGrads
+        ? Float64Array.from(layout.params, (_, k) => (this.last?.graph.paramHasGrad[k] ? l2norm(flat.part(flat.grads, k)) : NaN))
+        : new Float64Array(layout.params.length).fill(NaN),
     };
+  }
+
+  /** Whether the optimizer's update runs as its WebAssembly kernel (else in the step graph). */
+  get wasmUpdate(): boolean {
+    return this.flat !== null;
   }
 
   /** Parameters and buffers from the state (copies), without writing them into the model. */
@@ -366,9 +416,18 @@ function sizeOfShape(shape: readonly number[]): number {
   return n;
 }
 
-/** Inverted dropout's mask, exactly as F.dropout draws it (same generator, same order). */
-function newState(layout: StateLayout): PingPong {
-  const mk = () => layout.bufferSizes.map((n) => new Float32Array(n));
+/**
+ * The state buffers, twice. With a flat state (the WebAssembly update, 'regions' layout) the
+ * parameter and slot regions are its views, the same in both sets (updated in place); only the
+ * buffers' region alternates.
+ */
+function newState(layout: StateLayout, flat: FlatState | null): PingPong {
+  const fixed = new Map<number, Float32Array>();
+  if (flat) {
+    fixed.set(layout.regions.get('params')!.buffer, flat.params);
+    for (let s = 0; s < layout.slots; s++) fixed.set(layout.regions.get(`slot${s}` as 'slot0')!.buffer, flat.slots[s]!);
+  }
+  const mk = () => layout.bufferSizes.map((n, i) => fixed.get(i) ?? new Float32Array(n));
   const cur = mk();
   const nxt = mk();
   const tensors = (list: Float32Array[]) => list.map((a, i) => ortTensor(a, layout.bufferShapes[i]!));
@@ -409,10 +468,29 @@ function syntheticFeeds(ds: Dataset, n: number): BatchFeed[] {
 }
 
 /** Trace the step (twice when two feeds are given, to check the trace does not depend on the batch) and lower it. */
-function compileTrain(model: CompiledGraph, optimizer: Optimizer, layout: StateLayout, feeds: readonly BatchFeed[], extras: readonly string[]): StepGraph {
+function compileTrain(model: CompiledGraph, optimizer: Optimizer, layout: StateLayout, feeds: readonly BatchFeed[], extras: readonly string[], gradientsOut: boolean): StepGraph {
   const a = traceStep(model, feeds[0]!, { training: true, extras, restore: true });
   if (feeds.length > 1) checkSameTrace(model, a, traceStep(model, feeds[1]!, { training: true, extras, restore: true }));
-  return buildTrainGraph(model, a, { optimizer, layout });
+  return buildTrainGraph(model, a, { optimizer, layout, update: gradientsOut ? 'gradients' : 'graph' });
+}
+
+/** Providers `auto` would try before the CPU one (GPU providers that are installed). */
+function gpuCandidates(): boolean {
+  const webgpuToo = autoTriesWebGpu();
+  return listProviders().some((p) => p.available && p.provider !== 'cpu' && (p.provider !== 'webgpu' || webgpuToo));
+}
+
+/** Whether the update runs as the optimizer's WebAssembly kernel (see OrtExecutorOptions.update). */
+function wasmUpdate(optimizer: Optimizer, o: OrtExecutorOptions): boolean {
+  const update = o.update ?? 'auto';
+  if (update === 'graph') return false;
+  const cpu = o.backend === 'ort-cpu' || (o.backend === 'auto' && !gpuCandidates());
+  const can = cpu && optimKernelsAvailable && optimizer.kernelSpec() !== null && optimizer.params.every((p) => p.dtype === 'float32');
+  if (update === 'wasm') {
+    if (!can) throw new EngineError(`the WebAssembly optimizer update cannot run here (${!cpu ? 'not the CPU provider' : !optimKernelsAvailable ? 'the kernels are not available' : 'no kernel for this optimizer'})`);
+    return true;
+  }
+  return can && (o.packing ?? 'auto') === 'auto';
 }
 
 /**

@@ -17,6 +17,13 @@
  * vector. Large models pass each tensor as its own input/output instead: there, slicing and
  * concatenating would copy megabytes every step, more than the extra inputs cost (StateMode).
  *
+ * Gradients-out training graph (`update: 'gradients'`, the CPU provider): the same inputs but
+ * the optimizer's; forward, loss and backward only; outputs `grads` = every parameter's gradient
+ * flat, in one output (onnxruntime-node copies each output on every run: few and small), the
+ * assigned buffers' new values and `stats`. The update runs outside onnxruntime, as the
+ * optimizer's fused WebAssembly kernel over the flat state (engine/optim/kernels), whose
+ * parameter region the graph reads in place ('regions' layout).
+ *
  * Evaluation graph: the same state buffers and the batch in, `stats` = [loss?, prediction…] out.
  */
 import type { DType } from '../../core/dtype';
@@ -177,8 +184,12 @@ export interface StepGraph {
   readonly bytes: Uint8Array;
   readonly training: boolean;
   readonly batchSize: number;
-  /** Which state buffers the graph reads (`state_<i>`) and, in training, writes (`state_<i>_out`). */
+  /** Which state buffers the graph reads (`state_<i>`). */
   readonly stateInputs: readonly number[];
+  /** Which state buffers the graph writes (`state_<i>_out`; training only). */
+  readonly stateOutputs: readonly number[];
+  /** Gradients-out graphs: the size of the `grads` output (every parameter's gradient, flat); 0 otherwise. */
+  readonly gradsSize: number;
   readonly data: readonly DataInput[];
   readonly masks: readonly MaskInput[];
   /** Names of the optimizer's step-scalar inputs (0-d float32), in `Optimizer.stepScalars` order; null where the graph does not read one. */
@@ -430,6 +441,12 @@ class Lowerer {
 export interface TrainGraphOptions {
   readonly optimizer: Optimizer;
   readonly layout: StateLayout;
+  /**
+   * `graph` (default): the optimizer's update rule runs in the graph, which outputs the new
+   * state. `gradients`: the graph outputs the gradients flat and the executor updates (needs the
+   * 'regions' layout).
+   */
+  readonly update?: 'graph' | 'gradients';
 }
 
 /** The ONNX training-step graph of a traced step. */
@@ -447,7 +464,12 @@ export function buildTrainGraph(model: CompiledGraph, trace: Trace, o: TrainGrap
   L.lower(roots);
 
   const hasGrad = trace.grads.map((g) => g !== null);
-  const check = layout.mode === 'tensors' ? updateTensors(L, trace, o.optimizer) : updateFlat(L, trace, o.optimizer);
+  const gradientsOnly = o.update === 'gradients';
+  if (gradientsOnly && layout.mode !== 'regions') throw new EngineError('internal: a gradients-out step graph needs the regions layout');
+  const stateOutputs: number[] = [];
+  const check = gradientsOnly
+    ? gradientsOut(L, trace, stateOutputs)
+    : layout.mode === 'tensors' ? updateTensors(L, trace, o.optimizer) : updateFlat(L, trace, o.optimizer);
 
   // stats = [loss, Σ new parameters, prediction…]
   const statsParts = [L.flatFloat(loss), check];
@@ -464,6 +486,8 @@ export function buildTrainGraph(model: CompiledGraph, trace: Trace, o: TrainGrap
     training: true,
     batchSize,
     stateInputs: [...L.stateInputs].sort((x, y) => x - y),
+    stateOutputs: gradientsOnly ? stateOutputs : [...L.stateInputs].sort((x, y) => x - y),
+    gradsSize: gradientsOnly ? layout.paramTotal : 0,
     data: L.data,
     masks: L.masks,
     scalarInputs: L.scalarInputs,
@@ -502,6 +526,8 @@ export function buildEvalGraph(model: CompiledGraph, trace: Trace, layout: State
     training: false,
     batchSize: batchSizeOf(trace),
     stateInputs: [...L.stateInputs].sort((x, y) => x - y),
+    stateOutputs: [],
+    gradsSize: 0,
     data: L.data,
     masks: L.masks,
     scalarInputs: [],
@@ -684,6 +710,30 @@ function updateFlat(L: Lowerer, trace: Trace, opt: Optimizer): string {
     b.addOutput(name, 'float32', [size]);
   });
   return b.op('ReduceSum', [update.params, L.int64s([0])], { keepdims: attr.int(1) });
+}
+
+/**
+ * gradients-out: every parameter's gradient flat in one output `grads` (zeros where the loss does
+ * not depend on a parameter), and the buffers the forward pass assigned as their region's new
+ * value (`state_<i>_out`, its index pushed to `outputs`). No update: the executor runs it. Returns
+ * the check value, 0 (the executor checks the gradients and the new parameters itself).
+ */
+function gradientsOut(L: Lowerer, trace: Trace, outputs: number[]): string {
+  const { b, layout } = L;
+  const pieces = trace.grads.map((g, k) => (g ? L.flatFloat(g) : zerosOf(L, layout.params[k]!.size)));
+  b.reserve('grads');
+  b.node('Identity', [L.concatTree(pieces)], { outputs: ['grads'] });
+  b.addOutput('grads', 'float32', [layout.paramTotal]);
+  const region = layout.regions.get('buffers');
+  const assigned = assignedBuffers(L, trace);
+  if (region && assigned.some((a) => a !== null)) {
+    const name = `state_${region.buffer}_out`;
+    b.reserve(name);
+    b.node('Identity', [L.concatTree(layout.buffers.map((at, k) => L.reshape(assigned[k] ?? L.buffer(k), [at.size])))], { outputs: [name] });
+    b.addOutput(name, 'float32', [region.size]);
+    outputs.push(region.buffer);
+  }
+  return b.constant('float32', [1], [0]);
 }
 
 /**
