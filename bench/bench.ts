@@ -33,6 +33,7 @@ import { bindingOf } from '../engine/train/data-source';
 import { effectiveSettings } from '../engine/train/settings';
 import { makeOptimizer } from '../engine/train/trainer';
 import { BACKENDS, executorFactory, isBackendName, type BackendName, type StepExecutor } from '../engine/backends/index';
+import { chooseThreads } from '../engine/backends/ort/threads';
 
 interface Args {
   quick: boolean;
@@ -121,7 +122,7 @@ export function w2Document(): GraphDocument {
   });
 }
 
-function syntheticDataset(n: number, features: number, classes: number, seed: number): Dataset {
+export function syntheticDataset(n: number, features: number, classes: number, seed: number): Dataset {
   const g = new Generator(seed);
   const x = new Float32Array(n * features);
   for (let i = 0; i < x.length; i++) x[i] = g.normal();
@@ -132,11 +133,41 @@ function syntheticDataset(n: number, features: number, classes: number, seed: nu
   });
 }
 
-async function executorFor(backend: BackendName, d: GraphDocument, train: Dataset): Promise<StepExecutor> {
+async function executorFor(backend: BackendName, d: GraphDocument, train: Dataset, threads?: number): Promise<StepExecutor> {
   const settings = effectiveSettings(d);
   const model = compileDocument(d, { seed: 0, data: bindingOf(train), requireLoss: true });
   const optimizer = makeOptimizer(model.parameterTensors(), settings.optimizer);
-  return await executorFactory(backend)({ model, optimizer, settings, train });
+  return await executorFactory(backend, threads === undefined ? {} : { threads })({ model, optimizer, settings, train });
+}
+
+/** The intra-op thread count each ort-cpu workload ran with, and why (issue 14, item 4). */
+const threadChoices = new Map<string, string>();
+
+/**
+ * The executor a workload is timed on. ort-cpu: one per thread count (1, 2), warmed up, then
+ * `chooseThreads` — 1 on a busy machine, else interleaved blocks of `blockSteps` steps — picks
+ * one (engine/backends/ort/threads.ts) and says why.
+ */
+async function timedExecutor(backend: BackendName, label: string, d: GraphDocument, train: Dataset, loader: DataLoader, blockSteps: number): Promise<StepExecutor> {
+  if (backend !== 'ort-cpu' || availableParallelism() < 2) return await executorFor(backend, d, train);
+  const exs = new Map<number, StepExecutor>();
+  let at = 0;
+  const choice = await chooseThreads(async (t) => {
+    let ex = exs.get(t);
+    if (!ex) {
+      ex = await executorFor(backend, d, train, t);
+      exs.set(t, ex);
+      await runSteps(ex, loader, 20, at);
+      at += 20;
+    }
+    const t0 = performance.now();
+    await runSteps(ex, loader, blockSteps, at);
+    at += blockSteps;
+    return (performance.now() - t0) / 1000;
+  });
+  threadChoices.set(label, choice.reason);
+  for (const [t, e] of exs) if (t !== choice.threads) e.dispose();
+  return exs.get(choice.threads) ?? (await executorFor(backend, d, train, choice.threads));
 }
 
 async function runSteps(ex: StepExecutor, loader: DataLoader, steps: number, startBatch = 0): Promise<void> {
@@ -153,8 +184,8 @@ async function runSteps(ex: StepExecutor, loader: DataLoader, steps: number, sta
 async function benchW1(backend: BackendName, quick: boolean): Promise<number> {
   const samples = quick || backend === 'ts' ? 10_000 : 60_000;
   const train = syntheticDataset(samples, 784, 10, 1);
-  const ex = await executorFor(backend, w1Document(), train);
   const loader = new DataLoader(train, { batchSize: 32 });
+  const ex = await timedExecutor(backend, 'W1', w1Document(), train, loader, 100);
   await runSteps(ex, loader, 50);
   const t0 = performance.now();
   await runSteps(ex, loader, loader.numBatches, 0);
@@ -166,8 +197,8 @@ async function benchW1(backend: BackendName, quick: boolean): Promise<number> {
 /** W2: microseconds per step (best of three runs of a third of the steps each, the machine may be shared). */
 async function benchW2(backend: BackendName, quick: boolean): Promise<number> {
   const train = syntheticDataset(256, 4, 3, 2);
-  const ex = await executorFor(backend, w2Document(), train);
   const loader = new DataLoader(train, { batchSize: 4 });
+  const ex = await timedExecutor(backend, 'W2', w2Document(), train, loader, 300);
   await runSteps(ex, loader, 200);
   const steps = backend === 'ts' ? (quick ? 300 : 1000) : quick ? 1000 : 3000;
   let best = Infinity;
@@ -206,19 +237,33 @@ async function benchGemm(backend: BackendName, n: number, quick: boolean): Promi
   const { openSession, ortTensor, PROVIDER_OF } = await import('../engine/backends/ort/runtime');
   const { bytes } = buildOpGraph([a, b], () => [apply(matmulOp, [a, b], { transA: false, transB: false })]);
   const provider = PROVIDER_OF[backend as Exclude<BackendName, 'ts' | 'auto'>];
-  let best = Infinity;
-  for (const threads of provider === 'cpu' ? [1, Math.min(2, availableParallelism())] : [1]) {
-    const s = await openSession(bytes, { provider, threads });
-    const feeds = { data_0: ortTensor(a.data, [n, n]), data_1: ortTensor(b.data, [n, n]) };
-    const out = { y0: ortTensor(new Float32Array(n * n), [n, n]) };
-    await s.run(feeds, out);
-    const reps = n > 1024 ? 2 : 6;
-    for (let r = 0; r < reps; r++) {
-      const t0 = performance.now();
+  const feeds = { data_0: ortTensor(a.data, [n, n]), data_1: ortTensor(b.data, [n, n]) };
+  const out = { y0: ortTensor(new Float32Array(n * n), [n, n]) };
+  const sessions = new Map<number, Awaited<ReturnType<typeof openSession>>>();
+  const session = async (threads: number) => {
+    let s = sessions.get(threads);
+    if (!s) {
+      s = await openSession(bytes, { provider, threads });
+      sessions.set(threads, s);
       await s.run(feeds, out);
-      best = Math.min(best, (performance.now() - t0) / 1000);
     }
+    return s;
+  };
+  const once = async (threads: number) => {
+    const s = await session(threads);
+    const t0 = performance.now();
+    await s.run(feeds, out);
+    return (performance.now() - t0) / 1000;
+  };
+  let threads = 1;
+  if (provider === 'cpu') {
+    const choice = await chooseThreads(once, { blocks: n > 1024 ? 3 : 5 });
+    threadChoices.set(`GEMM ${n}`, choice.reason);
+    threads = choice.threads;
   }
+  let best = Infinity;
+  const reps = n > 1024 ? 2 : 6;
+  for (let r = 0; r < reps; r++) best = Math.min(best, await once(threads));
   return flop / best / 1e9;
 }
 
@@ -374,6 +419,10 @@ async function main(): Promise<void> {
   }
   console.log('');
   for (const r of results) if (r.note) console.log(`note: ${r.note}`);
+  if (threadChoices.size > 0) {
+    console.log('ort-cpu intra-op threads (1 unless the machine is idle, then interleaved timed blocks; training steps on their own always use 1):');
+    for (const [label, why] of threadChoices) console.log(`  ${label}: ${why}`);
+  }
   for (const r of results) if (r.error) console.log(`not run: ${r.error}`);
   if (ran.some((r) => r.backend === 'ts')) console.log('ts: W1 timed on 10,000 samples and scaled to 60,000; GEMM 4096 skipped with --quick.');
   if (torchNote) console.log(torchNote);
@@ -394,6 +443,7 @@ async function main(): Promise<void> {
     const out = {
       machine: { cpu, cores: availableParallelism(), node: process.version, quick: args.quick },
       backends: results,
+      ortCpuThreads: Object.fromEntries(threadChoices),
       pytorch: torch.length ? torch : null,
       pytorchNote: torchNote,
       targets: { ratioW1: 0.6, ratioW2: 0.5, ratioGemm: 0.8 },
