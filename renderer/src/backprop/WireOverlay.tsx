@@ -6,7 +6,7 @@
  * far out. The node being stepped (or the one selected) carries the chain-rule callout, where
  * Predict first asks for a guess before a gradient shows.
  */
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useStore as useFlowStore } from '@xyflow/react';
 import { backpropStore, useBackprop } from './backprop-store';
 import type { EdgeView, Step, BackwardStep, TensorSnapshot } from './backprop-model';
@@ -479,16 +479,14 @@ class Placer {
 
     // reads, all before any write (one layout at most, and only when something changed)
     for (const id of this.sizes.keys()) if (!labelEls.has(id)) this.sizes.delete(id);
-    let measured = false;
     for (const [id, l] of labelEls) {
       if (this.dirty && !this.dirty.has(id) && this.sizes.has(id)) continue;
-      const full = l.querySelector<HTMLElement>('.bp-wire-full');
+      const full = l.lastElementChild instanceof HTMLElement && l.lastElementChild.classList.contains('bp-wire-full') ? l.lastElementChild : l.querySelector<HTMLElement>('.bp-wire-full');
       this.sizes.set(id, { width: (full?.offsetWidth ?? 40) + 2, height: (full?.offsetHeight ?? 20) + 2 });
-      measured = true;
     }
     this.dirty = new Set();
-    // layout was brought up to date for the labels anyway: read the layer's and the overlays' boxes with it
-    if (this.frameDirty || !this.box || measured) {
+    // the layer's and the overlays' boxes: again when one of them resized (the observer says so)
+    if (this.frameDirty || !this.box) {
       const r = el.getBoundingClientRect();
       this.box = { left: r.left, top: r.top, width: r.width, height: r.height };
       const canvas = el.closest('.bp-canvas');
@@ -563,6 +561,33 @@ class Placer {
   }
 }
 
+/**
+ * Steps closer together than this (a held arrow key, fast play) are shown without the canvas's
+ * 160 ms fades (the wires' colour, the nodes' glow, the labels' emphasis): one step's fade would
+ * still run when the next arrives, only smearing it, and every frame of it is rendered again in
+ * full — most of what stepping cost (styles.css: .bp-canvas[data-bp-quick]). A single step fades.
+ */
+export const QUICK_STEP_MS = 300;
+
+/** Marks the canvas while steps come quickly (see QUICK_STEP_MS). */
+function useQuickSteps(root: RefObject<HTMLDivElement | null>, cursor: number): void {
+  const last = useRef(-Infinity);
+  useLayoutEffect(() => {
+    const canvas = root.current?.closest<HTMLElement>('.bp-canvas');
+    if (!canvas) return;
+    const now = performance.now();
+    const quick = now - last.current < QUICK_STEP_MS;
+    last.current = now;
+    if (!quick) return;
+    canvas.dataset.bpQuick = '';
+    const t = setTimeout(() => delete canvas.dataset.bpQuick, QUICK_STEP_MS);
+    return () => {
+      clearTimeout(t);
+      delete canvas.dataset.bpQuick;
+    };
+  }, [root, cursor]);
+}
+
 /** Follows the viewport and the nodes (its own component: a pan re-renders this, not the labels). */
 function ViewWatcher({ placer }: { placer: Placer }): null {
   const transform = useFlowStore((s) => s.transform);
@@ -594,6 +619,7 @@ function WireLayer() {
   }, [doc, version, geometries]);
 
   useLayoutEffect(() => (root.current ? placer.attach(root.current) : undefined), [placer]);
+  useQuickSteps(root, cursor);
   // after every commit of the layer (a step, the element, a selection, wires added or moved)
   useLayoutEffect(() => placer.setContent({ ids, views, geometries }));
 
