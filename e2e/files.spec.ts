@@ -211,6 +211,38 @@ describe('files e2e', () => {
       (await runOnnx(fromSaved)).forEach((v, i) => expect(p[i]).toBeCloseTo(v, 5));
       await dialog.getByRole('button', { name: 'Close' }).first().click();
 
+      // 5b. File → Export PyTorch Script: the script and its weights download, and the script
+      // compiles; the weights are the trained model's (what `bpstudio export --format pytorch` writes)
+      await menu(page, 'File', /^Export PyTorch Script/);
+      const py = page.getByRole('dialog', { name: 'Export PyTorch script' });
+      await py.waitFor();
+      expect(await py.getByRole('radio', { name: /^PyTorch script/ }).isChecked()).toBe(true);
+      const downloads: import('@playwright/test').Download[] = [];
+      const two = new Promise<void>((resolveTwo) => {
+        const onDownload = (d: import('@playwright/test').Download) => {
+          downloads.push(d);
+          if (downloads.length === 2) {
+            page.off('download', onDownload);
+            resolveTwo();
+          }
+        };
+        page.on('download', onDownload);
+      });
+      await py.getByRole('button', { name: /^Export/ }).click();
+      await two;
+      const names = downloads.map((d) => d.suggestedFilename());
+      expect(names).toEqual(['XOR-with-a-hidden-layer.py', 'XOR-with-a-hidden-layer.safetensors']);
+      const scriptPath = join(outDir, names[0]!);
+      await downloads[0]!.saveAs(scriptPath);
+      await downloads[1]!.saveAs(join(outDir, names[1]!));
+      await py.getByRole('region', { name: 'Exported script' }).waitFor();
+      await shot(page, 'files-06b-pytorch-export');
+      expect(readFileSync(scriptPath, 'utf8')).toContain('class XorWithAHiddenLayer(nn.Module):');
+      const cliPy = join(work, 'cli-xor.py');
+      expect((await cli(['export', savedPath, '-o', cliPy])).code).toBe(0);
+      expect(readFileSync(join(outDir, names[1]!)).equals(readFileSync(join(work, 'cli-xor.safetensors')))).toBe(true);
+      await py.getByRole('button', { name: 'Close' }).first().click();
+
       // 6. an ONNX file dropped on the canvas is imported too (after the unsaved-changes question, if any)
       await dropFile(page, 'dropped.onnx', readFileSync(onnxPath));
       const q = page.getByRole('dialog', { name: 'Unsaved changes' });

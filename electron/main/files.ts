@@ -56,7 +56,8 @@ export class FileAccess {
     if (!target || !this.writable.has(target)) {
       const suggested = extname(req.suggestedName) ? req.suggestedName : `${req.suggestedName}.${info.defaultExtension}`;
       const defaultPath = target ? resolve(dirname(target), suggested) : suggested;
-      target = await this.dialogs.showSave({ title: kind === 'onnx' ? 'Export ONNX' : 'Save', defaultPath, filters: info.filters });
+      const title = kind === 'onnx' ? 'Export ONNX' : kind === 'pytorch' ? 'Export a PyTorch script' : kind === 'weights' ? 'Save the script’s weights' : 'Save';
+      target = await this.dialogs.showSave({ title, defaultPath, filters: info.filters });
       if (!target) return { ok: true, value: null };
       target = resolve(target);
     }
@@ -69,7 +70,7 @@ export class FileAccess {
       return { ok: false, error: { code: 'write-failed', message: `cannot write ${target}: ${(e as Error).message}` } };
     }
     this.writable.add(target);
-    if (kind !== 'onnx' && kind !== 'csv' && kind !== 'idx') {
+    if (kind !== 'onnx' && kind !== 'csv' && kind !== 'idx' && kind !== 'pytorch' && kind !== 'weights') {
       this.recent.add(target);
       this.onRecentChanged();
     }

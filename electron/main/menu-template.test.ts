@@ -18,7 +18,7 @@ function menu(platform: NodeJS.Platform, recent: string[] = []) {
 describe('the app menu', () => {
   it('has File, Edit, View and Help with the commands users expect', () => {
     const { find } = menu('linux');
-    expect(labels(sub(find('File')))).toEqual(['New', 'New from Template…', 'Open…', 'Open Recent', 'Save', 'Save As…', 'Save Without Weights…', 'Import ONNX…', 'Export ONNX…', 'Quit']);
+    expect(labels(sub(find('File')))).toEqual(['New', 'New from Template…', 'Open…', 'Open Recent', 'Save', 'Save As…', 'Save Without Weights…', 'Import ONNX…', 'Export ONNX…', 'Export PyTorch Script…', 'Quit']);
     expect(labels(sub(find('Edit')))).toEqual(['Undo', 'Redo', 'Cut', 'Copy', 'Paste', 'Delete', 'Select All']);
     expect(labels(sub(find('View')))).toEqual(['Fit to Window', 'Zoom In', 'Zoom Out', 'Toggle Panels', 'Toggle Node Palette', 'Toggle Inspector', 'Toggle Bottom Panels']);
     expect(labels(sub(find('Help')))).toEqual(['Examples', 'Keyboard Shortcuts', 'About Backprop Studio']);

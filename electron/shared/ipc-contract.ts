@@ -38,7 +38,7 @@ export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 // Files and dialogs
 
 /** `any`: File ▸ Open, which takes every kind and tells them apart by content (read as base64). */
-export const FILE_KINDS = ['document', 'graph', 'trained', 'onnx', 'csv', 'idx', 'any'] as const;
+export const FILE_KINDS = ['document', 'graph', 'trained', 'onnx', 'csv', 'idx', 'pytorch', 'weights', 'any'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
 
 export interface FileKindInfo {
@@ -72,6 +72,9 @@ export const FILE_KIND_INFO: Record<FileKind, FileKindInfo> = {
     binary: true,
     defaultExtension: 'idx',
   },
+  // written by Export → PyTorch script (the script and its weights sidecar); never opened
+  pytorch: { openTitle: 'Open a PyTorch script', filters: [{ name: 'PyTorch script', extensions: ['py'] }, ALL_FILES], binary: false, defaultExtension: 'py' },
+  weights: { openTitle: 'Open weights', filters: [{ name: 'Weights (safetensors)', extensions: ['safetensors'] }, ALL_FILES], binary: true, defaultExtension: 'safetensors' },
   any: {
     openTitle: 'Open a graph, trained model, ONNX model or data file',
     filters: [
@@ -135,7 +138,7 @@ export type DocumentState = z.infer<typeof payloadSchemas.documentState>;
 // Menu commands
 
 export const COMMAND_IDS = [
-  'new', 'new-from-template', 'open', 'save', 'save-as', 'save-without-weights', 'import-onnx', 'export-onnx',
+  'new', 'new-from-template', 'open', 'save', 'save-as', 'save-without-weights', 'import-onnx', 'export-onnx', 'export-pytorch',
   'undo', 'redo', 'cut', 'copy', 'paste', 'delete', 'select-all',
   'fit', 'zoom-in', 'zoom-out', 'toggle-panels', 'toggle-palette', 'toggle-inspector', 'toggle-dock',
   'examples', 'shortcuts', 'about',
@@ -192,6 +195,7 @@ export const APP_MENU: MenuSection[] = [
       { separator: true },
       { command: 'import-onnx', label: 'Import ONNX…', accelerator: 'CmdOrCtrl+I' },
       { command: 'export-onnx', label: 'Export ONNX…', accelerator: 'CmdOrCtrl+E' },
+      { command: 'export-pytorch', label: 'Export PyTorch Script…' },
       { separator: true },
       { special: 'quit' },
     ],

@@ -2,10 +2,11 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write';
 import { exportPyTorch } from '../pytorch/export';
-import { autoEpochs, testPlan } from '../train/defaults';
+import { trainingPlan } from '../train/defaults';
 import { effectiveSettings } from '../train/settings';
 import { CliError, EXIT, line, type CliIo } from './io';
 import { loadGraphSource, resolveBinding } from './load';
+import { loadDatasetRef } from '../train/data-source';
 
 export interface PyTorchCommandOptions {
   out: string;
@@ -20,15 +21,21 @@ export function exportPyTorchCommand(file: string, opts: PyTorchCommandOptions, 
   const b = resolveBinding(src, undefined, cwd);
   if (b.warning) line(io.stderr, `warning: ${b.warning}`);
   const settings = src.document.training ? effectiveSettings(src.document) : null;
+  // a trained model brings its shapes, but the script also wants the data itself
+  let dataset = b.dataset;
+  if (!dataset && settings?.dataset) {
+    try {
+      dataset = loadDatasetRef(settings.dataset, src.dir);
+    } catch {
+      dataset = null;
+    }
+  }
   // What the app would do where the document leaves it to the data.
-  const n = b.dataset?.numSamples ?? 0;
-  const test = testPlan(n, settings?.split.test);
-  const trainRows = test.kind === 'all-rows' || settings?.testDataset ? n : Math.round(n * (1 - test.fraction));
-  const plan = { epochs: settings?.epochs ?? autoEpochs(trainRows, settings?.batchSize ?? 32, settings?.dropLast ?? false), test: test.kind === 'all-rows' ? ('all-rows' as const) : test.fraction };
+  const plan = trainingPlan(settings, dataset?.numSamples ?? 0);
   const out = resolve(cwd, opts.out);
   const r = exportPyTorch(src.trained ?? src.document, {
     data: b.binding,
-    dataset: b.dataset,
+    dataset,
     scriptName: basename(out),
     plan,
     ...(opts.weights !== undefined ? { weights: opts.weights } : {}),

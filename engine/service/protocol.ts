@@ -73,6 +73,12 @@ export const requestSchemas = {
     /** Appended to the outputs; `auto` follows the Loss (sigmoid for BCE, softmax for cross-entropy). Default: none (or softmax with `softmax`). */
     outputActivation: z.enum(['none', 'sigmoid', 'softmax', 'auto']).optional(),
   }),
+  /** The document (or trained model) as a PyTorch training script and, with weights, its safetensors sidecar (engine/pytorch). */
+  exportPyTorch: z.object({
+    source: z.record(z.string(), z.unknown()),
+    /** The script's file name: the sidecar and the script's ONNX file are named after it. */
+    scriptName: z.string().max(120).regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\.py$/, 'a file name ending in .py, without folders').default('model.py'),
+  }),
   importOnnx: z.object({ name: z.string().max(200), base64: z.string().max(300 * 1024 * 1024) }),
   listBackends: z.object({}),
   stepThrough: z.object({
@@ -184,6 +190,15 @@ export interface Results {
     /** What was appended to the outputs (`auto` resolved). */
     outputActivation: 'none' | 'sigmoid' | 'softmax';
     warnings: string[];
+  };
+  exportPyTorch: {
+    script: string;
+    /** The weights sidecar (safetensors layout) as base64, and its file name; null without weights. */
+    weightsBase64: string | null;
+    weightsName: string | null;
+    weightsSize: number;
+    tensors: number;
+    className: string;
   };
   importOnnx: { document: GraphDocument };
   listBackends: BackendInfo[];

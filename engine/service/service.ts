@@ -31,6 +31,9 @@ import { effectiveSettings, type TrainOverrides } from '../train/settings';
 import { trainDocument, trainedModelFile, type TrainDocumentResult } from '../train/train-document';
 import { assertFiniteTrainedModel, bindingOfTrained, isTrainedModel, parseTrainedModel, type TrainedModelFile } from '../graph/trained-model';
 import { exportOnnx } from '../onnx/export';
+import { exportPyTorch } from '../pytorch/export';
+import { trainingPlan } from '../train/defaults';
+import { bindingOf } from '../train/data-source';
 import { listBackends } from '../backends/index';
 import { l2norm } from '../backends/executor';
 import { importOnnx } from '../onnx/import';
@@ -558,6 +561,31 @@ export class EngineService {
         outputs: r.outputs.map((o) => ({ name: o.name, shape: o.shape })),
         outputActivation: r.outputActivation,
         warnings: r.warnings,
+      };
+    },
+    exportPyTorch: ({ source, scriptName }) => {
+      const { document: doc, trained } = documentOf(source);
+      const settings = doc.training ? effectiveSettings(doc) : null;
+      // as `bpstudio export --format pytorch`: a trained model brings its shapes; the dataset is
+      // loaded where it can be (small ones are written into the script)
+      let dataset: Dataset | null = null;
+      let data = trained ? bindingOfTrained(trained) : null;
+      if (settings?.dataset) {
+        try {
+          dataset = loadDatasetRef(settings.dataset);
+          data ??= bindingOf(dataset);
+        } catch {
+          dataset = null;
+        }
+      }
+      const r = exportPyTorch(trained ?? doc, { data, dataset, scriptName, plan: trainingPlan(settings, dataset?.numSamples ?? 0) });
+      return {
+        script: r.script,
+        weightsBase64: r.weights ? Buffer.from(r.weights).toString('base64') : null,
+        weightsName: r.weightsName,
+        weightsSize: r.weights?.length ?? 0,
+        tensors: r.tensors.length,
+        className: r.className,
       };
     },
     importOnnx: ({ name, base64 }) => ({ document: importOnnx(Buffer.from(base64, 'base64'), { file: name }) }),

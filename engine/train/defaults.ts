@@ -28,3 +28,20 @@ export function autoEpochs(trainSamples: number, batchSize: number, dropLast = f
   const steps = Math.max(1, dropLast ? Math.floor(trainSamples / batchSize) : Math.ceil(trainSamples / batchSize));
   return Math.min(MAX_AUTO_EPOCHS, Math.max(MIN_AUTO_EPOCHS, Math.ceil(AUTO_STEPS / steps)));
 }
+
+/**
+ * The epochs and test split the app would use for a document's settings on a dataset of
+ * `numSamples` rows — what an exported training script (engine/pytorch) is told, since it cannot
+ * ask the data itself. `settings` null: a document without training settings.
+ */
+export function trainingPlan(
+  settings: { epochs?: number | undefined; batchSize: number; dropLast?: boolean; split: { test?: number | undefined }; testDataset?: unknown } | null,
+  numSamples: number,
+): { epochs: number; test: number | 'all-rows' } {
+  const test = testPlan(numSamples, settings?.split.test);
+  const trainRows = test.kind === 'all-rows' || settings?.testDataset ? numSamples : Math.round(numSamples * (1 - test.fraction));
+  return {
+    epochs: settings?.epochs ?? autoEpochs(trainRows, settings?.batchSize ?? 32, settings?.dropLast ?? false),
+    test: test.kind === 'all-rows' ? 'all-rows' : test.fraction,
+  };
+}

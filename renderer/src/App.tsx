@@ -88,7 +88,7 @@ export function App() {
   const panelsHidden = useUi((s) => s.panelsHidden);
   const paletteOpen = useUi((s) => s.paletteOpen);
   const inspectorOpen = useUi((s) => s.inspectorOpen);
-  const exportOpen = useUi((s) => s.dialog === 'export');
+  const exportDialog = useUi((s) => (s.dialog === 'export' || s.dialog === 'export-pytorch' ? s.dialog : null));
   const busy = useUi((s) => s.busy);
   const web = !window.bpstudio;
   useTheme();
@@ -126,7 +126,7 @@ export function App() {
         <ExamplesDialog />
         <TemplateDialog />
         <ConfirmDialog />
-        <ExportDialog open={exportOpen} onClose={() => uiStore.getState().closeDialog()} />
+        <ExportDialog open={exportDialog !== null} format={exportDialog === 'export-pytorch' ? 'pytorch' : 'onnx'} onClose={() => uiStore.getState().closeDialog()} />
       </div>
     </ReactFlowProvider>
   );

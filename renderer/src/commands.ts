@@ -67,6 +67,7 @@ export const COMMANDS: Record<PlainAppCommandId, CommandSpec> = {
   'save-trained': { label: 'Save Trained Model…', run: saveTrainedModel },
   'import-onnx': { label: 'Import ONNX…', keys: ['Mod+I'], run: importOnnx },
   'export-onnx': { label: 'Export ONNX…', keys: ['Mod+E'], run: () => ui().openDialog('export'), enabled: () => doc().opened },
+  'export-pytorch': { label: 'Export PyTorch Script…', run: () => ui().openDialog('export-pytorch'), enabled: () => doc().opened },
   undo: { label: 'Undo', keys: ['Mod+Z'], run: () => doc().undo(), enabled: () => doc().past.length > 0 },
   redo: { label: 'Redo', keys: ['Mod+Shift+Z', 'Mod+Y'], run: () => doc().redo(), enabled: () => doc().future.length > 0 },
   cut: { label: 'Cut', keys: ['Mod+X'], run: () => copyToSystem(doc().cutSelection()), enabled: () => doc().selection.nodes.length > 0 },

@@ -49,9 +49,11 @@ const ACCEPT: Record<FileKind, string> = {
   onnx: '.onnx',
   csv: '.csv,.tsv,.txt,text/csv',
   idx: '',
+  pytorch: '.py',
+  weights: '.safetensors',
   any: '',
 };
-const BINARY: ReadonlySet<FileKind> = new Set(['onnx', 'idx', 'any']);
+const BINARY: ReadonlySet<FileKind> = new Set(['onnx', 'idx', 'weights', 'any']);
 
 export type { IncomingFile };
 

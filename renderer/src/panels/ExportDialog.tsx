@@ -1,10 +1,13 @@
 /**
- * The ONNX export dialog: the trained model (the document's finished, stopped or paused run, or
- * the trained-model file it was opened from) or the document with its initial weights, with the
- * output activation its Loss implies (sigmoid for BCE, softmax for cross-entropy, none for MSE),
- * as opset 17 / IR 8. One click on Export makes the file from the options as they are now and
- * saves it (the Electron save dialog, else a browser download); then the dialog shows the file's
- * inputs and outputs. Nothing is cached: every Export is a new file.
+ * The export dialog: the trained model (the document's finished, stopped or paused run, or the
+ * trained-model file it was opened from) or the document with its initial weights, as
+ *   - an ONNX inference model, with the output activation its Loss implies (sigmoid for BCE,
+ *     softmax for cross-entropy, none for MSE), opset 17 / IR 8; or
+ *   - a PyTorch training script (engine/pytorch) and its weights file, which the script loads so
+ *     that PyTorch starts where the app stands.
+ * One click on Export makes the file(s) from the options as they are now and saves them (the
+ * Electron save dialog, else browser downloads); then the dialog says what was written. Nothing is
+ * cached: every Export is a new file.
  */
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { Results } from '../../../engine/service/protocol';
@@ -22,10 +25,12 @@ import { Message } from './ui';
 import './panels.css';
 
 type Exported = Results['exportOnnx'];
+type ExportedScript = Results['exportPyTorch'];
+type Format = 'onnx' | 'pytorch';
 
 /** The Electron bridge's save call, when the preload offers it. */
 interface SaveBridge {
-  saveFile(request: { suggestedName: string; kind?: 'onnx'; base64: string }): Promise<{ path: string; name: string } | null>;
+  saveFile(request: { suggestedName: string; kind?: 'onnx' | 'pytorch' | 'weights'; base64?: string; text?: string }): Promise<{ path: string; name: string } | null>;
 }
 function saveBridge(): SaveBridge | null {
   const b = (typeof window !== 'undefined' ? window.bpstudio : undefined) as unknown as Partial<SaveBridge> | undefined;
@@ -63,7 +68,7 @@ function outputWidths(doc: GraphDocument, edgeShapes: Readonly<Record<string, st
     });
 }
 
-export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void }) {
+export function ExportDialog({ open, format: initialFormat = 'onnx', onClose }: { open: boolean; format?: Format; onClose(): void }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const runId = useTrainingStore((s) => s.runId);
@@ -81,6 +86,8 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
   const oneColumn = useMemo(() => outputWidths(graph, edgeShapes).some((w) => w === 1), [graph, edgeShapes]);
   const [source, setSource] = useState<'trained' | 'document'>(trainedAvailable ? 'trained' : 'document');
   const [activation, setActivation] = useState<OutputActivation>(lossActivation);
+  const [format, setFormat] = useState<Format>('onnx');
+  const [script, setScript] = useState<(ExportedScript & { fileName: string; saved: string[] }) | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<(Exported & { fileName: string; saved: string | null }) | null>(null);
@@ -90,7 +97,9 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
     if (!d) return;
     if (open && !d.open) {
       setResult(null);
+      setScript(null);
       setError(null);
+      setFormat(initialFormat);
       setSource(trainedAvailable ? 'trained' : 'document');
       setActivation(lossActivation === 'softmax' && oneColumn ? 'sigmoid' : lossActivation);
       if (typeof d.showModal === 'function') d.showModal();
@@ -114,6 +123,7 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
   const choose = <T,>(set: (v: T) => void) => (v: T) => {
     set(v);
     setResult(null);
+    setScript(null);
     setError(null);
   };
 
@@ -126,17 +136,50 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
     ? `Trained model: “${docName}”, ${epochs} epoch${epochs === 1 ? '' : 's'}${accuracy !== null && accuracy !== undefined ? `, ${last?.testAccuracy !== null && last?.testAccuracy !== undefined ? 'test ' : ''}accuracy ${formatPercent(accuracy)}` : ''}${status === 'paused' && runAvailable ? ' (paused)' : ''}${fileWeights ? ` (from ${fileName ?? 'the file'})` : ''}`
     : 'Trained model (train first)';
 
+  /** The chosen model as the service takes it: a trained-model file or the document. */
+  const sourceValue = async (): Promise<Record<string, unknown>> => {
+    const doc = currentDocument();
+    if (!doc) throw new Error('there is no document to export');
+    if (source === 'trained' && runAvailable && runId) return (await engine.request('trainedModel', { runId })) as unknown as Record<string, unknown>;
+    if (source === 'trained' && fileWeights) return { ...(fileWeights as TrainedModelLike), document: doc } as unknown as Record<string, unknown>;
+    return doc as unknown as Record<string, unknown>;
+  };
+
+  /** The script, then its weights next to it (the script loads them by name). */
+  const exportScript = async (src: Record<string, unknown>) => {
+    const name = safeFileName(docName, '.py').replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z0-9_]/, '_');
+    const r = await engine.request('exportPyTorch', { source: src, scriptName: name });
+    const bridge = saveBridge();
+    const saved: string[] = [];
+    if (bridge) {
+      const s = await bridge.saveFile({ suggestedName: name, kind: 'pytorch', text: r.script });
+      if (s) saved.push(`Saved ${s.path}`);
+      if (s && r.weightsBase64 && r.weightsName) {
+        const w = await bridge.saveFile({ suggestedName: r.weightsName, kind: 'weights', base64: r.weightsBase64 });
+        saved.push(w ? `Saved ${w.path}` : `The weights were not saved: keep ${r.weightsName} next to the script, or it starts from PyTorch's initialisation`);
+      }
+    } else {
+      downloadBlob(new TextEncoder().encode(r.script), name);
+      saved.push(`Downloaded ${name}`);
+      if (r.weightsBase64 && r.weightsName) {
+        downloadBlob(base64ToBytes(r.weightsBase64), r.weightsName);
+        saved.push(`Downloaded ${r.weightsName}`);
+      }
+    }
+    setScript({ ...r, fileName: name, saved });
+  };
+
   const exportNow = async () => {
     setBusy(true);
     setError(null);
     setResult(null);
+    setScript(null);
     try {
-      let src: Record<string, unknown>;
-      const doc = currentDocument();
-      if (!doc) throw new Error('there is no document to export');
-      if (source === 'trained' && runAvailable && runId) src = (await engine.request('trainedModel', { runId })) as unknown as Record<string, unknown>;
-      else if (source === 'trained' && fileWeights) src = { ...(fileWeights as TrainedModelLike), document: doc } as unknown as Record<string, unknown>;
-      else src = doc as unknown as Record<string, unknown>;
+      const src = await sourceValue();
+      if (format === 'pytorch') {
+        await exportScript(src);
+        return;
+      }
       const r = await engine.request('exportOnnx', { source: src, outputActivation: activation });
       const name = safeFileName(docName, '.onnx');
       const bridge = saveBridge();
@@ -167,7 +210,7 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
         }}
       >
         <header className="bpp-dialog-head">
-          <h2 id={titleId}>Export ONNX</h2>
+          <h2 id={titleId}>{format === 'pytorch' ? 'Export PyTorch script' : 'Export ONNX'}</h2>
           <button type="button" className="bpp-icon-btn" aria-label="Close" onClick={onClose}>
             ×
           </button>
@@ -183,6 +226,18 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
             <span>The document as it is (initial or stored weights)</span>
           </label>
         </fieldset>
+        <fieldset className="bpp-fieldset" disabled={busy}>
+          <legend>Format</legend>
+          <label className="bpp-check">
+            <input type="radio" name="bpp-export-format" checked={format === 'onnx'} onChange={() => choose(setFormat)('onnx')} />
+            <span>ONNX model — for inference in onnxruntime, Netron and other frameworks</span>
+          </label>
+          <label className="bpp-check">
+            <input type="radio" name="bpp-export-format" checked={format === 'pytorch'} onChange={() => choose(setFormat)('pytorch')} />
+            <span>PyTorch script — the network, its loss, optimizer, data and training loop in plain PyTorch, with this model's weights</span>
+          </label>
+        </fieldset>
+        {format === 'onnx' && (
         <fieldset className="bpp-fieldset" disabled={busy}>
           <legend>Output activation</legend>
           {activationOptions.map((a) => {
@@ -202,7 +257,29 @@ export function ExportDialog({ open, onClose }: { open: boolean; onClose(): void
             Opset <span className="bpp-num">17</span>, IR version <span className="bpp-num">8</span>: loads in onnxruntime and validates with the onnx checker.
           </p>
         </fieldset>
+        )}
         {error && <Message kind="error">{error}</Message>}
+        {script && (
+          <section className="bpp-export-result" aria-label="Exported script">
+            <p>
+              <strong>{script.fileName}</strong> · class <span className="bpp-num">{script.className}</span>
+              {script.weightsName ? (
+                <>
+                  {' '}
+                  · weights <strong>{script.weightsName}</strong> (<span className="bpp-num">{script.tensors}</span> tensors, {formatBytes(script.weightsSize)})
+                </>
+              ) : (
+                ' · no weights: PyTorch initialises the layers'
+              )}
+            </p>
+            <p className="bpp-small bpp-muted">Run it with <code>python3 {script.fileName}</code> (PyTorch installed); it trains, prints loss and accuracy per epoch, and exports ONNX.</p>
+            {script.saved.map((s) => (
+              <p key={s} className="bpp-small bpp-muted" role="status">
+                {s}
+              </p>
+            ))}
+          </section>
+        )}
         {result && (
           <section className="bpp-export-result" aria-label="Exported file">
             <p>

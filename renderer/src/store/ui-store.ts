@@ -11,7 +11,7 @@ import { appStore, type AppState } from './app-store';
 import { sliceApi } from './slice';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
-export type DialogName = 'shortcuts' | 'about' | 'examples' | 'export' | 'template' | null;
+export type DialogName = 'shortcuts' | 'about' | 'examples' | 'export' | 'export-pytorch' | 'template' | null;
 export type DockTab = 'data' | 'training' | 'inference' | 'problems' | 'backprop';
 
 export interface Toast {
