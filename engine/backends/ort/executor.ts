@@ -54,7 +54,7 @@ export interface OrtExecutorOptions {
    * Where the optimizer's update runs: `graph` — in the step graph; `wasm` — the graph outputs
    * the gradients and the optimizer's WebAssembly kernel updates the flat state (CPU provider
    * only; an error where it cannot run); `auto` (default) — `wasm` on the CPU provider when the
-   * kernel is available and `packing` is not given, else `graph`.
+   * kernel is available and `packing` is not `packed`, else `graph`.
    */
   readonly update?: 'auto' | 'graph' | 'wasm';
 }
@@ -141,7 +141,9 @@ export class OrtStepExecutor implements StepExecutor {
     const packing = options.packing ?? 'auto';
     const wasm = wasmUpdate(optimizer, options);
     const probe = stateLayout(model, optimizer, 'packed');
-    const mode: StateMode = wasm ? 'regions' : packing !== 'auto' ? packing : probe.bufferSizes[0]! < PACKED_BELOW ? 'packed' : 'tensors';
+    const small = probe.bufferSizes[0]! < PACKED_BELOW;
+    // the WebAssembly update: the state as regions (small models) or one tensor each (large: no Split/Concat copies)
+    const mode: StateMode = packing !== 'auto' ? packing : wasm ? (small ? 'regions' : 'tensors') : small ? 'packed' : 'tensors';
     const layout = mode === 'packed' ? probe : stateLayout(model, optimizer, mode);
     const flat = wasm ? FlatState.create(layout.params.map((p) => p.size), layout.slots) : null;
     if (wasm && !flat) throw new EngineError('the WebAssembly optimizer update could not allocate its memory');
@@ -298,9 +300,11 @@ export class OrtStepExecutor implements StepExecutor {
     });
     for (const i of graph.stateInputs) feeds[`state_${i}`] = this.state.curT[i]!;
     for (const i of graph.stateOutputs) fetches[`state_${i}_out`] = this.state.nxtT[i]!;
-    if (graph.gradsSize > 0) {
-      if (!this.flat || this.flat.total !== graph.gradsSize) throw new EngineError('internal: a gradients-out step graph without its flat state');
-      fetches['grads'] = ortTensor(this.flat.grads, [graph.gradsSize]);
+    if (graph.gradsOut !== 'none') {
+      const flat = this.flat;
+      if (!flat || flat.total !== graph.gradsSize) throw new EngineError('internal: a gradients-out step graph without its flat state');
+      if (graph.gradsOut === 'flat') fetches['grads'] = ortTensor(flat.grads, [graph.gradsSize]);
+      else graph.paramHasGrad.forEach((h, k) => h && (fetches[`grad_${k}`] = ortTensor(flat.part(flat.grads, k), this.layout.params[k]!.shape)));
     }
     const stats = new Float32Array(graph.statsSize);
     if (graph.statsSize > 0) fetches['stats'] = ortTensor(stats, [graph.statsSize]);
@@ -423,9 +427,13 @@ function sizeOfShape(shape: readonly number[]): number {
  */
 function newState(layout: StateLayout, flat: FlatState | null): PingPong {
   const fixed = new Map<number, Float32Array>();
-  if (flat) {
+  if (flat && layout.mode !== 'tensors') {
     fixed.set(layout.regions.get('params')!.buffer, flat.params);
     for (let s = 0; s < layout.slots; s++) fixed.set(layout.regions.get(`slot${s}` as 'slot0')!.buffer, flat.slots[s]!);
+  }
+  if (flat && layout.mode === 'tensors') {
+    layout.paramAt.forEach((at, k) => fixed.set(at.buffer, flat.part(flat.params, k)));
+    layout.slotAt.forEach((places, s) => places.forEach((at, k) => fixed.set(at.buffer, flat.part(flat.slots[s]!, k))));
   }
   const mk = () => layout.bufferSizes.map((n, i) => fixed.get(i) ?? new Float32Array(n));
   const cur = mk();
@@ -490,7 +498,7 @@ function wasmUpdate(optimizer: Optimizer, o: OrtExecutorOptions): boolean {
     if (!can) throw new EngineError(`the WebAssembly optimizer update cannot run here (${!cpu ? 'not the CPU provider' : !optimKernelsAvailable ? 'the kernels are not available' : 'no kernel for this optimizer'})`);
     return true;
   }
-  return can && (o.packing ?? 'auto') === 'auto';
+  return can && (o.packing ?? 'auto') !== 'packed';
 }
 
 /**

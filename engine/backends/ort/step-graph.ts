@@ -188,7 +188,12 @@ export interface StepGraph {
   readonly stateInputs: readonly number[];
   /** Which state buffers the graph writes (`state_<i>_out`; training only). */
   readonly stateOutputs: readonly number[];
-  /** Gradients-out graphs: the size of the `grads` output (every parameter's gradient, flat); 0 otherwise. */
+  /**
+   * Gradients-out graphs: `flat` — one output `grads` of `gradsSize` values, every parameter's
+   * gradient end to end ('regions' layout); `tensors` — an output `grad_<k>` in each parameter's
+   * shape, for those with a gradient ('tensors' layout). `none`: the update is in the graph.
+   */
+  readonly gradsOut: 'none' | 'flat' | 'tensors';
   readonly gradsSize: number;
   readonly data: readonly DataInput[];
   readonly masks: readonly MaskInput[];
@@ -465,7 +470,7 @@ export function buildTrainGraph(model: CompiledGraph, trace: Trace, o: TrainGrap
 
   const hasGrad = trace.grads.map((g) => g !== null);
   const gradientsOnly = o.update === 'gradients';
-  if (gradientsOnly && layout.mode !== 'regions') throw new EngineError('internal: a gradients-out step graph needs the regions layout');
+  if (gradientsOnly && layout.mode === 'packed') throw new EngineError('internal: a gradients-out step graph needs the regions or tensors layout');
   const stateOutputs: number[] = [];
   const check = gradientsOnly
     ? gradientsOut(L, trace, stateOutputs)
@@ -487,6 +492,7 @@ export function buildTrainGraph(model: CompiledGraph, trace: Trace, o: TrainGrap
     batchSize,
     stateInputs: [...L.stateInputs].sort((x, y) => x - y),
     stateOutputs: gradientsOnly ? stateOutputs : [...L.stateInputs].sort((x, y) => x - y),
+    gradsOut: !gradientsOnly ? 'none' : layout.mode === 'tensors' ? 'tensors' : 'flat',
     gradsSize: gradientsOnly ? layout.paramTotal : 0,
     data: L.data,
     masks: L.masks,
@@ -527,6 +533,7 @@ export function buildEvalGraph(model: CompiledGraph, trace: Trace, layout: State
     batchSize: batchSizeOf(trace),
     stateInputs: [...L.stateInputs].sort((x, y) => x - y),
     stateOutputs: [],
+    gradsOut: 'none',
     gradsSize: 0,
     data: L.data,
     masks: L.masks,
@@ -714,12 +721,34 @@ function updateFlat(L: Lowerer, trace: Trace, opt: Optimizer): string {
 
 /**
  * gradients-out: every parameter's gradient flat in one output `grads` (zeros where the loss does
- * not depend on a parameter), and the buffers the forward pass assigned as their region's new
- * value (`state_<i>_out`, its index pushed to `outputs`). No update: the executor runs it. Returns
- * the check value, 0 (the executor checks the gradients and the new parameters itself).
+ * not depend on a parameter; 'regions' layout) or one output `grad_<k>` per parameter with a
+ * gradient ('tensors' layout: no Split of the parameters, no Concat of the gradients — for large
+ * models those copies cost more than the extra inputs and outputs), and the buffers the forward
+ * pass assigned as their new values (`state_<i>_out`, i pushed to `outputs`). No update: the
+ * executor runs it. Returns the check value, 0 (the executor checks gradients and parameters).
  */
 function gradientsOut(L: Lowerer, trace: Trace, outputs: number[]): string {
   const { b, layout } = L;
+  if (layout.mode === 'tensors') {
+    trace.grads.forEach((g, k) => {
+      if (!g) return;
+      const name = `grad_${k}`;
+      b.reserve(name);
+      b.node('Identity', [L.cast(L.value(g), g.dtype, 'float32')], { outputs: [name] });
+      b.addOutput(name, 'float32', layout.params[k]!.shape);
+    });
+    const assigned = assignedBuffers(L, trace);
+    layout.buffers.forEach((at, k) => {
+      if (assigned[k] === null) return;
+      const place = layout.bufferAt[k]!;
+      const name = `state_${place.buffer}_out`;
+      b.reserve(name);
+      b.node('Identity', [assigned[k]!], { outputs: [name] });
+      b.addOutput(name, 'float32', at.shape);
+      outputs.push(place.buffer);
+    });
+    return b.constant('float32', [1], [0]);
+  }
   const pieces = trace.grads.map((g, k) => (g ? L.flatFloat(g) : zerosOf(L, layout.params[k]!.size)));
   b.reserve('grads');
   b.node('Identity', [L.concatTree(pieces)], { outputs: ['grads'] });
