@@ -115,7 +115,7 @@ describe('timeline (time travel)', () => {
     expect(tl.checkpointSteps).toContain(e.step);
   });
 
-  it('a backend that keeps no gradients (ort): the gradient norms are computed again from the checkpoints', async () => {
+  it('ort-cpu records the gradient norms of its own steps (its WebAssembly update sees the gradients), equal to ts', async () => {
     const doc = (await service.handle('getExample', { name: 'xor-mlp' })) as unknown as Record<string, unknown>;
     const runs: Record<string, Awaited<ReturnType<typeof service.handle<'timeline'>>>> = {};
     for (const backend of ['ts', 'ort-cpu'] as const) {
@@ -126,7 +126,10 @@ describe('timeline (time travel)', () => {
     const ts = runs['ts']!;
     const ort = runs['ort-cpu']!;
     expect(ort.records).toHaveLength(30);
-    expect(ort.records.every((r) => r.recomputed === true)).toBe(true);
+    // Since the ort-cpu step returns its gradients to the optimizer's kernel, nothing is computed
+    // again; a provider that keeps the update in its graph (WebGPU, CUDA) reports none, and the
+    // service recomputes those from the checkpoints (`recomputed`).
+    expect(ort.records.some((r) => r.recomputed)).toBe(false);
     expect(ts.records.some((r) => r.recomputed)).toBe(false);
     // the same training (float32 on both backends): the same gradient norms, to float32 rounding
     ort.records.forEach((r, i) => r.gradNorms.forEach((g, k) => {
