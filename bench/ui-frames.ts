@@ -63,10 +63,17 @@ async function zoomOf(page: Page): Promise<number> {
 /** Pan (drag the empty canvas) and zoom (ctrl + wheel) three times; the frame intervals meanwhile. */
 async function measure(page: Page, what: string): Promise<void> {
   const zoom = await zoomOf(page);
-  const pane = page.locator('.react-flow__pane');
-  const box = (await pane.boundingBox())!;
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2;
+  // start each drag on empty canvas (a drag that starts on a node or a label does not pan)
+  const start = (await page.evaluate(`(() => {
+    const r = document.querySelector('.react-flow__pane').getBoundingClientRect();
+    for (let fy = 0.5; fy < 0.95; fy += 0.04) for (let fx = 0.5; fx < 0.95; fx += 0.04) {
+      const x = r.left + r.width * fx, y = r.top + r.height * fy;
+      if (document.elementFromPoint(x, y)?.classList.contains('react-flow__pane')) return { x, y };
+    }
+    return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+  })()`)) as { x: number; y: number };
+  const cx = start.x;
+  const cy = start.y;
   // NOTE: a string, not a function: tsx would wrap a function with helpers the page lacks.
   await page.evaluate(`(() => {
     window.__frames = [];
