@@ -89,10 +89,14 @@ describe('neuron view (web)', () => {
       await expect(page.getByRole('button', { name: 'Hide neurons of w·x + b' }).getAttribute('aria-pressed')).resolves.toBe('true');
       await page.screenshot({ path: join(E2E_OUT, 'neuron-view-expanded.png') });
 
-      // Backprop mode on sample 2, x = (1, 0)
+      // Backprop mode on sample 2, x = (1, 0): entering it keeps the zoom on the open neuron view
+      // (without one, Backprop mode fits the whole graph into its larger canvas)
+      const expandedZoom = await zoomOf(page);
       await page.getByRole('group', { name: 'Canvas mode' }).getByRole('button', { name: 'Backprop mode' }).click();
       await page.getByRole('toolbar', { name: 'Backprop controls' }).waitFor();
       await until('the backprop session', async () => /^ready:/.test((await counter(page)).trim()), 30_000);
+      await new Promise((r) => setTimeout(r, 400)); // past a fit's animation, had there been one
+      expect(await zoomOf(page)).toBeCloseTo(expandedZoom, 6);
       const sample = page.getByLabel('Sample index');
       await sample.fill('2');
       await sample.press('Enter');

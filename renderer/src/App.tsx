@@ -16,7 +16,8 @@ import { StatusBar } from './ui/StatusBar';
 import { Dock } from './ui/Dock';
 import { TemplateDialog } from './ui/TemplateDialog';
 import { AboutDialog, ConfirmDialog, ExamplesDialog, ExamplesGallery, ShortcutsDialog, Toasts } from './ui/Dialogs';
-import { useDocumentStore } from './store/document-store';
+import { documentStore, useDocumentStore } from './store/document-store';
+import { neuronStore } from './canvas/neuron-store';
 import { useUi, uiStore } from './store/ui-store';
 import { runCommand } from './commands';
 import { BackpropControls, BackpropModeToggle, useBackpropEffects } from './backprop/BackpropControls';
@@ -78,8 +79,11 @@ function useRoomForBackprop(): void {
   useEffect(() => {
     const before = uiStore.getState().roomSaved;
     uiStore.getState().roomFor(mode === 'backprop' ? 'backprop' : 'edit');
-    // the canvas changed size: show the graph in it again
-    if (uiStore.getState().roomSaved !== before) fitViewSoon();
+    // the canvas changed size: show the graph in it again — unless a neuron view is open, which
+    // zoomed in on its node (the user came to Backprop mode to see that neuron's gradients)
+    const docId = documentStore.getState().docId;
+    const neuronOpen = Object.keys(neuronStore.getState().expanded).some((k) => k.startsWith(`${docId} `));
+    if (uiStore.getState().roomSaved !== before && !neuronOpen) fitViewSoon();
   }, [mode]);
 }
 
