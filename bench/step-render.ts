@@ -16,6 +16,8 @@
  *   npm run bench:steps          (builds the renderer first)
  *   BENCH_RUNS=3                 repeat the stepping in fresh pages, one line each
  *   BENCH_RENDERER=dir           serve another build of the renderer (e.g. to compare two builds)
+ *   BENCH_TRACE=file.json        write a Chromium performance trace of the first run's stepping
+ *   BENCH_PROFILE=file.cpuprofile  write a JavaScript CPU profile of the first run's stepping
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer } from '../engine/service/serve';
@@ -54,6 +56,8 @@ interface StepTiming {
   frame: number;
   rendered: number;
   text: string;
+  /** The viewport's transform once the step's frame rendered (a change: the view moved to follow the step). */
+  view: string;
 }
 
 const log = (s: string) => { if (process.env.BENCH_DEBUG) console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`); };
@@ -93,7 +97,7 @@ async function run(browser: Browser, url: string, first: boolean): Promise<void>
     throw new Error(`${(e as Error).message}: "${await counter.textContent()}"`);
   });
   const ready = ((await counter.textContent()) ?? '').trim();
-  log(`ready: ${ready}`);
+  log(`ready: ${ready}; canvas ${await page.evaluate("(() => { const r = document.querySelector('.bp-canvas').getBoundingClientRect(); return r.width + '×' + r.height; })()")}`);
   await page.waitForTimeout(500);
   // every animation frame's interval (for long frames), and on the next keydown the timing of its step
   await page.evaluate(`(() => {
@@ -116,7 +120,7 @@ async function run(browser: Browser, url: string, first: boolean): Promise<void>
         const changed = performance.now() - t0;
         requestAnimationFrame(() => {
           const frame = performance.now() - t0;
-          after = () => resolve({ changed, frame, rendered: performance.now() - t0, text: el.textContent });
+          after = () => resolve({ changed, frame, rendered: performance.now() - t0, text: el.textContent, view: document.querySelector('.react-flow__viewport')?.style.transform ?? '' });
           ch.port2.postMessage(0);
         });
       });
@@ -124,17 +128,32 @@ async function run(browser: Browser, url: string, first: boolean): Promise<void>
     });
   })()`);
   const results: StepTiming[] = [];
+  const trace = first ? process.env.BENCH_TRACE : undefined;
+  if (trace) await browser.startTracing(page, { path: trace, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'blink.user_timing', 'v8.execute'] });
+  const profile = first ? process.env.BENCH_PROFILE : undefined;
+  const cdp = profile ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
   for (let i = 0; i < STEPS; i++) {
     await page.evaluate('window.__p = window.__arm(); window.__recording = true; 0');
     log(`step ${i + 1}`);
     await page.keyboard.press('ArrowRight');
     const r = (await page.evaluate('window.__p')) as StepTiming;
     results.push(r);
+    log(`  ${r.text.replace(/\s+/g, " ").slice(0, 28)} key→frame ${r.frame.toFixed(1)} rendered ${r.rendered.toFixed(1)} DOM ${r.changed.toFixed(1)} view ${r.view}`);
     if (first && (i === 0 || i === STEPS - 1)) console.log(`  step ${i + 1}: "${r.text.replace(/\s+/g, ' ').trim()}"`);
     // a key-repeat-like rhythm: whatever a step leaves for later frames (a pan to the node) runs in between
     await page.waitForTimeout(30);
   }
   const frames = (await page.evaluate('window.__recording = false; window.__frames')) as number[];
+  if (trace) await browser.stopTracing();
+  if (cdp && profile) {
+    const { profile: p } = await cdp.send('Profiler.stop');
+    (await import('node:fs')).writeFileSync(profile, JSON.stringify(p));
+  }
   const labels = (await page.evaluate("document.querySelectorAll('.bp-bp-label[data-edge-id]').length")) as number;
   const callouts = (await page.evaluate("document.querySelectorAll('.bp-callout').length")) as number;
   if (first) console.log(`${NODES}-node chain (${ready.replace(/\s+/g, ' ')}; ${labels} wire labels and ${callouts} callout in the DOM), ${results.length} steps with →`);
@@ -142,6 +161,8 @@ async function run(browser: Browser, url: string, first: boolean): Promise<void>
   console.log(`key press → first frame showing the change: ${stats(results.map((r) => r.frame))} (target: p95 < 16.7 ms)`);
   console.log(`  key press → that frame rendered:           ${stats(results.map((r) => r.rendered))}`);
   console.log(`  key press → DOM committed:                 ${stats(results.map((r) => r.changed))}`);
+  const moves = results.filter((r, i) => i > 0 && r.view !== results[i - 1]!.view).length;
+  console.log(`  the view moved to follow the step on ${moves} of ${results.length - 1} steps`);
   console.log(`  frames while stepping: ${frames.length}, interval ${stats(frames)}; long (> 25 ms): ${long.length}`);
   await page.close();
 }

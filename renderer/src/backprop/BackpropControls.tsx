@@ -4,7 +4,7 @@
  * dtype, log scale) with the step counter. ← and → step while the mode is on. Also the hooks
  * that reload the session when the document changes and poll gradient norms while a run trains.
  */
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useBackprop, backpropStore } from './backprop-store';
 import { stepCounter } from './backprop-model';
 import { useDocumentStore } from '../store/document-store';
@@ -12,6 +12,9 @@ import { useTrainingStore } from '../panels/training-store';
 import { engine } from '../engine-client';
 import { formatNumber } from '../panels/format';
 import { revealNode } from '../canvas/flow-api';
+
+/** How many of the next steps' nodes a pan that follows the stepping tries to show too. */
+const AHEAD = 8;
 
 function isEditable(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
@@ -162,9 +165,21 @@ export function useBackpropEffects(): void {
   const overlay = useBackprop((s) => s.overlay);
   const stepNode = useBackprop((s) => (s.mode === 'backprop' && s.cursor >= 0 ? (s.steps[s.cursor]?.nodeId ?? null) : null));
 
-  // the view follows the step: the node being stepped is panned into view when it is off screen
+  // the view follows the step: the node being stepped is panned into view when it is off screen,
+  // with the nodes of the next steps (in the direction of stepping) beside it where they fit, so
+  // that a held arrow key moves the view every few steps rather than at each
+  const lastCursor = useRef(-1);
   useEffect(() => {
-    if (stepNode) revealNode(stepNode, { animate: false });
+    const { steps, cursor } = backpropStore.getState();
+    const dir = cursor >= lastCursor.current ? 1 : -1;
+    lastCursor.current = cursor;
+    if (!stepNode) return;
+    const ahead: string[] = [];
+    for (let i = cursor + dir; i >= 0 && i < steps.length && ahead.length < AHEAD; i += dir) {
+      const id = steps[i]!.nodeId;
+      if (id !== stepNode && !ahead.includes(id)) ahead.push(id);
+    }
+    revealNode(stepNode, { animate: false, ahead });
   }, [stepNode]);
 
   useEffect(() => {

@@ -4,7 +4,7 @@
  * actual numbers for a chosen element (KaTeX), the fan-out branches and their sum, and a
  * numerical check of an edge's gradient.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import katex from 'katex';
 import 'katex/dist/katex.min.css';
 import { useBackprop, backpropStore } from './backprop-store';
@@ -20,14 +20,15 @@ import type { GraphDocument } from '../../../engine/graph/document';
 import { edgeKey, hiddenKeys, localIn, paramKey } from './callout-model';
 import { edgeName, nodeName } from './wire-model';
 
-/** The gradients Predict first hides now. */
-function useHidden(): Set<string> {
+/** The gradients Predict first hides at step `cursor`. */
+function useHidden(cursor: number): Set<string> {
   const predict = useBackprop((s) => s.predict);
   const steps = useBackprop((s) => s.steps);
-  const cursor = useBackprop((s) => s.cursor);
   const predictions = useBackprop((s) => s.predictions);
   return useMemo(() => hiddenKeys(predict, steps, cursor, predictions), [predict, steps, cursor, predictions]);
 }
+
+const setElement = (i: number) => backpropStore.getState().setElement(i);
 
 function HiddenBlock({ title }: { title: string }) {
   return (
@@ -212,7 +213,7 @@ function CheckButton({ edgeId, element }: { edgeId: string; element: number }) {
   );
 }
 
-function EdgeDetails({ doc, edgeId, steps, cursor, element, setElement }: { doc: GraphDocument; edgeId: string; steps: Step[]; cursor: number; element: number; setElement(i: number): void }) {
+const EdgeDetails = memo(function EdgeDetails({ doc, edgeId, steps, cursor, element, hidden }: { doc: GraphDocument; edgeId: string; steps: Step[]; cursor: number; element: number; hidden: ReadonlySet<string> }) {
   const state = useMemo(() => edgeStatesAt(steps, cursor).get(edgeId), [steps, cursor, edgeId]);
   const edge = doc.edges.find((e) => e.id === edgeId);
   const consumer = steps.slice(0, cursor + 1).find((s): s is BackwardStep => s.phase === 'backward' && s.downstream.some((d) => d.edgeId === edgeId));
@@ -220,7 +221,6 @@ function EdgeDetails({ doc, edgeId, steps, cursor, element, setElement }: { doc:
   const port = consumer?.downstream.find((d) => d.edgeId === edgeId)?.port;
   const fan = producer && edge ? fanOutTex(producer, edge.sourcePort, element, texSymbol(labelOf(doc, edge.source))) : null;
   const branches = producer?.upstream.find((u) => u.port === edge?.sourcePort)?.branches ?? [];
-  const hidden = useHidden();
   const isHidden = hidden.has(edgeKey(edgeId));
   const variable = edge ? nodeName(doc, edge.source) : '';
   return (
@@ -258,10 +258,9 @@ function EdgeDetails({ doc, edgeId, steps, cursor, element, setElement }: { doc:
       {state?.grad && !isHidden && <CheckButton edgeId={edgeId} element={element} />}
     </>
   );
-}
+});
 
-function NodeDetails({ doc, step, element, setElement }: { doc: GraphDocument; step: Step; element: number; setElement(i: number): void }) {
-  const hidden = useHidden();
+const NodeDetails = memo(function NodeDetails({ doc, step, element, hidden }: { doc: GraphDocument; step: Step; element: number; hidden: ReadonlySet<string> }) {
   if (step.phase === 'forward') {
     const f = step as ForwardStep;
     return (
@@ -307,18 +306,23 @@ function NodeDetails({ doc, step, element, setElement }: { doc: GraphDocument; s
       ))}
     </>
   );
-}
+});
 
+/**
+ * The details follow the step a moment later than the canvas: the step's own render is urgent
+ * (the canvas, the callout), the tables and KaTeX here render right after it without holding up
+ * its frame (useDeferredValue: a held arrow key renders them only for the steps it rests on).
+ */
 export function BackpropPanel() {
   const mode = useBackprop((s) => s.mode);
   const steps = useBackprop((s) => s.steps);
-  const cursor = useBackprop((s) => s.cursor);
+  const cursor = useDeferredValue(useBackprop((s) => s.cursor));
+  const hidden = useHidden(cursor);
   const overlay = useBackprop((s) => s.overlay);
   const error = useBackprop((s) => s.error);
   const doc = useDocumentStore((s) => s.document);
   const selection = useDocumentStore((s) => s.selection);
   const element = useBackprop((s) => s.element);
-  const setElement = (i: number) => backpropStore.getState().setElement(i);
 
   const edgeId = selection.edges[0];
   const nodeId = selection.nodes[0];
@@ -351,14 +355,14 @@ export function BackpropPanel() {
   if (error) return <div className="bp-bp-panel">{head}<p className="bp-bp-error">{error}</p></div>;
 
   let body;
-  if (edgeId) body = <EdgeDetails doc={doc} edgeId={edgeId} steps={steps} cursor={cursor} element={element} setElement={setElement} />;
+  if (edgeId) body = <EdgeDetails doc={doc} edgeId={edgeId} steps={steps} cursor={cursor} element={element} hidden={hidden} />;
   else {
     const upto = steps.slice(0, cursor + 1);
     const step = nodeId
       ? [...upto].reverse().find((s) => s.nodeId === nodeId) ?? steps.find((s) => s.nodeId === nodeId && s.phase === 'forward')
       : steps[cursor];
     body = step ? (
-      <NodeDetails doc={doc} step={step} element={element} setElement={setElement} />
+      <NodeDetails doc={doc} step={step} element={element} hidden={hidden} />
     ) : (
       <p className="bp-muted">Press → (or Step forward) to run the first step; click an edge or node for details.</p>
     );

@@ -569,23 +569,39 @@ class Placer {
  */
 export const QUICK_STEP_MS = 300;
 
-/** Marks the canvas while steps come quickly (see QUICK_STEP_MS). */
+/**
+ * Marks the canvas while steps come quickly (see QUICK_STEP_MS). The mark is set once and stays
+ * while the steps keep coming (only its timer is renewed): each change of it restyles every node,
+ * wire and label on the canvas (its rules are descendant selectors), which a step must not pay.
+ */
 function useQuickSteps(root: RefObject<HTMLDivElement | null>, cursor: number): void {
   const last = useRef(-Infinity);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const marked = useRef<HTMLElement | null>(null);
   useLayoutEffect(() => {
     const canvas = root.current?.closest<HTMLElement>('.bp-canvas');
     if (!canvas) return;
+    marked.current = canvas;
     const now = performance.now();
     const quick = now - last.current < QUICK_STEP_MS;
     last.current = now;
     if (!quick) return;
-    canvas.dataset.bpQuick = '';
-    const t = setTimeout(() => delete canvas.dataset.bpQuick, QUICK_STEP_MS);
-    return () => {
-      clearTimeout(t);
+    if (canvas.dataset.bpQuick === undefined) canvas.dataset.bpQuick = '';
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      timer.current = null;
       delete canvas.dataset.bpQuick;
-    };
+    }, QUICK_STEP_MS);
   }, [root, cursor]);
+  // leaving Backprop mode: no mark left behind
+  useLayoutEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+      timer.current = null;
+      if (marked.current) delete marked.current.dataset.bpQuick;
+    },
+    [root],
+  );
 }
 
 /** Follows the viewport and the nodes (its own component: a pan re-renders this, not the labels). */

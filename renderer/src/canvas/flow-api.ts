@@ -8,10 +8,27 @@ import type { Rect, ViewArea } from './placement';
 
 let instance: ReactFlowInstance<Node, Edge> | null = null;
 let container: HTMLElement | null = null;
+/**
+ * The container's size and what covers it (container coordinates), kept so that following the
+ * steps in Backprop mode reads no layout: a ResizeObserver on the container, its parent and the
+ * overlays says when they are stale.
+ */
+let frame: { width: number; height: number; blocked: Rect[]; overlays: Element[] } | null = null;
+let resized: ResizeObserver | null = null;
 
 export function registerFlow(rf: ReactFlowInstance<Node, Edge> | null, el: HTMLElement | null): void {
   instance = rf;
   container = el;
+  frame = null;
+  resized?.disconnect();
+  resized = null;
+  if (el && typeof ResizeObserver !== 'undefined') {
+    resized = new ResizeObserver(() => {
+      frame = null;
+    });
+    resized.observe(el);
+    if (el.parentElement) resized.observe(el.parentElement);
+  }
 }
 
 export function flowInstance(): ReactFlowInstance<Node, Edge> | null {
@@ -94,42 +111,90 @@ export function viewportCentre(): XY {
 /** What covers the canvas (minimap, zoom controls, the mode switch and the backprop bar), on the screen. */
 const OVERLAYS = '.react-flow__minimap, .react-flow__controls, .bp-mode-switch, .bp-bp-bar';
 
+function overlayElements(el: HTMLElement): Element[] {
+  const inner = [...el.querySelectorAll(OVERLAYS)];
+  const outer = [...(el.parentElement?.querySelectorAll('.bp-mode-switch, .bp-bp-bar') ?? [])].filter((o) => !inner.includes(o));
+  return [...inner, ...outer];
+}
+
+/**
+ * The container's size and the overlays' boxes in container coordinates: read from the layout
+ * only when one of them resized or an overlay came or went (finding them reads no layout).
+ */
+function canvasFrame(el: HTMLElement): { width: number; height: number; blocked: Rect[] } {
+  const overlays = overlayElements(el);
+  if (frame && overlays.length === frame.overlays.length && overlays.every((o, i) => o === frame!.overlays[i])) return frame;
+  const r = el.getBoundingClientRect();
+  const blocked = overlays
+    .map((o) => o.getBoundingClientRect())
+    .filter((b) => b.width > 0 && b.height > 0)
+    .map((b) => ({ x: b.left - r.left, y: b.top - r.top, width: b.width, height: b.height }));
+  for (const o of overlays) resized?.observe(o);
+  frame = { width: r.width, height: r.height, blocked, overlays };
+  return frame;
+}
+
 /** The visible canvas in flow coordinates, less a margin, with what covers parts of it (null without a canvas). */
 export function visibleArea(): ViewArea | null {
   if (!instance || !container) return null;
-  const r = container.getBoundingClientRect();
-  if (r.width < 50 || r.height < 50) return null;
-  const toFlow = (x: number, y: number) => instance!.screenToFlowPosition({ x, y }, { snapToGrid: false });
-  const rect = (left: number, top: number, right: number, bottom: number): Rect => {
-    const a = toFlow(left, top);
-    const b = toFlow(right, bottom);
-    return { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y };
-  };
+  const f = canvasFrame(container);
+  if (f.width < 50 || f.height < 50) return null;
+  const { x: tx, y: ty, zoom } = instance.getViewport();
+  // container coordinates → flow coordinates (what screenToFlowPosition computes, without reading the container's box)
+  const rect = (left: number, top: number, right: number, bottom: number): Rect => ({ x: (left - tx) / zoom, y: (top - ty) / zoom, width: (right - left) / zoom, height: (bottom - top) / zoom });
   const m = 12;
-  const blocked = [...container.querySelectorAll<HTMLElement>(OVERLAYS), ...(container.parentElement?.querySelectorAll<HTMLElement>('.bp-mode-switch, .bp-bp-bar') ?? [])]
-    .map((el) => el.getBoundingClientRect())
-    .filter((b) => b.width > 0 && b.height > 0)
-    .map((b) => rect(b.left - m, b.top - m, b.right + m, b.bottom + m));
-  return { ...rect(r.left + m, r.top + m, r.right - m, r.bottom - m), blocked };
+  const blocked = f.blocked.map((b) => rect(b.x - m, b.y - m, b.x + b.width + m, b.y + b.height + m));
+  return { ...rect(m, m, f.width - m, f.height - m), blocked };
 }
 
-/** Pan (keeping the zoom) so a node can be seen when it is not (a node just added). */
+function boxOf(rf: ReactFlowInstance<Node, Edge>, id: string): Rect | null {
+  const n = rf.getInternalNode(id);
+  if (!n) return null;
+  const p = n.internals.positionAbsolute;
+  return { x: p.x, y: p.y, width: n.measured?.width ?? 160, height: n.measured?.height ?? 70 };
+}
+
+const within = (b: Rect, a: Rect) => b.x >= a.x && b.y >= a.y && b.x + b.width <= a.x + a.width && b.y + b.height <= a.y + a.height;
+const overlapping = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
 /**
  * Pan node `id` into view when it is not inside it, at the same zoom. `animate: false` jumps: a
  * pan that starts before the last one ended would start from its zoomed-out midpoint (d3's zoom
  * flight), so the stepping in Backprop mode, which may pan several times a second, does not animate.
+ * `ahead`: the nodes that come next (the following steps); the pan shows as many of them as fit
+ * beside the node, clear of the overlays, so the view moves again only after them.
+ * It reads no layout: node boxes from React Flow's store, the canvas's size and overlays cached.
  */
-export function revealNode(id: string, options: { animate?: boolean } = {}): void {
+export function revealNode(id: string, options: { animate?: boolean; ahead?: readonly string[] } = {}): void {
   const rf = instance;
   if (!rf) return;
   requestAnimationFrame(() => {
-    const n = rf.getNode(id);
+    const n = boxOf(rf, id);
     const area = visibleArea();
     if (!n || !area) return;
-    const w = n.measured?.width ?? 160;
-    const h = n.measured?.height ?? 70;
-    const inside = n.position.x >= area.x && n.position.y >= area.y && n.position.x + w <= area.x + area.width && n.position.y + h <= area.y + area.height;
-    if (!inside) void rf.setCenter(n.position.x + w / 2, n.position.y + h / 2, { zoom: rf.getZoom(), duration: options.animate === false ? 0 : 200 });
+    if (within(n, area)) return;
+    const clear = (b: Rect) => within(b, area) && !area.blocked.some((o) => overlapping(b, o));
+    const later = (options.ahead ?? []).map((a) => boxOf(rf, a)).filter((b): b is Rect => !!b);
+    // the most of the next nodes that fit with it, all clear of the overlays once panned; else the node centred
+    let dx = n.x + n.width / 2 - (area.x + area.width / 2);
+    let dy = n.y + n.height / 2 - (area.y + area.height / 2);
+    for (let k = later.length; k > 0; k--) {
+      const group = [n, ...later.slice(0, k)];
+      const x0 = Math.min(...group.map((b) => b.x));
+      const y0 = Math.min(...group.map((b) => b.y));
+      const x1 = Math.max(...group.map((b) => b.x + b.width));
+      const y1 = Math.max(...group.map((b) => b.y + b.height));
+      if (x1 - x0 > area.width || y1 - y0 > area.height) continue;
+      const ddx = (x0 + x1) / 2 - (area.x + area.width / 2);
+      const ddy = (y0 + y1) / 2 - (area.y + area.height / 2);
+      if (group.every((b) => clear({ ...b, x: b.x - ddx, y: b.y - ddy }))) {
+        dx = ddx;
+        dy = ddy;
+        break;
+      }
+    }
+    const { x, y, zoom } = rf.getViewport();
+    void rf.setViewport({ x: x - dx * zoom, y: y - dy * zoom, zoom }, { duration: options.animate === false ? 0 : 200 });
   });
 }
 
