@@ -10,6 +10,8 @@
  *   npm run bench:ui            (builds the renderer first)
  *   BENCH_RUNS=3                repeat the measurement in fresh pages
  *   BENCH_RENDERER=dir          serve another build of the renderer (e.g. to compare two builds)
+ *   BENCH_PROFILE=file.cpuprofile  write a JavaScript CPU profile of the first Backprop-mode measurement
+ *   BENCH_TRACE=file.json       write a Chromium performance trace of it instead
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer } from '../engine/service/serve';
@@ -61,7 +63,7 @@ async function zoomOf(page: Page): Promise<number> {
 }
 
 /** Pan (drag the empty canvas) and zoom (ctrl + wheel) three times; the frame intervals meanwhile. */
-async function measure(page: Page, what: string): Promise<void> {
+async function measure(page: Page, what: string, profile?: string): Promise<void> {
   const zoom = await zoomOf(page);
   // start each drag on empty canvas (a drag that starts on a node or a label does not pan)
   const start = (await page.evaluate(`(() => {
@@ -82,6 +84,14 @@ async function measure(page: Page, what: string): Promise<void> {
     const tick = (t) => { if (!window.__recording) return; window.__frames.push(t - last); last = t; requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
   })()`);
+  const trace = profile?.endsWith('.json');
+  if (trace) await page.context().browser()!.startTracing(page, { path: profile, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute'] });
+  const cdp = profile && !trace ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
   for (let round = 0; round < 3; round++) {
     await page.mouse.move(cx, cy);
     await page.mouse.down();
@@ -92,6 +102,12 @@ async function measure(page: Page, what: string): Promise<void> {
     await page.keyboard.up('Control');
   }
   const all = (await page.evaluate('window.__recording = false; window.__frames')) as number[];
+  if (trace) await page.context().browser()!.stopTracing();
+  if (cdp && profile) {
+    const { profile: p } = await cdp.send('Profiler.stop');
+    (await import('node:fs')).writeFileSync(profile, JSON.stringify(p));
+    await cdp.detach();
+  }
   const frames = all.slice(2).sort((a, b) => a - b);
   const q = (p: number): number => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))]!;
   const rendered = (await page.evaluate("document.querySelectorAll('.react-flow__node').length")) as number;
@@ -102,7 +118,7 @@ async function measure(page: Page, what: string): Promise<void> {
   console.log(`  frame time median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${q(1).toFixed(1)} ms; long (> 25 ms): ${long} (target: p95 < 16.7 ms)`);
 }
 
-async function run(browser: Browser, url: string): Promise<void> {
+async function run(browser: Browser, url: string, first: boolean): Promise<void> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const copy = { version: 1, savedAt: Date.now(), fileName: 'big.json', filePath: null, fileKind: 'graph', document: bigDocument() };
   await page.addInitScript(`localStorage.setItem('bpstudio.recovery.v1', ${JSON.stringify(JSON.stringify(copy))})`);
@@ -121,7 +137,7 @@ async function run(browser: Browser, url: string): Promise<void> {
   await page.waitForTimeout(1000);
   const callouts = (await page.evaluate("document.querySelectorAll('.bp-callout').length")) as number;
   const collapsed = (await page.evaluate("document.querySelectorAll('.bp-wire-label[data-collapsed]').length")) as number;
-  await measure(page, `Backprop mode, end of backward (${callouts} callout, ${collapsed} labels as chips before panning)`);
+  await measure(page, `Backprop mode, end of backward (${callouts} callout, ${collapsed} labels as chips before panning)`, first ? (process.env.BENCH_TRACE ?? process.env.BENCH_PROFILE) : undefined);
   // closer in, where the labels open in full beside their wires
   const pane = (await page.locator('.react-flow__pane').boundingBox())!;
   await page.mouse.move(pane.x + pane.width / 2, pane.y + pane.height / 2);
@@ -141,7 +157,7 @@ const browser = await chromium.launch({
 try {
   for (let r = 0; r < RUNS; r++) {
     if (RUNS > 1) console.log(`run ${r + 1}/${RUNS}`);
-    await run(browser, server.url);
+    await run(browser, server.url, r === 0);
   }
   console.log('Chromium headless, software rendering; requestAnimationFrame runs at the 60 Hz refresh, so 16.7 ms is the floor: a frame time at the floor means no frame was dropped');
 } finally {
