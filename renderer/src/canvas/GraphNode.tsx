@@ -6,7 +6,7 @@
  * name, with every diagnostic and its severity, is on React Flow's focusable wrapper
  * (`ariaLabel`, see flow-types) and, for the tests that read it there, on the node's box.
  */
-import { memo, useMemo } from 'react';
+import { memo, useMemo, type ReactNode } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { formatNumber, fullNumber } from '../panels/format';
 import { keyParamRows, type PortDef } from '../lib/node-types';
@@ -30,8 +30,21 @@ function portTitle(p: PortDef, side: 'input' | 'output', problem?: string): stri
   return `${side} “${p.label ?? p.name}”: ${KIND_TEXT[p.kind]}${accepts}${p.optional ? ', optional' : ''}${problem ? ` — ${problem}` : ''}`;
 }
 
-function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
+/**
+ * The node's box, with its Backprop-mode step class: a step re-renders this alone (its children
+ * are the same elements, so React skips them), not the node's content — the phase turning from
+ * forward to backward changes every node's class at once.
+ */
+function NodeBox({ id, className, title, label, children }: { id: string; className: string; title: string; label: string; children: ReactNode }) {
   const step = useNodeStepState(id);
+  return (
+    <div className={className + step} title={title} aria-label={label}>
+      {children}
+    </div>
+  );
+}
+
+function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   const { node, info, diag, paramCount } = data;
   const inputs = info?.inputs ?? [];
   const outputs = info?.outputs ?? [];
@@ -49,10 +62,11 @@ function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   const category = (info?.category ?? 'Unknown').toLowerCase();
 
   return (
-    <div
-      className={`bp-node bp-cat-${category}${selected ? ' is-selected' : ''}${severity === 'error' ? ' has-error' : severity === 'warning' ? ' has-warning' : ''}${!info ? ' is-unknown' : ''}${expanded ? ' is-neurons' : ''}${step}`}
+    <NodeBox
+      id={id}
+      className={`bp-node bp-cat-${category}${selected ? ' is-selected' : ''}${severity === 'error' ? ' has-error' : severity === 'warning' ? ' has-warning' : ''}${!info ? ' is-unknown' : ''}${expanded ? ' is-neurons' : ''}`}
       title={hover}
-      aria-label={nodeAccessibleLabel(typeLabel, title, diag?.items ?? [])}
+      label={nodeAccessibleLabel(typeLabel, title, diag?.items ?? [])}
     >
       <div className="bp-node-head">
         <span className="bp-node-title">{title}</span>
@@ -119,7 +133,7 @@ function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
           aria-label={`output ${p.name} of ${title}`}
         />
       ))}
-    </div>
+    </NodeBox>
   );
 }
 

@@ -117,13 +117,23 @@ function overlayElements(el: HTMLElement): Element[] {
   return [...inner, ...outer];
 }
 
+/** The container's size: read from the layout only after it resized. */
+function canvasSize(el: HTMLElement): { width: number; height: number } {
+  if (frame) return frame;
+  const r = el.getBoundingClientRect();
+  frame = { width: r.width, height: r.height, blocked: [], overlays: [] };
+  overlaysRead = false;
+  return frame;
+}
+let overlaysRead = false;
+
 /**
  * The container's size and the overlays' boxes in container coordinates: read from the layout
  * only when one of them resized or an overlay came or went (finding them reads no layout).
  */
 function canvasFrame(el: HTMLElement): { width: number; height: number; blocked: Rect[] } {
   const overlays = overlayElements(el);
-  if (frame && overlays.length === frame.overlays.length && overlays.every((o, i) => o === frame!.overlays[i])) return frame;
+  if (frame && overlaysRead && overlays.length === frame.overlays.length && overlays.every((o, i) => o === frame!.overlays[i])) return frame;
   const r = el.getBoundingClientRect();
   const blocked = overlays
     .map((o) => o.getBoundingClientRect())
@@ -131,13 +141,18 @@ function canvasFrame(el: HTMLElement): { width: number; height: number; blocked:
     .map((b) => ({ x: b.left - r.left, y: b.top - r.top, width: b.width, height: b.height }));
   for (const o of overlays) resized?.observe(o);
   frame = { width: r.width, height: r.height, blocked, overlays };
+  overlaysRead = true;
   return frame;
 }
 
 /** The visible canvas in flow coordinates, less a margin, with what covers parts of it (null without a canvas). */
 export function visibleArea(): ViewArea | null {
+  return viewArea(true);
+}
+
+function viewArea(withOverlays: boolean): ViewArea | null {
   if (!instance || !container) return null;
-  const f = canvasFrame(container);
+  const f = withOverlays ? canvasFrame(container) : { ...canvasSize(container), blocked: [] };
   if (f.width < 50 || f.height < 50) return null;
   const { x: tx, y: ty, zoom } = instance.getViewport();
   // container coordinates → flow coordinates (what screenToFlowPosition computes, without reading the container's box)
@@ -170,9 +185,9 @@ export function revealNode(id: string, options: { animate?: boolean; ahead?: rea
   if (!rf) return;
   requestAnimationFrame(() => {
     const n = boxOf(rf, id);
-    const area = visibleArea();
-    if (!n || !area) return;
-    if (within(n, area)) return;
+    const view = viewArea(false);
+    if (!n || !view || within(n, view)) return;
+    const area = visibleArea()!;
     const clear = (b: Rect) => within(b, area) && !area.blocked.some((o) => overlapping(b, o));
     const later = (options.ahead ?? []).map((a) => boxOf(rf, a)).filter((b): b is Rect => !!b);
     // the most of the next nodes that fit with it, all clear of the overlays once panned; else the node centred
