@@ -349,11 +349,12 @@ describe('gemm dispatch', () => {
   });
 
   it('without the generated module (not built) the loader gives null, and nothing throws', async () => {
-    // The loader alone in a folder without gemm.generated.cjs, as in a checkout where
+    // The loader (and the shared module loader) alone in a folder without gemm.generated.cjs, as in a checkout where
     // scripts/build-wasm.mjs has not run.
     const dir = mkdtempSync(join(tmpdir(), 'gemm-wasm-'));
     try {
       copyFileSync(new URL('./wasm/gemm-wasm.ts', import.meta.url), join(dir, 'gemm-wasm.ts'));
+      copyFileSync(new URL('./wasm/generated-module.ts', import.meta.url), join(dir, 'generated-module.ts'));
       const bare = (await import(/* @vite-ignore */ join(dir, 'gemm-wasm.ts'))) as typeof import('./wasm/gemm-wasm');
       expect(bare.wasmGemm).toBeNull();
     } finally {

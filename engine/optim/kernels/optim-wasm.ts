@@ -17,21 +17,10 @@
  */
 import type { KernelSpec } from '../optimizer';
 
+import { loadGeneratedModule, wasmApi, type WasmApi } from '../../ops/kernels/wasm/generated-module';
+
 // `require` exists in esbuild's bundles (a shim over Node's) and in CommonJS; not in ES modules.
 declare const require: ((id: string) => unknown) | undefined;
-
-type NodeModuleApi = { createRequire(url: string): (id: string) => unknown };
-type NodeProcess = { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
-
-/** The parts of the WebAssembly API used here (the engine compiles without DOM typings). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
-}
 
 interface OptimExports {
   nonfinite(x: number, n: number): number;
@@ -42,47 +31,12 @@ interface OptimExports {
   ): number;
 }
 
-function nodeProcess(): NodeProcess | undefined {
-  return (globalThis as { process?: NodeProcess }).process;
-}
-
-/** The base64 module text, or null when it cannot be found. */
-function loadBase64(): string | null {
-  try {
-    if (typeof require === 'function') {
-      const b64 = require('./optim.generated.cjs');
-      if (typeof b64 === 'string') return b64;
-    }
-  } catch {
-    // not bundled, or bundled without the generated file: try Node's require next
-  }
-  try {
-    const mod = nodeProcess()?.getBuiltinModule?.('node:module') as NodeModuleApi | undefined;
-    if (mod) {
-      const b64 = mod.createRequire(import.meta.url)('./optim.generated.cjs');
-      if (typeof b64 === 'string') return b64;
-    }
-  } catch {
-    // not built (scripts/build-wasm.mjs has not run): the op-level rule
-  }
-  return null;
-}
-
-function decodeBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+const wasm: WasmApi | null = wasmApi();
 
 function compile(): object | null {
-  if (nodeProcess()?.env?.BPSTUDIO_WASM === '0' || !wasm) return null;
-  const b64 = loadBase64();
-  if (b64 === null) return null;
+  const module = loadGeneratedModule(() => require!('./optim.generated.cjs'), './optim.generated.cjs', import.meta.url);
+  if (!module || !wasm) return null;
   try {
-    const module = new wasm.Module(decodeBase64(b64));
     // instantiate once to find out that SIMD works here
     new wasm.Instance(module, { env: { memory: new wasm.Memory({ initial: 1, maximum: 1 }) } });
     return module;

@@ -12,21 +12,10 @@
  * (TypedArray.set: a memcpy), runs the blocked kernel (packing included) and copies C out.
  */
 
+import { loadGeneratedModule, wasmApi, type WasmMemory } from './generated-module';
+
 // `require` exists in esbuild's bundles (a shim over Node's) and in CommonJS; not in ES modules.
 declare const require: ((id: string) => unknown) | undefined;
-
-type NodeModuleApi = { createRequire(url: string): (id: string) => unknown };
-type NodeProcess = { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown };
-
-/** The parts of the WebAssembly API used here (the engine compiles without DOM typings). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
 
 interface GemmExports {
   memory: WasmMemory;
@@ -40,49 +29,12 @@ interface GemmExports {
   packedBBytes(): number;
 }
 
-function nodeProcess(): NodeProcess | undefined {
-  return (globalThis as { process?: NodeProcess }).process;
-}
-
-/** The base64 module text, or null when it cannot be found. */
-function loadBase64(): string | null {
-  try {
-    // Bundled by esbuild (inlined at build time); throws in a browser, caught below.
-    if (typeof require === 'function') {
-      const b64 = require('./gemm.generated.cjs');
-      if (typeof b64 === 'string') return b64;
-    }
-  } catch {
-    // not bundled, or bundled without the generated file: try Node's require next
-  }
-  try {
-    const mod = nodeProcess()?.getBuiltinModule?.('node:module') as NodeModuleApi | undefined;
-    if (mod) {
-      const b64 = mod.createRequire(import.meta.url)('./gemm.generated.cjs');
-      if (typeof b64 === 'string') return b64;
-    }
-  } catch {
-    // not built (scripts/build-wasm.mjs has not run): JavaScript kernels
-  }
-  return null;
-}
-
-function decodeBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
 function instantiate(): GemmExports | null {
-  if (nodeProcess()?.env?.BPSTUDIO_WASM === '0') return null;
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!wasm) return null;
-  const b64 = loadBase64();
-  if (b64 === null) return null;
+  const module = loadGeneratedModule(() => require!('./gemm.generated.cjs'), './gemm.generated.cjs', import.meta.url);
+  const api = wasmApi();
+  if (!module || !api) return null;
   try {
-    const module = new wasm.Module(decodeBase64(b64));
-    return new wasm.Instance(module, {}).exports as GemmExports;
+    return new api.Instance(module, {}).exports as GemmExports;
   } catch {
     return null; // e.g. an engine without WebAssembly SIMD
   }
