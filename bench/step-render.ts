@@ -21,35 +21,12 @@
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer } from '../engine/service/serve';
+import { chainDocument, LONG_FRAME_MS, until } from './chain';
 
 const NODES = 50;
 const STEPS = 60;
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 1));
 
-function chainDocument(): unknown {
-  const value = [[0.5, -0.25, 1, 0.75, -1, 0.1, 0.3, -0.6]];
-  const pos = (i: number) => ({ x: (i % 10) * 230, y: Math.floor(i / 10) * 150 });
-  const nodes: unknown[] = [{ id: 'n0', type: 'Input', label: 'x', params: { shape: [1, 8], batched: false, value }, position: pos(0) }];
-  const edges: unknown[] = [];
-  const link = (a: string, b: string) => edges.push({ id: `${a}-out->${b}-in`, source: a, sourcePort: 'out', target: b, targetPort: 'in' });
-  // n1 … n47: Linear / Activation alternating; n48: Mean; n49: Output → 50 nodes
-  for (let i = 1; i < NODES - 2; i++) {
-    const linear = i % 2 === 1;
-    nodes.push({
-      id: `n${i}`,
-      type: linear ? 'Linear' : 'Activation',
-      label: linear ? `fc${(i + 1) / 2}` : `tanh${i / 2}`,
-      params: linear ? { inFeatures: 8, outFeatures: 8 } : { fn: 'tanh' },
-      position: pos(i),
-    });
-    link(`n${i - 1}`, `n${i}`);
-  }
-  nodes.push({ id: `n${NODES - 2}`, type: 'Mean', label: 'mean', params: {}, position: pos(NODES - 2) });
-  link(`n${NODES - 3}`, `n${NODES - 2}`);
-  nodes.push({ id: `n${NODES - 1}`, type: 'Output', label: 'out', params: { name: 'out' }, position: pos(NODES - 1) });
-  link(`n${NODES - 2}`, `n${NODES - 1}`);
-  return { formatVersion: 2, name: `${NODES}-node chain`, nodes, edges };
-}
 
 interface StepTiming {
   changed: number;
@@ -67,23 +44,11 @@ const stats = (xs: number[]) => {
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
   return `median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${q(1).toFixed(1)} ms`;
 };
-const LONG = 1.5 * (1000 / 60);
 
-/**
- * Wait until the expression is true, polling from here: a string, as tsx would wrap a function with
- * helpers the page lacks, and a polling waitForFunction evaluates strings in the page, which its CSP forbids.
- */
-async function until(page: Page, expr: string, timeout: number, what: string): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!(await page.evaluate(expr))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(100);
-  }
-}
 
 async function run(browser: Browser, url: string, first: boolean): Promise<void> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const copy = { version: 1, savedAt: Date.now(), fileName: 'chain.json', filePath: null, fileKind: 'graph', document: chainDocument() };
+  const copy = { version: 1, savedAt: Date.now(), fileName: 'chain.json', filePath: null, fileKind: 'graph', document: chainDocument({ nodes: NODES, columns: 10, dx: 230, dy: 150, activation: 'tanh', labels: true, name: `${NODES}-node chain` }) };
   // NOTE: strings, not functions: tsx would wrap a function with helpers the page lacks.
   await page.addInitScript(`localStorage.setItem('bpstudio.recovery.v1', ${JSON.stringify(JSON.stringify(copy))})`);
   // registered before the app's own capture listener (which stops the event): the key press's timestamp
@@ -157,7 +122,7 @@ async function run(browser: Browser, url: string, first: boolean): Promise<void>
   const labels = (await page.evaluate("document.querySelectorAll('.bp-bp-label[data-edge-id]').length")) as number;
   const callouts = (await page.evaluate("document.querySelectorAll('.bp-callout').length")) as number;
   if (first) console.log(`${NODES}-node chain (${ready.replace(/\s+/g, ' ')}; ${labels} wire labels and ${callouts} callout in the DOM), ${results.length} steps with →`);
-  const long = frames.filter((f) => f > LONG);
+  const long = frames.filter((f) => f > LONG_FRAME_MS);
   console.log(`key press → first frame showing the change: ${stats(results.map((r) => r.frame))} (target: p95 < 16.7 ms)`);
   console.log(`  key press → that frame rendered:           ${stats(results.map((r) => r.rendered))}`);
   console.log(`  key press → DOM committed:                 ${stats(results.map((r) => r.changed))}`);

@@ -15,47 +15,13 @@
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer } from '../engine/service/serve';
+import { chainDocument, LONG_FRAME_MS, until } from './chain';
 
 const NODES = 300;
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 1));
 
-function bigDocument(): unknown {
-  const value = [[0.5, -0.25, 1, 0.75, -1, 0.1, 0.3, -0.6]];
-  const pos = (i: number) => ({ x: (i % 20) * 240, y: Math.floor(i / 20) * 140 });
-  const nodes: unknown[] = [{ id: 'n0', type: 'Input', label: 'x', params: { shape: [1, 8], batched: false, value }, position: pos(0) }];
-  const edges: unknown[] = [];
-  const link = (a: string, b: string) => edges.push({ id: `e${edges.length + 1}`, source: a, sourcePort: 'out', target: b, targetPort: 'in' });
-  // n1 … n297: Linear / ReLU alternating; n298: Mean; n299: Output → 300 nodes
-  for (let i = 1; i < NODES - 2; i++) {
-    const linear = i % 2 === 1;
-    nodes.push({
-      id: `n${i}`,
-      type: linear ? 'Linear' : 'Activation',
-      params: linear ? { inFeatures: 8, outFeatures: 8 } : { fn: 'relu' },
-      position: pos(i),
-    });
-    link(`n${i - 1}`, `n${i}`);
-  }
-  nodes.push({ id: `n${NODES - 2}`, type: 'Mean', label: 'mean', params: {}, position: pos(NODES - 2) });
-  link(`n${NODES - 3}`, `n${NODES - 2}`);
-  nodes.push({ id: `n${NODES - 1}`, type: 'Output', label: 'out', params: { name: 'out' }, position: pos(NODES - 1) });
-  link(`n${NODES - 2}`, `n${NODES - 1}`);
-  return { formatVersion: 2, name: '300 nodes', nodes, edges };
-}
 
-const LONG = 1.5 * (1000 / 60);
 
-/**
- * Wait until the expression is true, polling from here: a string, as tsx would wrap a function with
- * helpers the page lacks, and a polling waitForFunction evaluates strings in the page, which its CSP forbids.
- */
-async function until(page: Page, expr: string, timeout: number, what: string): Promise<void> {
-  const end = Date.now() + timeout;
-  while (!(await page.evaluate(expr))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(100);
-  }
-}
 
 async function zoomOf(page: Page): Promise<number> {
   const t = (await page.evaluate("document.querySelector('.react-flow__viewport')?.style.transform ?? ''")) as string;
@@ -112,7 +78,7 @@ async function measure(page: Page, what: string, profile?: string): Promise<void
   const q = (p: number): number => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))]!;
   const rendered = (await page.evaluate("document.querySelectorAll('.react-flow__node').length")) as number;
   const labels = (await page.evaluate("document.querySelectorAll('.bp-wire-label[data-edge-id]').length")) as number;
-  const long = frames.filter((f) => f > LONG).length;
+  const long = frames.filter((f) => f > LONG_FRAME_MS).length;
   const open = (await page.evaluate("document.querySelectorAll('.bp-wire-label[data-edge-id]:not([data-collapsed])').length")) as number;
   console.log(`${what}, zoom ${zoom.toFixed(2)} (${(await zoomOf(page)).toFixed(2)} after): ${rendered} nodes${labels ? ` and ${labels} wire labels (${open} open, the rest chips)` : ''} in the DOM after culling, ${frames.length} frames while panning and zooming`);
   console.log(`  frame time median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${q(1).toFixed(1)} ms; long (> 25 ms): ${long} (target: p95 < 16.7 ms)`);
@@ -120,7 +86,7 @@ async function measure(page: Page, what: string, profile?: string): Promise<void
 
 async function run(browser: Browser, url: string, first: boolean): Promise<void> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const copy = { version: 1, savedAt: Date.now(), fileName: 'big.json', filePath: null, fileKind: 'graph', document: bigDocument() };
+  const copy = { version: 1, savedAt: Date.now(), fileName: 'big.json', filePath: null, fileKind: 'graph', document: chainDocument({ nodes: NODES, columns: 20, dx: 240, dy: 140, activation: 'relu', labels: false, name: '300 nodes' }) };
   await page.addInitScript(`localStorage.setItem('bpstudio.recovery.v1', ${JSON.stringify(JSON.stringify(copy))})`);
   await page.goto(url);
   await page.getByRole('button', { name: /^Restore/ }).click();
