@@ -3,7 +3,8 @@
  * with a value → alternating Linear(8→8) / activation … → Mean → Output — and polling the page
  * from Node.
  */
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer } from '../engine/service/serve';
 
 export interface ChainOptions {
   /** Nodes in all (the Input, the alternating layers, Mean and Output). */
@@ -55,5 +56,29 @@ export async function until(page: Page, expr: string, timeout: number, what: str
   while (!(await page.evaluate(expr))) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await page.waitForTimeout(100);
+  }
+}
+
+/**
+ * Serve the app (BENCH_RENDERER: another build's folder), launch Debian's Chromium headless, call
+ * `run` BENCH_RUNS times (the first with `first` true: a trace or profile is taken there), print
+ * `footer`, and close both.
+ */
+export async function benchInChromium(run: (browser: Browser, url: string, first: boolean) => Promise<void>, footer: string): Promise<void> {
+  const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 1));
+  const server = await startServer(process.env.BENCH_RENDERER ? { rendererDir: process.env.BENCH_RENDERER } : {});
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    for (let r = 0; r < runs; r++) {
+      if (runs > 1) console.log(`run ${r + 1}/${runs}`);
+      await run(browser, server.url, r === 0);
+    }
+    console.log(footer);
+  } finally {
+    await browser.close();
+    await server.close();
   }
 }

@@ -19,13 +19,11 @@
  *   BENCH_TRACE=file.json        write a Chromium performance trace of the first run's stepping
  *   BENCH_PROFILE=file.cpuprofile  write a JavaScript CPU profile of the first run's stepping
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startServer } from '../engine/service/serve';
-import { chainDocument, LONG_FRAME_MS, until } from './chain';
+import type { Browser, Page } from 'playwright-core';
+import { benchInChromium, chainDocument, LONG_FRAME_MS, until } from './chain';
 
 const NODES = 50;
 const STEPS = 60;
-const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 1));
 
 
 interface StepTiming {
@@ -132,19 +130,4 @@ async function run(browser: Browser, url: string, first: boolean): Promise<void>
   await page.close();
 }
 
-const server = await startServer(process.env.BENCH_RENDERER ? { rendererDir: process.env.BENCH_RENDERER } : {});
-log(`server ${server.url}`);
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
-try {
-  for (let r = 0; r < RUNS; r++) {
-    if (RUNS > 1) console.log(`run ${r + 1}/${RUNS}`);
-    await run(browser, server.url, r === 0);
-  }
-  console.log('Chromium headless, software rendering, 60 Hz animation frames: a step shown within 16.7 ms of its key press made the next frame');
-} finally {
-  await browser.close();
-  await server.close();
-}
+await benchInChromium(run, 'Chromium headless, software rendering, 60 Hz animation frames: a step shown within 16.7 ms of its key press made the next frame');

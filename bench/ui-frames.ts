@@ -13,12 +13,10 @@
  *   BENCH_PROFILE=file.cpuprofile  write a JavaScript CPU profile of the first Backprop-mode measurement
  *   BENCH_TRACE=file.json       write a Chromium performance trace of it instead
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startServer } from '../engine/service/serve';
-import { chainDocument, LONG_FRAME_MS, until } from './chain';
+import type { Browser, Page } from 'playwright-core';
+import { benchInChromium, chainDocument, LONG_FRAME_MS, until } from './chain';
 
 const NODES = 300;
-const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 1));
 
 
 
@@ -115,18 +113,4 @@ async function run(browser: Browser, url: string, first: boolean): Promise<void>
   await page.close();
 }
 
-const server = await startServer(process.env.BENCH_RENDERER ? { rendererDir: process.env.BENCH_RENDERER } : {});
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
-try {
-  for (let r = 0; r < RUNS; r++) {
-    if (RUNS > 1) console.log(`run ${r + 1}/${RUNS}`);
-    await run(browser, server.url, r === 0);
-  }
-  console.log('Chromium headless, software rendering; requestAnimationFrame runs at the 60 Hz refresh, so 16.7 ms is the floor: a frame time at the floor means no frame was dropped');
-} finally {
-  await browser.close();
-  await server.close();
-}
+await benchInChromium(run, 'Chromium headless, software rendering; requestAnimationFrame runs at the 60 Hz refresh, so 16.7 ms is the floor: a frame time at the floor means no frame was dropped');
