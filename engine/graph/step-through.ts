@@ -101,7 +101,12 @@ export interface ForwardStep {
 export interface LocalGradient {
   /** Which input or parameter it belongs to (`in`, `a`, `weight`, …). */
   of: string;
-  /** What it is, in the lecture's words: `σ(x)(1−σ(x))`, `1[x>0]`, `Wᵀ`, `pass-through`. */
+  /**
+   * What it is, in the lecture's words: `σ(x)(1−σ(x))`, `1[x>0]`, `Wᵀ`, `pass-through`. `x` stands
+   * for the variable of the port it belongs to and `{port}` for another input port's (a multiply
+   * gate's "the other input, {b}"): the app writes them with the names the user gave
+   * (renderer/src/backprop/callout-model.ts, `localText`).
+   */
   description: string;
   /** The value: the elementwise derivative, or the operand that multiplies. */
   value: TensorSnapshot;

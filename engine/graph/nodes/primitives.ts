@@ -37,13 +37,13 @@ export const AddNode = binaryNode(ADD, F.add, 'Add', ({ input }) => [
 ], (a, b) => `${a} + ${b}`);
 /** The multiply gate: each input's gradient is the upstream gradient times the other input. */
 export const MultiplyNode = binaryNode(MULTIPLY, F.mul, 'Mul', ({ input }) => [
-  localTerm('a', 'the other input, b', input('b')!, 'elementwise'),
-  localTerm('b', 'the other input, a', input('a')!, 'elementwise'),
+  localTerm('a', 'the other input, {b}', input('b')!, 'elementwise'),
+  localTerm('b', 'the other input, {a}', input('a')!, 'elementwise'),
 ], (a, b) => `${a} * ${b}`);
 /** The max gate: routes the gradient to the larger input — the mask is the maximum op's own VJP. */
 export const MaxNode = binaryNode(MAX, F.maximum, 'Max', ({ byVjp }) => {
   const masks = byVjp();
-  return [localTerm('a', 'routing mask 1[a > b]', masks['a']!, 'elementwise'), localTerm('b', 'routing mask 1[b > a]', masks['b']!, 'elementwise')];
+  return [localTerm('a', 'routing mask 1[{a} > {b}]', masks['a']!, 'elementwise'), localTerm('b', 'routing mask 1[{b} > {a}]', masks['b']!, 'elementwise')];
 }, (a, b) => `torch.maximum(${a}, ${b})`);
 
 export const MatMulNode = defineNode({
@@ -67,8 +67,8 @@ export const MatMulNode = defineNode({
   build: () => stateless(({ a, b }) => ({ out: F.matmul(a!, b!) })),
   toOnnx: (ctx) => ctx.single('MatMul', [ctx.inputs['a']!, ctx.inputs['b']!]),
   localGradient: ({ input }) => [
-    localTerm('a', 'bᵀ: ∂L/∂a = ∂L/∂out · bᵀ', input('b')!, 'matrix'),
-    localTerm('b', 'aᵀ: ∂L/∂b = aᵀ · ∂L/∂out', input('a')!, 'matrix'),
+    localTerm('a', '{b}ᵀ: ∂L/∂{a} = ∂L/∂out · {b}ᵀ', input('b')!, 'matrix'),
+    localTerm('b', '{a}ᵀ: ∂L/∂{b} = {a}ᵀ · ∂L/∂out', input('a')!, 'matrix'),
   ],
   toPyTorch: ({ inputs }) => ({ kind: 'expression', expression: `${inputs['a']!} @ ${inputs['b']!}` }),
 });

@@ -17,7 +17,7 @@ import { formatCompact as formatNumber, fullNumber } from '../panels/format';
 import { toneColor } from './edge-overlay';
 import { toneOf } from './backprop-model';
 import type { GraphDocument } from '../../../engine/graph/document';
-import { edgeKey, hiddenKeys, localIn, paramKey } from './callout-model';
+import { edgeKey, hiddenKeys, localText, paramKey } from './callout-model';
 import { edgeName, nodeName } from './wire-model';
 
 /** The gradients Predict first hides at step `cursor`. */
@@ -184,7 +184,7 @@ function ChainRuleView({ doc, step, port, element }: { doc: GraphDocument; step:
     <section className="bp-bp-block bp-bp-rule">
       <h4>
         Chain rule at {nodeName(doc, step.nodeId)} for {variable}
-        {local && <span className="bp-muted"> — local gradient {localIn(local.description, variable)}</span>}
+        {local && <span className="bp-muted"> — local gradient {localText(local.description, variable, (p) => inputName(doc, step, p))}</span>}
         {local?.flags.includes('saturated') && <span className="bp-bp-flag is-vanishing" title="The local gradient is below 1e−3 everywhere: the unit saturates"> saturated</span>}
       </h4>
       {rule ? <Tex tex={rule.tex} /> : <p className="bp-muted">No gradient for this element.</p>}
@@ -287,7 +287,7 @@ const NodeDetails = memo(function NodeDetails({ doc, step, element, hidden }: { 
         })}
         {b.local.map((l) => {
           const v = inputName(doc, b, l.of);
-          return <TensorBlock key={`l-${l.of}`} title={`Local ∂${out}/∂${v}: ${localIn(l.description, v)}`} s={l.value} selected={element} onPick={setElement} />;
+          return <TensorBlock key={`l-${l.of}`} title={`Local ∂${out}/∂${v}: ${localText(l.description, v, (p) => inputName(doc, b, p))}`} s={l.value} selected={element} onPick={setElement} />;
         })}
         {b.downstream.map((d) => {
           const title = `Downstream ∂L/∂${inputName(doc, b, d.port)}`;

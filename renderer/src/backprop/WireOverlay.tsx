@@ -12,7 +12,7 @@ import { backpropStore, useBackprop } from './backprop-store';
 import type { EdgeView, Step, BackwardStep, TensorSnapshot } from './backprop-model';
 import { toneOf } from './backprop-model';
 import { toneColor } from './edge-overlay';
-import { calloutRows, edgeKey, guessIsRight, hiddenKeys, localIn, rowNumbers, type CalloutRow } from './callout-model';
+import { calloutRows, edgeKey, guessIsRight, hiddenKeys, rowNumbers, type CalloutRow } from './callout-model';
 import { ANCHOR_TS, bezierPoint, edgeNames, nodeName, placeCallout, placeLabels, sparkPoints, summarize, type EdgeGeometry, type LabelRequest, type Rect } from './wire-model';
 import { useEdgeGeometries } from './wire-geometry';
 import { documentStore, useDocumentStore } from '../store/document-store';
@@ -273,7 +273,7 @@ const Callout = memo(function Callout({ doc, step, element, hiddenKeys: hidden, 
               <Sub text={r.up.sub} /> {r.op === 'times' ? '×' : '⊗'} {r.local.symbol}
               {r.op === 'times' ? <Sub text={r.sub} /> : null} = {r.down.symbol}
               <Sub text={r.sub} />
-              {r.local.description && <span className="bp-muted"> · local: {localIn(r.local.description, r.name)}</span>}
+              {r.local.description && <span className="bp-muted"> · local: {r.local.description}</span>}
             </div>
           )}
           {r.down.hidden && !r.key.startsWith('u:') ? (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calloutRows, edgeKey, guessIsRight, hiddenKeys, localIn, pendingAt, rowNumbers } from './callout-model';
+import { calloutRows, edgeKey, guessIsRight, hiddenKeys, localIn, localText, pendingAt, rowNumbers } from './callout-model';
 import type { BackwardStep, TensorSnapshot } from './backprop-model';
 
 function snap(shape: number[], data: number[]): TensorSnapshot {
@@ -67,5 +67,22 @@ describe('predict first', () => {
   it('writes a local derivative in the node’s own variable', () => {
     expect(localIn('3·x^2', 'y')).toBe('3·y^2');
     expect(localIn('eˣ', 'y')).toBe('eˣ');
+  });
+  it('names the other inputs a local derivative reads as the user did (a multiply gate w · x)', () => {
+    const input = (p: string) => ({ a: 'w', b: 'x' })[p] ?? p;
+    // the x of `{b}`'s name is not taken for the variable: ports are substituted after it
+    expect(localText('the other input, {b}', 'w', input)).toBe('the other input, x');
+    expect(localText('the other input, {a}', 'x', input)).toBe('the other input, w');
+    expect(localText('routing mask 1[{a} > {b}]', 'w', input)).toBe('routing mask 1[w > x]');
+    expect(localText('σ(x)(1 − σ(x))', 'z', input)).toBe('σ(z)(1 − σ(z))');
+    const mul: BackwardStep = {
+      phase: 'backward', index: 2, total: 5, nodeId: 'm', title: 'Multiply "wx"',
+      upstream: [{ port: 'out', total: snap([], [2]), branches: [], flags: [] }],
+      local: [{ of: 'a', description: 'the other input, {b}', value: snap([], [-3]), kind: 'elementwise', flags: [] }],
+      downstream: [{ port: 'a', edgeId: 'w-m', value: snap([], [-6]), flags: [] }], parameters: [],
+    };
+    const [r] = calloutRows(mul, names('wx', { a: 'w', b: 'x' }), 0);
+    expect(r!.local).toMatchObject({ symbol: '∂wx/∂w', value: -3, description: 'the other input, x' });
+    expect(rowNumbers(r!)).toBe('2 × −3 = −6');
   });
 });

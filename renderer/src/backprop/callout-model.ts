@@ -80,7 +80,7 @@ export function calloutRows(step: BackwardStep, names: CalloutNames, element: nu
       local: {
         symbol: `∂${z}/∂${x}`,
         value: elementwise ? (local.value.data.length === n ? at(local.value, i) : local.value.data.length === 1 ? local.value.data[0]! : null) : null,
-        description: local?.description ?? '',
+        description: local ? localText(local.description, x, (p) => names.input(p)) : '',
       },
       down: { symbol: `∂L/∂${x}`, sub: xi, value: t.value.data[i] ?? NaN, hidden: hidden(t.key) },
       op: elementwise ? 'times' : 'sum',
@@ -150,4 +150,13 @@ export function hiddenKeys(predict: boolean, steps: readonly Step[], cursor: num
 export function localIn(description: string, variable: string): string {
   if (!variable || variable === 'x') return description;
   return description.replace(/(?<![A-Za-zα-ωₐ-ₜ])x(?![A-Za-zα-ω])/g, variable);
+}
+
+/**
+ * A local derivative's description as the user named things: `x` is the variable of the port it is
+ * for (`localIn`), and `{port}` the variable another input port reads (a multiply gate's
+ * "the other input, {b}" → "the other input, w" where b reads w).
+ */
+export function localText(description: string, variable: string, input: (port: string) => string): string {
+  return localIn(description, variable).replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, port: string) => input(port));
 }
