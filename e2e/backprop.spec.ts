@@ -30,8 +30,8 @@ const LECTURE = { width: 1440, height: 900 };
 
 interface Box { id: string; x: number; y: number; width: number; height: number; font: number; collapsed: boolean }
 
-/** Every wire label's box and font size on screen, and every node's box. */
-async function boxes(page: Page): Promise<{ labels: Box[]; nodes: Box[] }> {
+/** Every wire label's box and font size on screen, every node's box, and the chain-rule callout's (when shown). */
+async function boxes(page: Page): Promise<{ labels: Box[]; nodes: Box[]; callout: Box | null }> {
   return (await page.evaluate(`(() => {
     const box = (el, id) => { const r = el.getBoundingClientRect(); return { id, x: r.x, y: r.y, width: r.width, height: r.height, font: parseFloat(getComputedStyle(el).fontSize), collapsed: false }; };
     const labels = [...document.querySelectorAll('.bp-wire-label[data-edge-id]')].map((l) => {
@@ -43,8 +43,10 @@ async function boxes(page: Page): Promise<{ labels: Box[]; nodes: Box[] }> {
       return { ...b, font: Math.min(...fonts) * scale, collapsed };
     });
     const nodes = [...document.querySelectorAll('.react-flow__node')].map((n) => box(n, n.getAttribute('data-id')));
-    return { labels, nodes };
-  })()`)) as { labels: Box[]; nodes: Box[] };
+    const c = document.querySelector('.bp-callout');
+    const callout = c && getComputedStyle(c).visibility === 'visible' ? box(c, 'callout') : null;
+    return { labels, nodes, callout };
+  })()`)) as { labels: Box[]; nodes: Box[]; callout: Box | null };
 }
 
 function hit(a: Box, b: Box): boolean {
@@ -53,15 +55,17 @@ function hit(a: Box, b: Box): boolean {
 
 /** Every label open (not a chip), in ≥ 12 px type, over no other label and no node. */
 async function expectReadable(page: Page, when: string): Promise<void> {
-  const { labels, nodes } = await boxes(page);
+  const { labels, nodes, callout } = await boxes(page);
   expect(labels.length, when).toBeGreaterThan(0);
   for (const l of labels) {
     expect(l.collapsed, `${when}: ${l.id} is a chip`).toBe(false);
     expect(l.font, `${when}: ${l.id} type`).toBeGreaterThanOrEqual(12);
     for (const n of nodes) expect(hit(l, n), `${when}: ${l.id} over node ${n.id}`).toBe(false);
+    if (callout) expect(hit(l, callout), `${when}: the callout over ${l.id}`).toBe(false);
   }
+  if (callout) for (const n of nodes) expect(hit(callout, n), `${when}: the callout over node ${n.id}`).toBe(false);
   for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) expect(hit(labels[i]!, labels[j]!), `${when}: ${labels[i]!.id} over ${labels[j]!.id}`).toBe(false);
-  console.log(`${when}: ${labels.length} labels, smallest type ${Math.min(...labels.map((l) => l.font)).toFixed(1)} px, none overlapping ${nodes.length} nodes or each other`);
+  console.log(`${when}: ${labels.length} labels, smallest type ${Math.min(...labels.map((l) => l.font)).toFixed(1)} px, none overlapping ${nodes.length} nodes or each other${callout ? ' or the callout' : ''}`);
 }
 
 async function openExample(page: Page, title: RegExp): Promise<void> {

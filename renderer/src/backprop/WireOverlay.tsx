@@ -528,12 +528,14 @@ class Placer {
       if (!g || !size || !labelEls.has(id)) continue;
       requests.push({ id, width: size.width, height: size.height, chip: CHIP, anchors: anchorsOf(g).map(toScreen) });
     }
-    const placed = placeLabels(requests, obstacles, bounds, { collapse: zoom < CHIP_ZOOM });
+    // the callout first, beside its node (it has few places to go), then the labels around it (each
+    // has many along its wire): a label under the callout would hide its numbers
     let calloutAt: Rect | null = null;
     const calloutNode = callout ? nodeRects.get(callout.dataset.nodeId ?? '') : undefined;
     if (callout && calloutNode && this.calloutSize) {
-      calloutAt = placeCallout(calloutNode, this.calloutSize.width, this.calloutSize.height, [...placed, ...obstacles], bounds);
+      calloutAt = placeCallout(calloutNode, this.calloutSize.width, this.calloutSize.height, obstacles, bounds);
     }
+    const placed = placeLabels(requests, calloutAt ? [...obstacles, calloutAt] : obstacles, bounds, { collapse: zoom < CHIP_ZOOM });
 
     // writes: only what changed
     for (const p of placed) {
