@@ -125,7 +125,7 @@ interface WireLabelProps {
 const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, selected, placer }: WireLabelProps) {
   const v = view;
   // rendered again: its size may have changed (measured before the next placement)
-  useLayoutEffect(() => placer.labelChanged(id));
+  useLayoutEffect(() => placer.labelChanged(id, { view, hidden, element, selected }));
   const open = () => {
     documentStore.getState().select({ nodes: [], edges: [id] });
     uiStore.getState().showDock('backprop');
@@ -365,7 +365,14 @@ class Placer {
   private nodes: FlowNodes = [];
   /** Labels whose content changed since they were last measured (all of them: null). */
   private dirty: Set<string> | null = null;
-  private sizes = new Map<string, { width: number; height: number }>();
+  /**
+   * Each label's measured size and what it showed then. Kept while the label is off-screen: a
+   * label that scrolls back into view showing the same is not measured again (a measurement
+   * forces a layout, in the middle of a pan).
+   */
+  private sizes = new Map<string, { width: number; height: number; content: LabelContent | null }>();
+  /** What each label shows now, as its last render said. */
+  private contents = new Map<string, LabelContent>();
   /** What was last written to each label element (a label mounted again starts afresh). */
   private written = new WeakMap<HTMLElement, Written>();
   private calloutSize: { width: number; height: number } | null = null;
@@ -418,13 +425,17 @@ class Placer {
     this.calloutDirty = true;
   }
 
-  /** A label's content was rendered again: measure it before the next placement. */
-  labelChanged(id: string): void {
+  /** A label was rendered (again, or mounted): measure it before the next placement unless it shows what it showed when measured. */
+  labelChanged(id: string, content: LabelContent): void {
+    this.contents.set(id, content);
+    const was = this.sizes.get(id)?.content;
+    if (was && sameContent(was, content)) return;
     this.dirty?.add(id);
   }
 
   invalidateAll(): void {
     this.dirty = null;
+    this.sizes.clear();
     this.frameDirty = true;
     this.calloutDirty = true;
     this.request(true);
@@ -478,11 +489,10 @@ class Placer {
     const callout = el.querySelector<HTMLElement>('.bp-callout');
 
     // reads, all before any write (one layout at most, and only when something changed)
-    for (const id of this.sizes.keys()) if (!labelEls.has(id)) this.sizes.delete(id);
     for (const [id, l] of labelEls) {
       if (this.dirty && !this.dirty.has(id) && this.sizes.has(id)) continue;
       const full = l.lastElementChild instanceof HTMLElement && l.lastElementChild.classList.contains('bp-wire-full') ? l.lastElementChild : l.querySelector<HTMLElement>('.bp-wire-full');
-      this.sizes.set(id, { width: (full?.offsetWidth ?? 40) + 2, height: (full?.offsetHeight ?? 20) + 2 });
+      this.sizes.set(id, { width: (full?.offsetWidth ?? 40) + 2, height: (full?.offsetHeight ?? 20) + 2, content: this.contents.get(id) ?? null });
     }
     this.dirty = new Set();
     // the layer's and the overlays' boxes: again when one of them resized (the observer says so)
@@ -562,6 +572,16 @@ class Placer {
     }
   }
 }
+
+/** What a label's size depends on: the props it renders. */
+interface LabelContent {
+  readonly view: EdgeView | undefined;
+  readonly hidden: boolean;
+  readonly element: number;
+  readonly selected: boolean;
+}
+
+const sameContent = (a: LabelContent, b: LabelContent): boolean => a.view === b.view && a.hidden === b.hidden && a.element === b.element && a.selected === b.selected;
 
 /**
  * Steps closer together than this (a held arrow key, fast play) are shown without the canvas's

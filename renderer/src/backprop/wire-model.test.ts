@@ -90,6 +90,20 @@ describe('label placement', () => {
       });
       expect(placeLabels(requests, obstacles, screen)).toEqual(reference(requests, obstacles, screen));
     }
+    // a dense view (a zoomed-out lesson): everything on screen, most labels end up as chips
+    const wide = { x: 4, y: 4, width: 1200, height: 700 };
+    for (let round = 0; round < 10; round++) {
+      const obstacles = Array.from({ length: 80 }, () => ({ x: rnd() * 1250 - 20, y: rnd() * 750 - 20, width: 40 + rnd() * 90, height: 25 + rnd() * 40 }));
+      const requests = Array.from({ length: 100 }, (_, i) => {
+        const x = rnd() * 1200;
+        const y = rnd() * 700;
+        return { id: `d${i}`, width: 30 + rnd() * 90, height: 18 + rnd() * 20, chip: { width: 22, height: 14 }, anchors: [0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => ({ x: x + (k - 4) * 20, y: y + (k - 4) * 6 })) };
+      });
+      const got = placeLabels(requests, obstacles, wide);
+      expect(got).toEqual(reference(requests, obstacles, wide));
+      expect(got.filter((p) => !p.collapsed).length).toBeGreaterThan(10);
+      expect(got.filter((p) => p.collapsed).length).toBeGreaterThan(10);
+    }
   });
   it('puts the callout above a node when there is room, else below', () => {
     const node = { x: 300, y: 300, width: 100, height: 50 };
