@@ -6,7 +6,7 @@
  * far out. The node being stepped (or the one selected) carries the chain-rule callout, where
  * Predict first asks for a guess before a gradient shows.
  */
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode, type RefObject } from 'react';
 import { useStore as useFlowStore } from '@xyflow/react';
 import { backpropStore, useBackprop } from './backprop-store';
 import type { EdgeView, Step, BackwardStep, TensorSnapshot } from './backprop-model';
@@ -119,13 +119,15 @@ interface WireLabelProps {
   hidden: boolean;
   element: number;
   selected: boolean;
+  /** Drawn as its chip only (it came into view during a pan or zoom; in full once the view rests). */
+  light: boolean;
   placer: Placer;
 }
 
-const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, selected, placer }: WireLabelProps) {
+const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, selected, light, placer }: WireLabelProps) {
   const v = view;
   // rendered again: its size may have changed (measured before the next placement)
-  useLayoutEffect(() => placer.labelChanged(id, { view, hidden, element, selected }));
+  useLayoutEffect(() => placer.labelChanged(id, { view, hidden, element, selected, light }));
   const open = () => {
     documentStore.getState().select({ nodes: [], edges: [id] });
     uiStore.getState().showDock('backprop');
@@ -138,6 +140,7 @@ const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, sel
     <div
       className={`bp-wire-label bp-bp-label${selected ? ' is-selected' : ''}${reached ? '' : ' is-unreached'}${v?.active ? ' is-active' : ''}${v?.grad ? ' has-grad' : ''}`}
       data-edge-id={id}
+      data-light={light ? '' : undefined}
       title={v ? labelTitle(v, hidden) : 'not computed yet'}
       role="button"
       tabIndex={0}
@@ -154,14 +157,14 @@ const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, sel
         <i className="is-value" />
         <i className={`is-grad${v?.grad ? '' : ' is-empty'}`} />
       </span>
-      <span className="bp-wire-full">
+      {!light && <span className="bp-wire-full">
         <span className="bp-wire-row is-value">{v?.value ? <Summary s={v.value} element={element} /> : <span className="bp-wire-num">·</span>}</span>
         <span className="bp-wire-row is-grad">
           <span className="bp-wire-nabla" aria-hidden="true">∂</span>
           {v?.grad ? hidden ? <span className="bp-wire-num bp-wire-hidden">?</span> : <Summary s={v.grad} element={element} /> : <span className="bp-wire-num">·</span>}
           {flag && !hidden && <span className={`bp-wire-flag is-${flag}`}>{FLAG_TEXT[flag]}</span>}
         </span>
-      </span>
+      </span>}
     </div>
   );
 });
@@ -362,6 +365,15 @@ class Placer {
   root: HTMLDivElement | null = null;
   private content: Content = { ids: [], views: {}, geometries: new Map() };
   private transform: Transform = [0, 0, 1];
+  private viewSet = false;
+  private moving = false;
+  /** The labels' and the callout's box (moved as one while the view pans) and the view they were placed for. */
+  private pan: HTMLElement | null = null;
+  private placedView: Transform | null = null;
+  /** A placement was put off until the view rests. */
+  private deferred = false;
+  private restTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly motionListeners = new Set<() => void>();
   private nodes: FlowNodes = [];
   /** Labels whose content changed since they were last measured (all of them: null). */
   private dirty: Set<string> | null = null;
@@ -388,8 +400,9 @@ class Placer {
   private observed = new Set<Element>();
   private fontsDone = () => this.invalidateAll();
 
-  attach(root: HTMLDivElement): () => void {
+  attach(root: HTMLDivElement, pan: HTMLElement): () => void {
     this.root = root;
+    this.pan = pan;
     if (typeof ResizeObserver !== 'undefined') {
       this.observer = new ResizeObserver(() => {
         this.frameDirty = true;
@@ -404,7 +417,11 @@ class Placer {
       this.observer = null;
       this.observed.clear();
       document.fonts?.removeEventListener?.('loadingdone', this.fontsDone);
+      if (this.restTimer) clearTimeout(this.restTimer);
+      this.restTimer = null;
+      this.moving = false;
       this.root = null;
+      this.pan = null;
     };
   }
 
@@ -416,8 +433,11 @@ class Placer {
 
   /** The labels (ids, their views, their wires) after a commit of the layer. */
   setContent(c: Content): void {
+    // a step (new values and gradients, a new callout) is placed at once, even mid-pan; wires
+    // scrolling into view wait for the view to rest
+    const stepped = c.views !== this.content.views;
     this.content = c;
-    this.request(true);
+    this.request(true, stepped);
   }
 
   /** The callout was rendered again: measure it before the next placement. */
@@ -441,11 +461,66 @@ class Placer {
     this.request(true);
   }
 
+  /** Whether the view is moving (see VIEW_REST_MS). */
+  readonly isMoving = (): boolean => this.moving;
+
+  readonly subscribeMotion = (listener: () => void): (() => void) => {
+    this.motionListeners.add(listener);
+    return () => this.motionListeners.delete(listener);
+  };
+
+  /** Whether the label was measured (it need not come in light). */
+  hasSize(id: string): boolean {
+    return this.sizes.has(id);
+  }
+
+  private setMoving(moving: boolean): void {
+    if (this.moving === moving) return;
+    this.moving = moving;
+    // said on the layer too: what reads the labels' boxes (the e2e checks) waits for the view to rest
+    if (this.root) {
+      if (moving) this.root.dataset.viewMoving = '';
+      else delete this.root.dataset.viewMoving;
+    }
+    for (const l of this.motionListeners) l();
+    if (!moving && this.deferred) {
+      this.deferred = false;
+      this.request(true);
+    }
+  }
+
+  /**
+   * The view is moving (a pan or a zoom): the labels and the callout move and scale with it as one
+   * box — a compositor transform, nothing laid out or painted again — and are placed anew, in
+   * screen-size type, once it rests. Placing them in every frame of a pan or zoom moved each label
+   * on its own (and opened or closed it as the zoom changed), which laid out and repainted them all.
+   */
+  private panning(): boolean {
+    return this.moving && this.placedView !== null;
+  }
+
   /** The viewport or the nodes moved. */
   setView(transform: Transform, nodes: FlowNodes): void {
     if (transform === this.transform && nodes === this.nodes) return;
+    if (this.viewSet && transform !== this.transform) {
+      this.setMoving(true);
+      if (this.restTimer) clearTimeout(this.restTimer);
+      this.restTimer = setTimeout(() => {
+        this.restTimer = null;
+        this.setMoving(false);
+      }, VIEW_REST_MS);
+    }
+    this.viewSet = true;
     this.transform = transform;
     this.nodes = nodes;
+    if (this.panning() && this.pan) {
+      // a point placed at P for the view (t0, z0) is at P·s + (t1 − t0·s) in the view (t1, z1), s = z1/z0
+      const [px, py, pz] = this.placedView!;
+      const k = transform[2] / pz;
+      this.pan.style.transform = k === 1 ? `translate(${transform[0] - px}px, ${transform[1] - py}px)` : `translate(${transform[0] - px * k}px, ${transform[1] - py * k}px) scale(${k})`;
+      this.deferred = true;
+      return;
+    }
     this.request();
   }
 
@@ -453,7 +528,12 @@ class Placer {
    * Place after this commit (a microtask: before the browser renders, whatever scheduled the
    * commit); a second view change in the same frame waits for the frame's animation callback.
    */
-  private request(now = false): void {
+  private request(now = false, urgent = false): void {
+    if (!urgent && this.panning()) {
+      // new labels (wires that scrolled in) and changed ones wait for the view to rest
+      this.deferred = true;
+      return;
+    }
     if (!now && this.placedThisFrame) {
       this.waitingForFrame = true;
       return;
@@ -482,7 +562,7 @@ class Placer {
     if (!el) return;
     const { ids, views, geometries } = this.content;
     const labelEls = new Map<string, HTMLElement>();
-    for (const child of el.children) {
+    for (const child of (this.pan ?? el).children) {
       const id = (child as HTMLElement).dataset.edgeId;
       if (id !== undefined) labelEls.set(id, child as HTMLElement);
     }
@@ -490,6 +570,7 @@ class Placer {
 
     // reads, all before any write (one layout at most, and only when something changed)
     for (const [id, l] of labelEls) {
+      if (this.contents.get(id)?.light) continue;
       if (this.dirty && !this.dirty.has(id) && this.sizes.has(id)) continue;
       const full = l.lastElementChild instanceof HTMLElement && l.lastElementChild.classList.contains('bp-wire-full') ? l.lastElementChild : l.querySelector<HTMLElement>('.bp-wire-full');
       this.sizes.set(id, { width: (full?.offsetWidth ?? 40) + 2, height: (full?.offsetHeight ?? 20) + 2, content: this.contents.get(id) ?? null });
@@ -534,9 +615,10 @@ class Placer {
     const requests: LabelRequest[] = [];
     for (const id of order) {
       const g = geometries.get(id);
-      const size = this.sizes.get(id);
+      const light = this.contents.get(id)?.light === true;
+      const size = light ? CHIP : this.sizes.get(id);
       if (!g || !size || !labelEls.has(id)) continue;
-      requests.push({ id, width: size.width, height: size.height, chip: CHIP, anchors: anchorsOf(g).map(toScreen) });
+      requests.push({ id, width: size.width, height: size.height, chip: CHIP, anchors: anchorsOf(g).map(toScreen), ...(light ? { chipOnly: true } : {}) });
     }
     // the callout first, beside its node (it has few places to go), then the labels around it (each
     // has many along its wire): a label under the callout would hide its numbers
@@ -570,6 +652,8 @@ class Placer {
         if (callout.style.visibility !== 'visible') callout.style.visibility = 'visible';
       }
     }
+    this.placedView = this.transform;
+    if (this.pan && this.pan.style.transform) this.pan.style.transform = '';
   }
 }
 
@@ -579,9 +663,17 @@ interface LabelContent {
   readonly hidden: boolean;
   readonly element: number;
   readonly selected: boolean;
+  readonly light: boolean;
 }
 
-const sameContent = (a: LabelContent, b: LabelContent): boolean => a.view === b.view && a.hidden === b.hidden && a.element === b.element && a.selected === b.selected;
+const sameContent = (a: LabelContent, b: LabelContent): boolean => a.view === b.view && a.hidden === b.hidden && a.element === b.element && a.selected === b.selected && a.light === b.light;
+
+/**
+ * The view rests once it has not moved for this long. Meanwhile (a pan, a zoom, a step's pan to
+ * its node) the labels that come into view are drawn as chips only: mounting a label in full and
+ * measuring it (a forced layout) in the frames of a pan cost more than the frame has.
+ */
+export const VIEW_REST_MS = 150;
 
 /**
  * Steps closer together than this (a held arrow key, fast play) are shown without the canvas's
@@ -646,6 +738,7 @@ function WireLayer() {
   const selection = useDocumentStore((s) => s.selection);
   const root = useRef<HTMLDivElement>(null);
   const [placer] = useState(() => new Placer());
+  const moving = useSyncExternalStore(placer.subscribeMotion, placer.isMoving);
 
   const hidden_ = useMemo(() => hiddenKeys(predict, steps, cursor, predictions), [predict, steps, cursor, predictions]);
   const selectedNode = selection.nodes.length === 1 && selection.edges.length === 0 ? selection.nodes[0] : undefined;
@@ -656,7 +749,8 @@ function WireLayer() {
     return doc.edges.map((e) => e.id).filter((id) => geometries.has(id));
   }, [doc, version, geometries]);
 
-  useLayoutEffect(() => (root.current ? placer.attach(root.current) : undefined), [placer]);
+  const pan = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => (root.current && pan.current ? placer.attach(root.current, pan.current) : undefined), [placer]);
   useQuickSteps(root, cursor);
   // after every commit of the layer (a step, the element, a selection, wires added or moved)
   useLayoutEffect(() => placer.setContent({ ids, views, geometries }));
@@ -664,10 +758,12 @@ function WireLayer() {
   return (
     <div className="bp-wire-layer" ref={root}>
       <ViewWatcher placer={placer} />
-      {ids.map((id) => (
-        <WireLabel key={id} id={id} name={names.get(id) ?? id} view={views[id]} hidden={hidden_.has(edgeKey(id))} element={element} selected={selection.edges.includes(id)} placer={placer} />
-      ))}
-      {step && <Callout doc={doc} step={step} element={element} hiddenKeys={hidden_} nodeId={step.nodeId} placer={placer} />}
+      <div className="bp-wire-pan" ref={pan}>
+        {ids.map((id) => (
+          <WireLabel key={id} id={id} name={names.get(id) ?? id} view={views[id]} hidden={hidden_.has(edgeKey(id))} element={element} selected={selection.edges.includes(id)} light={moving && !placer.hasSize(id)} placer={placer} />
+        ))}
+        {step && <Callout doc={doc} step={step} element={element} hiddenKeys={hidden_} nodeId={step.nodeId} placer={placer} />}
+      </div>
       <Legend />
     </div>
   );
