@@ -121,13 +121,10 @@ interface WireLabelProps {
   selected: boolean;
   /** Drawn as its chip only (it came into view during a pan or zoom; in full once the view rests). */
   light: boolean;
-  placer: Placer;
 }
 
-const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, selected, light, placer }: WireLabelProps) {
+const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, selected, light }: WireLabelProps) {
   const v = view;
-  // rendered again: its size may have changed (measured before the next placement)
-  useLayoutEffect(() => placer.labelChanged(id, { view, hidden, element, selected, light }));
   const open = () => {
     documentStore.getState().select({ nodes: [], edges: [id] });
     uiStore.getState().showDock('backprop');
@@ -247,13 +244,10 @@ interface CalloutProps {
   element: number;
   hiddenKeys: ReadonlySet<string>;
   nodeId: string;
-  placer: Placer;
 }
 
-const Callout = memo(function Callout({ doc, step, element, hiddenKeys: hidden, nodeId, placer }: CalloutProps) {
+const Callout = memo(function Callout({ doc, step, element, hiddenKeys: hidden, nodeId }: CalloutProps) {
   const rows = calloutRows(step, namesOf(doc, step), element, (k) => hidden.has(k));
-  // rendered again: its size may have changed (measured before the next placement)
-  useLayoutEffect(() => placer.calloutChanged());
   const nudge = useBackprop((s) => s.nudge);
   const name = nodeName(doc, nodeId);
   return (
@@ -375,16 +369,14 @@ class Placer {
   private restTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly motionListeners = new Set<() => void>();
   private nodes: FlowNodes = [];
-  /** Labels whose content changed since they were last measured (all of them: null). */
-  private dirty: Set<string> | null = null;
   /**
-   * Each label's measured size and what it showed then. Kept while the label is off-screen: a
-   * label that scrolls back into view showing the same is not measured again (a measurement
-   * forces a layout, in the middle of a pan).
+   * Each label's size, as a ResizeObserver reported it: after the frame's layout, so measuring
+   * never forces one (a step's or a pan's), and again only when it changed. Kept while the label
+   * is off-screen; one that scrolls back in is placed with it at once.
    */
-  private sizes = new Map<string, { width: number; height: number; content: LabelContent | null }>();
-  /** What each label shows now, as its last render said. */
-  private contents = new Map<string, LabelContent>();
+  private sizes = new Map<string, { width: number; height: number }>();
+  private sizeObserver: ResizeObserver | null = null;
+  private sized = new WeakSet<Element>();
   /** What was last written to each label element (a label mounted again starts afresh). */
   private written = new WeakMap<HTMLElement, Written>();
   private calloutSize: { width: number; height: number } | null = null;
@@ -404,17 +396,28 @@ class Placer {
     this.root = root;
     this.pan = pan;
     if (typeof ResizeObserver !== 'undefined') {
+      // layout is done when these run, and what they schedule runs before the frame is painted
       this.observer = new ResizeObserver(() => {
         this.frameDirty = true;
         this.calloutDirty = true;
-        this.request();
+        this.request(true);
       });
       this.observe(root);
+      this.sizeObserver = new ResizeObserver((entries) => {
+        for (const e of entries) {
+          const full = e.target as HTMLElement;
+          const id = full.parentElement?.dataset.edgeId;
+          if (id !== undefined && full.isConnected) this.sizes.set(id, { width: full.offsetWidth + 2, height: full.offsetHeight + 2 });
+        }
+        this.request(true);
+      });
     }
     document.fonts?.addEventListener?.('loadingdone', this.fontsDone);
     return () => {
       this.observer?.disconnect();
       this.observer = null;
+      this.sizeObserver?.disconnect();
+      this.sizeObserver = null;
       this.observed.clear();
       document.fonts?.removeEventListener?.('loadingdone', this.fontsDone);
       if (this.restTimer) clearTimeout(this.restTimer);
@@ -440,22 +443,7 @@ class Placer {
     this.request(true, stepped);
   }
 
-  /** The callout was rendered again: measure it before the next placement. */
-  calloutChanged(): void {
-    this.calloutDirty = true;
-  }
-
-  /** A label was rendered (again, or mounted): measure it before the next placement unless it shows what it showed when measured. */
-  labelChanged(id: string, content: LabelContent): void {
-    this.contents.set(id, content);
-    const was = this.sizes.get(id)?.content;
-    if (was && sameContent(was, content)) return;
-    this.dirty?.add(id);
-  }
-
   invalidateAll(): void {
-    this.dirty = null;
-    this.sizes.clear();
     this.frameDirty = true;
     this.calloutDirty = true;
     this.request(true);
@@ -568,14 +556,19 @@ class Placer {
     }
     const callout = el.querySelector<HTMLElement>('.bp-callout');
 
-    // reads, all before any write (one layout at most, and only when something changed)
+    // sizes: each label's full content is watched (its size arrives after layout, see sizeObserver);
+    // a light label (no full content yet) is a chip
+    const light = new Set<string>();
     for (const [id, l] of labelEls) {
-      if (this.contents.get(id)?.light) continue;
-      if (this.dirty && !this.dirty.has(id) && this.sizes.has(id)) continue;
-      const full = l.lastElementChild instanceof HTMLElement && l.lastElementChild.classList.contains('bp-wire-full') ? l.lastElementChild : l.querySelector<HTMLElement>('.bp-wire-full');
-      this.sizes.set(id, { width: (full?.offsetWidth ?? 40) + 2, height: (full?.offsetHeight ?? 20) + 2, content: this.contents.get(id) ?? null });
+      const full = fullOf(l);
+      if (!full) light.add(id);
+      else if (!this.sized.has(full)) {
+        this.sized.add(full);
+        this.sizeObserver?.observe(full);
+      }
     }
-    this.dirty = new Set();
+    // the layer's, the overlays' and the callout's boxes: read only when an observer said they
+    // changed, which it says after layout (or the first time)
     // the layer's and the overlays' boxes: again when one of them resized (the observer says so)
     if (this.frameDirty || !this.box) {
       const r = el.getBoundingClientRect();
@@ -589,12 +582,16 @@ class Placer {
         .map((b) => ({ x: b.left - r.left, y: b.top - r.top, width: b.width, height: b.height }));
       this.frameDirty = false;
     }
-    if (callout && (this.calloutDirty || !this.calloutSize || callout !== this.calloutEl)) {
+    if (callout && callout !== this.calloutEl) {
+      // a new callout: placed once the observer has its size (before this frame is painted)
       this.calloutEl = callout;
-      this.calloutSize = { width: callout.offsetWidth, height: callout.offsetHeight };
+      this.calloutSize = null;
+      this.calloutDirty = false;
       this.observe(callout);
+    } else if (callout && this.calloutDirty) {
+      this.calloutSize = { width: callout.offsetWidth, height: callout.offsetHeight };
+      this.calloutDirty = false;
     }
-    this.calloutDirty = false;
 
     // arithmetic
     const box = this.box;
@@ -615,10 +612,10 @@ class Placer {
     const requests: LabelRequest[] = [];
     for (const id of order) {
       const g = geometries.get(id);
-      const light = this.contents.get(id)?.light === true;
-      const size = light ? CHIP : this.sizes.get(id);
+      const chipOnly = light.has(id);
+      const size = chipOnly ? CHIP : this.sizes.get(id);
       if (!g || !size || !labelEls.has(id)) continue;
-      requests.push({ id, width: size.width, height: size.height, chip: CHIP, anchors: anchorsOf(g).map(toScreen), ...(light ? { chipOnly: true } : {}) });
+      requests.push({ id, width: size.width, height: size.height, chip: CHIP, anchors: anchorsOf(g).map(toScreen), ...(chipOnly ? { chipOnly } : {}) });
     }
     // the callout first, beside its node (it has few places to go), then the labels around it (each
     // has many along its wire): a label under the callout would hide its numbers
@@ -657,16 +654,11 @@ class Placer {
   }
 }
 
-/** What a label's size depends on: the props it renders. */
-interface LabelContent {
-  readonly view: EdgeView | undefined;
-  readonly hidden: boolean;
-  readonly element: number;
-  readonly selected: boolean;
-  readonly light: boolean;
+/** A wire label's full content (absent while it is drawn light). */
+function fullOf(label: HTMLElement): HTMLElement | null {
+  const last = label.lastElementChild;
+  return last instanceof HTMLElement && last.classList.contains('bp-wire-full') ? last : null;
 }
-
-const sameContent = (a: LabelContent, b: LabelContent): boolean => a.view === b.view && a.hidden === b.hidden && a.element === b.element && a.selected === b.selected && a.light === b.light;
 
 /**
  * The view rests once it has not moved for this long. Meanwhile (a pan, a zoom, a step's pan to
@@ -760,9 +752,9 @@ function WireLayer() {
       <ViewWatcher placer={placer} />
       <div className="bp-wire-pan" ref={pan}>
         {ids.map((id) => (
-          <WireLabel key={id} id={id} name={names.get(id) ?? id} view={views[id]} hidden={hidden_.has(edgeKey(id))} element={element} selected={selection.edges.includes(id)} light={moving && !placer.hasSize(id)} placer={placer} />
+          <WireLabel key={id} id={id} name={names.get(id) ?? id} view={views[id]} hidden={hidden_.has(edgeKey(id))} element={element} selected={selection.edges.includes(id)} light={moving && !placer.hasSize(id)} />
         ))}
-        {step && <Callout doc={doc} step={step} element={element} hiddenKeys={hidden_} nodeId={step.nodeId} placer={placer} />}
+        {step && <Callout doc={doc} step={step} element={element} hiddenKeys={hidden_} nodeId={step.nodeId} />}
       </div>
       <Legend />
     </div>
