@@ -119,11 +119,9 @@ interface WireLabelProps {
   hidden: boolean;
   element: number;
   selected: boolean;
-  /** Drawn as its chip only (it came into view during a pan or zoom; in full once the view rests). */
-  light: boolean;
 }
 
-const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, selected, light }: WireLabelProps) {
+const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, selected }: WireLabelProps) {
   const v = view;
   const open = () => {
     documentStore.getState().select({ nodes: [], edges: [id] });
@@ -137,7 +135,6 @@ const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, sel
     <div
       className={`bp-wire-label bp-bp-label${selected ? ' is-selected' : ''}${reached ? '' : ' is-unreached'}${v?.active ? ' is-active' : ''}${v?.grad ? ' has-grad' : ''}`}
       data-edge-id={id}
-      data-light={light ? '' : undefined}
       title={v ? labelTitle(v, hidden) : 'not computed yet'}
       role="button"
       tabIndex={0}
@@ -154,14 +151,14 @@ const WireLabel = memo(function WireLabel({ id, name, view, hidden, element, sel
         <i className="is-value" />
         <i className={`is-grad${v?.grad ? '' : ' is-empty'}`} />
       </span>
-      {!light && <span className="bp-wire-full">
+      <span className="bp-wire-full">
         <span className="bp-wire-row is-value">{v?.value ? <Summary s={v.value} element={element} /> : <span className="bp-wire-num">·</span>}</span>
         <span className="bp-wire-row is-grad">
           <span className="bp-wire-nabla" aria-hidden="true">∂</span>
           {v?.grad ? hidden ? <span className="bp-wire-num bp-wire-hidden">?</span> : <Summary s={v.grad} element={element} /> : <span className="bp-wire-num">·</span>}
           {flag && !hidden && <span className={`bp-wire-flag is-${flag}`}>{FLAG_TEXT[flag]}</span>}
         </span>
-      </span>}
+      </span>
     </div>
   );
 });
@@ -457,11 +454,6 @@ class Placer {
     return () => this.motionListeners.delete(listener);
   };
 
-  /** Whether the label was measured (it need not come in light). */
-  hasSize(id: string): boolean {
-    return this.sizes.has(id);
-  }
-
   private setMoving(moving: boolean): void {
     if (this.moving === moving) return;
     this.moving = moving;
@@ -556,13 +548,10 @@ class Placer {
     }
     const callout = el.querySelector<HTMLElement>('.bp-callout');
 
-    // sizes: each label's full content is watched (its size arrives after layout, see sizeObserver);
-    // a light label (no full content yet) is a chip
-    const light = new Set<string>();
-    for (const [id, l] of labelEls) {
+    // sizes: each label's full content is watched (its size arrives after layout, see sizeObserver)
+    for (const l of labelEls.values()) {
       const full = fullOf(l);
-      if (!full) light.add(id);
-      else if (!this.sized.has(full)) {
+      if (full && !this.sized.has(full)) {
         this.sized.add(full);
         this.sizeObserver?.observe(full);
       }
@@ -612,10 +601,9 @@ class Placer {
     const requests: LabelRequest[] = [];
     for (const id of order) {
       const g = geometries.get(id);
-      const chipOnly = light.has(id);
-      const size = chipOnly ? CHIP : this.sizes.get(id);
+      const size = this.sizes.get(id);
       if (!g || !size || !labelEls.has(id)) continue;
-      requests.push({ id, width: size.width, height: size.height, chip: CHIP, anchors: anchorsOf(g).map(toScreen), ...(chipOnly ? { chipOnly } : {}) });
+      requests.push({ id, width: size.width, height: size.height, chip: CHIP, anchors: anchorsOf(g).map(toScreen) });
     }
     // the callout first, beside its node (it has few places to go), then the labels around it (each
     // has many along its wire): a label under the callout would hide its numbers
@@ -654,7 +642,7 @@ class Placer {
   }
 }
 
-/** A wire label's full content (absent while it is drawn light). */
+/** A wire label's full content (shown beside the wire, or over its chip on hover). */
 function fullOf(label: HTMLElement): HTMLElement | null {
   const last = label.lastElementChild;
   return last instanceof HTMLElement && last.classList.contains('bp-wire-full') ? last : null;
@@ -662,8 +650,8 @@ function fullOf(label: HTMLElement): HTMLElement | null {
 
 /**
  * The view rests once it has not moved for this long. Meanwhile (a pan, a zoom, a step's pan to
- * its node) the labels that come into view are drawn as chips only: mounting a label in full and
- * measuring it (a forced layout) in the frames of a pan cost more than the frame has.
+ * its node) the labels ride along with it as one box and no label is mounted: mounting, measuring
+ * and placing labels in the frames of a pan cost more than a frame has.
  */
 export const VIEW_REST_MS = 150;
 
@@ -736,10 +724,16 @@ function WireLayer() {
   const selectedNode = selection.nodes.length === 1 && selection.edges.length === 0 ? selection.nodes[0] : undefined;
   const step = useMemo(() => calloutStep(steps, cursor, selectedNode), [steps, cursor, selectedNode]);
   const names = useMemo(() => edgeNames(doc), [doc]);
-  const ids = useMemo(() => {
+  const current = useMemo(() => {
     void version;
     return doc.edges.map((e) => e.id).filter((id) => geometries.has(id));
   }, [doc, version, geometries]);
+  // while the view moves, the labels are those it started with, riding along with it (Placer):
+  // the wires that scroll in meanwhile get theirs once it rests, so a pan mounts no labels
+  const frozen = useRef<string[] | null>(null);
+  if (!moving) frozen.current = null;
+  else frozen.current ??= current;
+  const ids = frozen.current ?? current;
 
   const pan = useRef<HTMLDivElement>(null);
   useLayoutEffect(() => (root.current && pan.current ? placer.attach(root.current, pan.current) : undefined), [placer]);
@@ -752,7 +746,7 @@ function WireLayer() {
       <ViewWatcher placer={placer} />
       <div className="bp-wire-pan" ref={pan}>
         {ids.map((id) => (
-          <WireLabel key={id} id={id} name={names.get(id) ?? id} view={views[id]} hidden={hidden_.has(edgeKey(id))} element={element} selected={selection.edges.includes(id)} light={moving && !placer.hasSize(id)} />
+          <WireLabel key={id} id={id} name={names.get(id) ?? id} view={views[id]} hidden={hidden_.has(edgeKey(id))} element={element} selected={selection.edges.includes(id)} />
         ))}
         {step && <Callout doc={doc} step={step} element={element} hiddenKeys={hidden_} nodeId={step.nodeId} />}
       </div>

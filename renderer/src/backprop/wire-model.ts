@@ -178,8 +178,6 @@ export interface LabelRequest {
   chip: { width: number; height: number };
   /** Points along the wire in screen coordinates, best first (the middle, then outwards). */
   anchors: { x: number; y: number }[];
-  /** Place it as a chip whatever the room (its full content is not drawn yet). */
-  chipOnly?: boolean;
 }
 
 export interface LabelPlacement {
@@ -232,7 +230,7 @@ export function placeLabels(requests: readonly LabelRequest[], obstacles: readon
   };
   for (const req of requests) {
     const mid = req.anchors[0] ?? { x: 0, y: 0 };
-    const full = options.collapse || req.chipOnly ? null : find(req, req.width, req.height);
+    const full = options.collapse ? null : find(req, req.width, req.height);
     const spot = full ?? find(req, req.chip.width, req.chip.height);
     const r = spot?.r ?? { x: mid.x - req.chip.width / 2, y: mid.y - req.chip.height / 2, width: req.chip.width, height: req.chip.height };
     if (overlaps(r, near)) taken.add(r, gap);
