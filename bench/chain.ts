@@ -44,8 +44,14 @@ export function chainDocument(o: ChainOptions): unknown {
   return { formatVersion: 2, name: o.name, nodes, edges };
 }
 
-/** A frame over 1.5 refreshes at 60 Hz: one was missed. */
-export const LONG_FRAME_MS = 1.5 * (1000 / 60);
+/** One display refresh at 60 Hz (Chromium headless runs its animation frames at this rate). */
+export const REFRESH_MS = 1000 / 60;
+
+/** A frame over 1.5 refreshes: one was missed. */
+export const LONG_FRAME_MS = 1.5 * REFRESH_MS;
+
+/** A frame interval in whole refreshes (intervals jitter by ±0.2 ms around each multiple). */
+export const inRefreshes = (ms: number): number => Math.max(1, Math.round(ms / REFRESH_MS));
 
 /**
  * Wait until the expression is true, polling from here: a string, as tsx would wrap a function with

@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/optim-ab.ts [w1|w2] [ts|ort-cpu] [blocks] [steps per block] [variants]
  *
- * variants (ort-cpu): comma-separated update:packing, e.g. `wasm:auto,wasm:regions,graph:auto`
+ * variants (ort-cpu): comma-separated update:packing[:intra-op threads], e.g. `wasm:auto,wasm:regions,graph:auto:2`
  * (default `wasm:auto,graph:auto`); ts: `wasm,graph`.
  */
 import { DataLoader } from '../engine/data/loader';
@@ -29,7 +29,7 @@ const steps = Number(stepsArg ?? (workload === 'w2' ? 500 : 100));
 const blocks = Number(blocksArg);
 
 async function make(variant: string): Promise<StepExecutor> {
-  const [update, packing = 'auto'] = variant.split(':') as ['wasm' | 'graph', 'auto' | 'packed' | 'regions' | 'tensors'];
+  const [update, packing = 'auto', threads = '1'] = variant.split(':') as ['wasm' | 'graph', 'auto' | 'packed' | 'regions' | 'tensors', string?];
   const kernel = update === 'wasm';
   const settings = effectiveSettings(doc);
   const model = compileDocument(doc, { seed: 0, data: bindingOf(train), requireLoss: true });
@@ -39,7 +39,7 @@ async function make(variant: string): Promise<StepExecutor> {
     return new TsStepExecutor(model, optimizer);
   }
   const { OrtStepExecutor } = await import('../engine/backends/ort/executor');
-  return OrtStepExecutor.create(model, optimizer, train, batchSize, { backend: 'ort-cpu', update, packing });
+  return OrtStepExecutor.create(model, optimizer, train, batchSize, { backend: 'ort-cpu', update, packing, threads: Number(threads) });
 }
 
 const loader = new DataLoader(train, { batchSize });
