@@ -45,6 +45,24 @@ async function engine<M extends Method>(page: Page, method: M, params: Params<M>
   return r.result as Results[M];
 }
 
+/** The nodes not wholly inside the canvas, or under its minimap or zoom controls (what and where). */
+async function nodesHidden(page: Page): Promise<string[]> {
+  return (await page.evaluate(`(() => {
+    const box = (el) => el.getBoundingClientRect();
+    const canvas = box(document.querySelector('.react-flow'));
+    const covers = [...document.querySelectorAll('.react-flow__minimap, .react-flow__controls')].map(box);
+    const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const out = [];
+    for (const n of document.querySelectorAll('.react-flow__node')) {
+      const r = box(n);
+      const id = n.getAttribute('data-id');
+      if (r.left < canvas.left || r.right > canvas.right || r.top < canvas.top || r.bottom > canvas.bottom) out.push(id + ' outside the canvas');
+      else if (covers.some((c) => hit(r, c))) out.push(id + ' under the minimap or the zoom controls');
+    }
+    return out;
+  })()`)) as string[];
+}
+
 async function timelineStatus(page: Page): Promise<string> {
   return ((await page.getByRole('status', { name: 'Timeline position' }).textContent()) ?? '').trim();
 }
@@ -85,6 +103,7 @@ describe('time travel (web)', () => {
     const page = await studio.newPage({ width: 1440, height: 900, errors });
     try {
       await openExample(page, /^XOR with a hidden layer/);
+      await until('XOR whole on the canvas', async () => (await nodesHidden(page)).length === 0, 5_000, 50);
       const training = await dockTab(page, 'Training');
 
       // slow motion: 5 steps per second while the class watches
@@ -99,6 +118,10 @@ describe('time travel (web)', () => {
       expect(slowRun.step).toBeGreaterThanOrEqual(2);
       expect(slowRun.step, `steps after ${seconds.toFixed(1)} s at 5 steps/s`).toBeLessThanOrEqual(Math.ceil(5 * seconds) + 1);
       await until('the timeline to catch up', async () => /slow motion: 5 steps\/s/.test((await page.getByRole('region', { name: 'Training timeline' }).textContent()) ?? ''), 5_000);
+      // the timeline took room from the canvas: the untouched view was fitted again, no node cut off or under the minimap
+      await until('the graph fitted to the shorter canvas', async () => (await nodesHidden(page)).length === 0, 5_000, 50).catch(async (e) => {
+        throw new Error(`${(e as Error).message}: ${(await nodesHidden(page)).join('; ')}`);
+      });
       await page.screenshot({ path: join(E2E_OUT, 'timeline-slow-motion.png') });
       console.log(`slow motion: ${slowRun.step} steps recorded ${seconds.toFixed(1)} s after Start at 5 steps/s; timeline: "${await timelineStatus(page)}"`);
 

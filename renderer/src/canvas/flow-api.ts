@@ -15,6 +15,14 @@ let container: HTMLElement | null = null;
  */
 let frame: { width: number; height: number; blocked: Rect[]; overlays: Element[] } | null = null;
 let resized: ResizeObserver | null = null;
+/**
+ * The viewport the last automatic fit left, and the container's size then: while the view is still
+ * there (nobody panned or zoomed since) and the canvas changes size — the training timeline comes
+ * up under it, a panel opens or closes — the graph is fitted again rather than left cut off at an
+ * edge or under the minimap.
+ */
+let fitted: { x: number; y: number; zoom: number; width: number; height: number } | null = null;
+let refitQueued = false;
 
 export function registerFlow(rf: ReactFlowInstance<Node, Edge> | null, el: HTMLElement | null): void {
   instance = rf;
@@ -22,9 +30,11 @@ export function registerFlow(rf: ReactFlowInstance<Node, Edge> | null, el: HTMLE
   frame = null;
   resized?.disconnect();
   resized = null;
+  fitted = null;
   if (el && typeof ResizeObserver !== 'undefined') {
     resized = new ResizeObserver(() => {
       frame = null;
+      refitIfStillFitted();
     });
     resized.observe(el);
     if (el.parentElement) resized.observe(el.parentElement);
@@ -33,6 +43,26 @@ export function registerFlow(rf: ReactFlowInstance<Node, Edge> | null, el: HTMLE
 
 export function flowInstance(): ReactFlowInstance<Node, Edge> | null {
   return instance;
+}
+
+function refitIfStillFitted(): void {
+  const rf = instance;
+  const el = container;
+  if (!rf || !el || !fitted || refitQueued) return;
+  refitQueued = true;
+  requestAnimationFrame(() => {
+    refitQueued = false;
+    if (!fitted || instance !== rf) return;
+    const v = rf.getViewport();
+    const moved = Math.abs(v.x - fitted.x) > 0.5 || Math.abs(v.y - fitted.y) > 0.5 || Math.abs(v.zoom - fitted.zoom) > 1e-3;
+    if (moved) {
+      fitted = null;
+      return;
+    }
+    const { width, height } = el.getBoundingClientRect();
+    if (Math.abs(width - fitted.width) < 1 && Math.abs(height - fitted.height) < 1) return;
+    fitReadable(rf);
+  });
 }
 
 /** Below this zoom node text is unreadable: a long graph is shown from its start (the input side) instead of whole. */
@@ -61,11 +91,15 @@ function fitReadable(rf: ReactFlowInstance<Node, Edge>): void {
   }
   const pad = 0.2;
   const zoom = Math.min(r.width / ((maxX - minX) * (1 + pad)), r.height / ((maxY - minY) * (1 + pad)), 1.25);
+  const remember = () => {
+    const v = rf.getViewport();
+    fitted = { ...v, width: r.width, height: r.height };
+  };
   if (zoom >= READABLE_ZOOM) {
-    void rf.fitView({ padding: pad, maxZoom: 1.25 });
+    void rf.fitView({ padding: pad, maxZoom: 1.25 }).then(remember);
     return;
   }
-  // pan rather than shrink: the input side at a readable zoom, the nodes there centred vertically
+  // pan rather than shrink: the input side at a readable zoom (or the whole graph, if it fits there), the nodes there centred vertically
   const z = READABLE_ZOOM;
   const shown = nodes.filter((n) => n.position.x < minX + (r.width - 40) / z);
   let top = Infinity, bottom = -Infinity;
@@ -75,7 +109,10 @@ function fitReadable(rf: ReactFlowInstance<Node, Edge>): void {
   }
   const TOP = 56; // the mode switch over the canvas
   const y = (bottom - top) * z <= r.height - TOP - 24 ? TOP + (r.height - TOP - (bottom - top) * z) / 2 - top * z : TOP - top * z;
-  void rf.setViewport({ x: 40 - minX * z, y, zoom: z });
+  // a graph only a little too wide for the padded fit is whole at the readable zoom: centred, not cut off at the right
+  const wide = (maxX - minX) * z;
+  const x = wide <= r.width - 16 ? (r.width - wide) / 2 - minX * z : 40 - minX * z;
+  void rf.setViewport({ x, y, zoom: z }).then(remember);
 }
 
 /** Fit once the nodes now in the document have been measured (after open, example, layout). */
