@@ -232,7 +232,9 @@ export async function runStudioFlow(page: Page, o: FlowOptions): Promise<FlowRep
 
   // 7. the training setup, then Start
   const training = await dockTab(page, 'Training');
-  await training.getByLabel('Optimizer', { exact: true }).selectOption('adam');
+  // AdamW: Adam with decoupled weight decay, which comes with its default of 0.01
+  await training.getByLabel('Optimizer', { exact: true }).selectOption('adamw');
+  await expect.poll(() => training.getByLabel('Weight decay', { exact: true }).inputValue()).toBe('0.01');
   await setNumber(training, 'Learning rate', '0.05');
   await setNumber(training, 'Batch size', '4');
   await setNumber(training, 'Epochs', '300');

@@ -116,6 +116,24 @@ describe('bpstudio train', () => {
     expect(JSON.parse(resumed.out).epoch).toBe(301);
   });
 
+  it('--optimizer adamw trains with decoupled weight decay, saves its state and resumes from it', async () => {
+    const r = await run(['train', ex('xor-mlp.json'), '--backend', 'ts', '--optimizer', 'adamw', '--lr', '0.05', '--epochs', '150', '--json', '--out', tmp('xor-adamw.json')]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/; adamw lr 0\.05; seed /);
+    const records = lines(r.out).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { epoch: number; loss: number; accuracy: number });
+    expect(records).toHaveLength(150);
+    expect(records[149]!.accuracy).toBe(1);
+    const saved = JSON.parse(readFileSync(tmp('xor-adamw.json'), 'utf8'));
+    expect(saved.document.training.optimizer).toMatchObject({ type: 'adamw', lr: 0.05, weightDecay: 0.01 });
+    expect(saved.optimizer).toMatchObject({ type: 'adamw', step: 150 });
+    const more = await run(['train', tmp('xor-adamw.json'), '--backend', 'ts', '--epochs', '1', '--json']);
+    expect(more.code, more.err).toBe(0);
+    expect(JSON.parse(more.out).epoch).toBe(151);
+    const bad = await run(['train', ex('xor-mlp.json'), '--optimizer', 'adamx']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('sgd, adam, adamw');
+  });
+
   it('a NaN/Inf stop prints the diagnostic and exits 3', async () => {
     // The largest learning rate that is still a float32 (1e300 is refused up front).
     const r = await run(['train', ex('xor-mlp.json'), '--backend', 'ts', '--optimizer', 'sgd', '--lr', '3e38', '--epochs', '3', '--out', tmp('nan.json')]);

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { withDataLocations, type DataLocations } from '../data/user-data';
+import { OPTIMIZER_TYPES } from '../graph/document';
 import { BACKENDS, isBackendName, type BackendName } from './backend';
 import { evalCommand } from './eval';
 import { gradCommand } from './grad';
@@ -88,7 +89,7 @@ function buildProgram(io: CliIo, setCode: (code: number) => void, locations: Dat
     .option('--epochs <n>', 'number of epochs (when resuming: epochs to add)', positiveInt('--epochs'))
     .option('--batch <n>', 'batch size', positiveInt('--batch'))
     .option('--lr <x>', 'learning rate', positiveNumber('--lr'))
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']))
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZER_TYPES]))
     .option('--seed <s>', 'seed for initialisation, split and shuffling', anyInt('--seed'))
     .option('--backend <name>', `executor: ${BACKENDS.join(', ')}`, backend, 'auto')
     .option('--out <file>', 'write the trained-model file (atomically)')

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import type { OptimizerType } from '../graph/document';
 import { formatDiagnostic, validateDocument } from '../graph/validate';
 import { effectiveSettings, type TrainOverrides } from '../train/settings';
 import { trainDocument } from '../train/train-document';
@@ -19,7 +20,7 @@ export interface TrainCommandOptions {
   epochs?: number;
   batch?: number;
   lr?: number;
-  optimizer?: 'sgd' | 'adam';
+  optimizer?: OptimizerType;
   seed?: number;
   backend: BackendName;
   out?: string;

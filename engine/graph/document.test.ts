@@ -82,7 +82,7 @@ describe('parseDocument', () => {
       { path: 'nodes[1].id', message: 'Invalid input: expected string, received undefined' },
       { path: 'nodes[2].position.x', message: 'Invalid input: expected number, received Infinity' },
       { path: 'edges[0].target', message: 'Invalid input: expected string, received undefined' },
-      { path: 'training.optimizer.type', message: "Invalid discriminator value. Expected 'sgd' | 'adam'" },
+      { path: 'training.optimizer.type', message: "Invalid discriminator value. Expected 'sgd' | 'adam' | 'adamw'" },
       { path: 'training.batchSize', message: 'Too small: expected number to be >0' },
       { path: 'training.epochs', message: 'Invalid input: expected int, received number' },
       { path: 'training.split.test', message: 'Too big: expected number to be <1' },

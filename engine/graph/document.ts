@@ -62,20 +62,33 @@ export const optimizerSchema = z.discriminatedUnion('type', [
     beta1: finite.min(0).lt(1).default(0.9),
     beta2: finite.min(0).lt(1).default(0.999),
     eps: float32.positive().default(1e-8),
+    /** L2 penalty added to the gradient (torch.optim.Adam's weight_decay). */
     weightDecay: float32.min(0).default(0),
+  }),
+  z.object({
+    type: z.literal('adamw'),
+    lr: float32.positive().default(0.001),
+    beta1: finite.min(0).lt(1).default(0.9),
+    beta2: finite.min(0).lt(1).default(0.999),
+    eps: float32.positive().default(1e-8),
+    /** Decoupled weight decay: each step multiplies the parameters by 1 − lr·λ (torch.optim.AdamW, default 0.01). */
+    weightDecay: float32.min(0).default(0.01),
   }),
 ]);
 export type OptimizerSettings = z.infer<typeof optimizerSchema>;
+export type OptimizerType = OptimizerSettings['type'];
+/** The optimizers a document can name, in the order the app offers them. */
+export const OPTIMIZER_TYPES: readonly OptimizerType[] = ['sgd', 'adam', 'adamw'];
 
 /** The learning rate an optimizer gets when none is given (PyTorch's SGD has none; 0.01 is what the examples use). */
-export const DEFAULT_LR: Readonly<Record<OptimizerSettings['type'], number>> = { sgd: 0.01, adam: 0.001 };
+export const DEFAULT_LR: Readonly<Record<OptimizerType, number>> = { sgd: 0.01, adam: 0.001, adamw: 0.001 };
 
 /**
  * An optimizer of `type` with every setting at its default (the schema's: SGD without momentum,
  * Adam's β 0.9/0.999 and ε 1e-8) and the given learning rate — the one table of optimizer
  * defaults, for `--optimizer` on the command line and the Training panel's optimizer switch.
  */
-export function defaultOptimizer(type: OptimizerSettings['type'], lr: number = DEFAULT_LR[type]): OptimizerSettings {
+export function defaultOptimizer(type: OptimizerType, lr: number = DEFAULT_LR[type]): OptimizerSettings {
   return optimizerSchema.parse({ type, lr });
 }
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../core/atomic-write';
 import { EngineError } from '../core/errors';
 import { normalizationSchema, type Normalization } from '../data/transforms';
-import { formatPath, isTrainedModel, parseDocument, tensorValueSchema, TRAINED_MODEL_FORMAT, type GraphDocument } from './document';
+import { formatPath, isTrainedModel, OPTIMIZER_TYPES, parseDocument, tensorValueSchema, TRAINED_MODEL_FORMAT, type GraphDocument } from './document';
 
 export { isTrainedModel, TRAINED_MODEL_FORMAT };
 
@@ -112,7 +112,7 @@ function inconsistency(m: z.infer<typeof trainedSchema>): string | null {
   }
   const opt = m.optimizer;
   if (opt) {
-    if (opt.type !== 'sgd' && opt.type !== 'adam') return `optimizer.type: unknown optimizer "${opt.type}" (sgd or adam)`;
+    if (!(OPTIMIZER_TYPES as readonly string[]).includes(opt.type)) return `optimizer.type: unknown optimizer "${opt.type}" (${OPTIMIZER_TYPES.join(', ')})`;
     if (!isCount(opt.step)) return `optimizer.step: must be a non-negative integer, got ${opt.step}`;
   }
   for (let i = 0; i < m.history.length; i++) {

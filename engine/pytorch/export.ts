@@ -160,12 +160,13 @@ function optimizerLine(o: OptimizerSettings): string {
     ];
     return `torch.optim.SGD(model.parameters(), lr=${pyNum(o.lr)}${extra.map((e) => `, ${e}`).join('')})`;
   }
+  // torch's defaults: weight decay 0 for Adam, 0.01 for AdamW; written whenever it differs
   const extra = [
     ...(o.beta1 !== 0.9 || o.beta2 !== 0.999 ? [`betas=(${pyNum(o.beta1)}, ${pyNum(o.beta2)})`] : []),
     ...(o.eps !== 1e-8 ? [`eps=${pyNum(o.eps)}`] : []),
-    ...(o.weightDecay !== 0 ? [`weight_decay=${pyNum(o.weightDecay)}`] : []),
+    ...(o.weightDecay !== (o.type === 'adamw' ? 0.01 : 0) ? [`weight_decay=${pyNum(o.weightDecay)}`] : []),
   ];
-  return `torch.optim.Adam(model.parameters(), lr=${pyNum(o.lr)}${extra.map((e) => `, ${e}`).join('')})`;
+  return `torch.optim.${o.type === 'adamw' ? 'AdamW' : 'Adam'}(model.parameters(), lr=${pyNum(o.lr)}${extra.map((e) => `, ${e}`).join('')})`;
 }
 
 /** Datasets written into the script up to this many numbers; larger ones are read from their files. */

@@ -3,7 +3,7 @@
  * Iris with BatchNorm, the Fashion-MNIST MLP on a 1,000-image slice, a graph of primitive ops)
  * passes `py_compile`, imports nothing it does not use, and — loading the app's weights from the
  * sidecar — gives the first step's loss and every parameter gradient of `bpstudio grad` at 1e-5
- * relative; after 3 SGD and 3 Adam steps its parameters equal the engine's at 1e-5. The script's
+ * relative; after 3 SGD, 3 Adam and 3 AdamW steps its parameters equal the engine's at 1e-5. The script's
  * own main() then runs an epoch and writes its ONNX file. One python process per example.
  */
 import { spawnSync } from 'node:child_process';
@@ -89,6 +89,12 @@ interface Example {
   adam: OptimizerSettings;
 }
 
+type Variant = 'sgd' | 'adam' | 'adamw';
+const VARIANTS: readonly Variant[] = ['sgd', 'adam', 'adamw'];
+/** AdamW at Adam's learning rate, with a decay large enough to show in 3 steps. */
+const adamwOf = (ex: Example): OptimizerSettings => ({ ...defaultOptimizer('adamw', ex.adam.lr), weightDecay: 0.05 });
+const settingsOf = (ex: Example, v: Variant): OptimizerSettings => (v === 'adamw' ? adamwOf(ex) : ex[v]);
+
 function rows(ds: ReturnType<typeof loadBuiltinDataset>, idx: readonly number[], scale = 1): { features: Float32Array; shape: number[]; labels: Float32Array } {
   const f = ds.featureShape.reduce((a, b) => a * b, 1);
   const features = new Float32Array(idx.length * f);
@@ -138,7 +144,7 @@ def first(out):
 x = torch.tensor(cfg["features"], dtype=torch.float32).reshape(cfg["shape"])
 y = torch.tensor(cfg["labels"], dtype=torch.float32)
 result = {}
-for variant in ["sgd", "adam"]:
+for variant in cfg["variants"]:
     m = load(cfg[variant], variant)
     model = model_of(m)
     optimizer = m.make_optimizer(model)
@@ -165,6 +171,7 @@ interface DriverResult {
   grads: Record<string, number[]>;
   sgd: Record<string, number[]>;
   adam: Record<string, number[]>;
+  adamw: Record<string, number[]>;
   printed: string;
 }
 
@@ -189,13 +196,13 @@ describe('PyTorch export, run with python3-torch', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bp-pytorch-'));
 
   for (const ex of EXAMPLES) {
-    it(`${ex.name}: first step = bpstudio grad, 3 SGD and 3 Adam steps = the engine's, and main() trains and writes ONNX`, async () => {
+    it(`${ex.name}: first step = bpstudio grad, 3 SGD, Adam and AdamW steps = the engine's, and main() trains and writes ONNX`, async () => {
       const parsed = parseDocument(ex.doc);
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
       const doc = parsed.document;
-      const paths: Record<'sgd' | 'adam', string> = { sgd: '', adam: '' };
-      for (const variant of ['sgd', 'adam'] as const) {
-        const d: GraphDocument = { ...doc, training: { ...doc.training!, optimizer: ex[variant] } };
+      const paths: Record<Variant, string> = { sgd: '', adam: '', adamw: '' };
+      for (const variant of VARIANTS) {
+        const d: GraphDocument = { ...doc, training: { ...doc.training!, optimizer: settingsOf(ex, variant) } };
         const docPath = join(dir, `${ex.name}-${variant}.json`);
         writeFileSync(docPath, JSON.stringify(d));
         paths[variant] = join(dir, `${ex.name}_${variant}.py`);
@@ -238,9 +245,11 @@ describe('PyTorch export, run with python3-torch', () => {
       };
       const afterSgd = engine(ex.sgd);
       const afterAdam = engine(ex.adam);
+      const afterAdamW = engine(adamwOf(ex));
+      expect(readFileSync(paths.adamw, 'utf8')).toContain(`torch.optim.AdamW(model.parameters(), lr=`);
 
       const cfgPath = join(dir, `${ex.name}-cfg.json`);
-      writeFileSync(cfgPath, JSON.stringify({ sgd: paths.sgd, adam: paths.adam, features: Array.from(b.features), shape: b.shape, labels: Array.from(b.labels), steps: STEPS }));
+      writeFileSync(cfgPath, JSON.stringify({ ...paths, variants: VARIANTS, features: Array.from(b.features), shape: b.shape, labels: Array.from(b.labels), steps: STEPS }));
       const driverPath = join(dir, 'driver.py');
       writeFileSync(driverPath, DRIVER);
       const run = spawnSync(PYTHON, [driverPath, cfgPath], { encoding: 'utf8', cwd: dir, maxBuffer: 1 << 28, env: { ...process.env, OMP_NUM_THREADS: '1' } });
@@ -262,6 +271,7 @@ describe('PyTorch export, run with python3-torch', () => {
         expectClose(py.grads[torchName(p.nodeId, p.name)], p.grad!.data, `∂L/∂${p.nodeId}.${p.name}`, 1e-5 * gmax);
         expectClose(py.sgd[torchName(p.nodeId, p.name)], afterSgd.get(`${p.nodeId}\u0000${p.name}`)!, `${p.nodeId}.${p.name} after ${STEPS} SGD steps`);
         expectClose(py.adam[torchName(p.nodeId, p.name)], afterAdam.get(`${p.nodeId}\u0000${p.name}`)!, `${p.nodeId}.${p.name} after ${STEPS} Adam steps`, noise ? STEPS * adamLr * 1.001 : 0);
+        expectClose(py.adamw[torchName(p.nodeId, p.name)], afterAdamW.get(`${p.nodeId}\u0000${p.name}`)!, `${p.nodeId}.${p.name} after ${STEPS} AdamW steps`, noise ? STEPS * adamLr * 1.001 : 0);
       }
       expect(rep.parameters.filter((p) => maxAbs(p.grad!.data) < 1e-5 * gmax).length, 'only biases before a BatchNorm have no gradient').toBe(ex.name === 'iris' ? 3 : 0);
       expect(py.printed).toMatch(/^epoch 1\/1: loss \d+\.\d{4}/m);

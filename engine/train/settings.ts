@@ -3,13 +3,13 @@
  * service's) applied and checked, and defaults filled.
  */
 import { EngineError } from '../core/errors';
-import { defaultOptimizer, optimizerSchema, trainingSchema, type GraphDocument, type TrainingSettings } from '../graph/document';
+import { defaultOptimizer, optimizerSchema, trainingSchema, type GraphDocument, type OptimizerType, type TrainingSettings } from '../graph/document';
 
 export interface TrainOverrides {
   epochs?: number;
   batchSize?: number;
   lr?: number;
-  optimizer?: 'sgd' | 'adam';
+  optimizer?: OptimizerType;
   seed?: number;
   dataset?: string;
 }

@@ -12,7 +12,7 @@ import { DataLoader } from '../data/loader';
 import type { OptimizerSettings, TrainingSettings } from '../graph/document';
 import type { CompiledGraph } from '../graph/compile';
 import { nodeTitle } from '../graph/names';
-import { Adam } from '../optim/adam';
+import { Adam, AdamW } from '../optim/adam';
 import type { Optimizer } from '../optim/optimizer';
 import { SGD } from '../optim/sgd';
 import type { EvaluationResult } from '../backends/evaluate';
@@ -47,9 +47,14 @@ export type TrainEvent =
   | { type: 'end'; reason: 'completed' | 'cancelled' | 'non-finite'; history: EpochRecord[]; diagnostic?: NonFiniteDiagnostic };
 
 export function makeOptimizer(params: Tensor[], s: OptimizerSettings): Optimizer {
-  return s.type === 'sgd'
-    ? new SGD(params, { lr: s.lr, momentum: s.momentum, weightDecay: s.weightDecay, nesterov: s.nesterov })
-    : new Adam(params, { lr: s.lr, betas: [s.beta1, s.beta2], eps: s.eps, weightDecay: s.weightDecay });
+  switch (s.type) {
+    case 'sgd':
+      return new SGD(params, { lr: s.lr, momentum: s.momentum, weightDecay: s.weightDecay, nesterov: s.nesterov });
+    case 'adam':
+      return new Adam(params, { lr: s.lr, betas: [s.beta1, s.beta2], eps: s.eps, weightDecay: s.weightDecay });
+    case 'adamw':
+      return new AdamW(params, { lr: s.lr, betas: [s.beta1, s.beta2], eps: s.eps, weightDecay: s.weightDecay });
+  }
 }
 
 export interface TrainerOptions {

@@ -30,6 +30,7 @@ const OPTIMIZERS: Record<string, OptimizerSettings> = {
   sgd: { type: 'sgd', lr: 0.01, momentum: 0, nesterov: false, weightDecay: 0 },
   momentum: { type: 'sgd', lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 1e-3 },
   adam: { type: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 },
+  adamw: { type: 'adamw', lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 },
 } as unknown as Record<string, OptimizerSettings>;
 
 interface Run {
@@ -112,7 +113,11 @@ describe('the ort step agrees with the replayed step', () => {
     it(`W2 shape, ${opt}: 5 steps within float32 rounding`, async () => {
       const ds = randomDataset(40, 4, 3, 3);
       // Dropout is compared on the ort executor's own tests (same masks); here the update rule and BatchNorm.
-      const doc = network(W2.filter((l) => l.type !== 'Dropout'), OPTIMIZERS[opt]!, 8);
+      // AdamW without BatchNorm: a Linear's bias before a BatchNorm has a gradient of float32 noise
+      // (exactly 0 in exact arithmetic), which Adam's normalisation turns into ±lr steps whose sign
+      // each backend's summation order decides — only an L2 term (Adam's 1e-4 here) keeps it steady.
+      const layers = W2.filter((l) => l.type !== 'Dropout' && (opt !== 'adamw' || l.type !== 'BatchNorm1d'));
+      const doc = network(layers, OPTIMIZERS[opt]!, 8);
       const a = setup(doc, ds);
       const b = setup(doc, ds);
       const ts = new TsStepExecutor(a.model, a.optimizer);
@@ -132,7 +137,7 @@ describe('the ort step agrees with the replayed step', () => {
       sa.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - sb[i]!) / scale)));
       // Adam divides by √v + ε: gradients that differ in their last bits (the two GEMMs sum in
       // their own orders; the JavaScript kernel even in float64) give steps that differ more.
-      expect(worst).toBeLessThan(opt === 'adam' ? 1e-4 : 1e-5);
+      expect(worst).toBeLessThan(opt.startsWith('adam') ? 1e-4 : 1e-5);
     });
   }
 });

@@ -262,9 +262,11 @@ function TrainingSettingsForm({ settings, setTraining, disabled }: { settings: T
           label="Optimizer"
           value={opt.type}
           disabled={disabled}
+          hint="SGD: plain gradient descent (with momentum); Adam: per-parameter step sizes from running gradient moments; AdamW: Adam with its weight decay applied to the weights directly, not through the gradient"
           options={[
             { value: 'sgd', label: 'SGD' },
             { value: 'adam', label: 'Adam' },
+            { value: 'adamw', label: 'AdamW' },
           ]}
           onChange={(t) => setTraining({ optimizer: switchOptimizer(opt, t) })}
         />
@@ -288,6 +290,15 @@ function TrainingSettingsForm({ settings, setTraining, disabled }: { settings: T
             onCommit={(momentum) => setTraining({ optimizer: { ...opt, momentum } })}
           />
         )}
+        <NumberField
+          label="Weight decay"
+          value={opt.weightDecay}
+          min={0}
+          step={opt.weightDecay >= 0.01 ? 0.01 : 0.001}
+          disabled={disabled}
+          hint={opt.type === 'adamw' ? 'Decoupled: each step multiplies the weights by 1 − lr × decay' : 'L2 penalty: decay × weight is added to each gradient'}
+          onCommit={(weightDecay) => setTraining({ optimizer: { ...opt, weightDecay } })}
+        />
         <NumberField label="Batch size" value={settings.batchSize} min={1} integer step={1} disabled={disabled} onCommit={(batchSize) => setTraining({ batchSize })} />
         <NumberField
           label="Epochs"

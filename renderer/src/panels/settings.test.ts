@@ -39,6 +39,14 @@ describe('switchOptimizer', () => {
     expect(switchOptimizer(adam, 'sgd')).toEqual({ type: 'sgd', lr: 0.05, momentum: 0, weightDecay: 0, nesterov: false });
     expect(switchOptimizer(sgd, 'sgd')).toBe(sgd);
   });
+  it('AdamW after Adam gets its own default decay (else it would be Adam), Adam after AdamW Adam’s; a decay the user set is kept', () => {
+    const adam = resolveTraining({ optimizer: { type: 'adam', lr: 0.002 } }).optimizer;
+    expect(switchOptimizer(adam, 'adamw')).toEqual({ type: 'adamw', lr: 0.002, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+    const decayed = resolveTraining({ optimizer: { type: 'sgd', lr: 0.1, weightDecay: 5e-4 } }).optimizer;
+    expect(switchOptimizer(decayed, 'adamw')).toMatchObject({ type: 'adamw', lr: 0.1, weightDecay: 5e-4 });
+    expect(switchOptimizer(switchOptimizer(adam, 'adamw'), 'adam')).toMatchObject({ type: 'adam', weightDecay: 0 });
+    expect(switchOptimizer({ ...switchOptimizer(adam, 'adamw'), weightDecay: 0.1 }, 'adam')).toMatchObject({ type: 'adam', weightDecay: 0.1 });
+  });
 });
 
 describe('choosing a dataset', () => {

@@ -3,7 +3,7 @@
  * with their defaults filled in, switching optimizers without losing the learning rate, and
  * choosing a dataset (its defaults, a separate official test split where it has one).
  */
-import { defaultOptimizer, trainingSchema, type OptimizerSettings, type TrainingSettings } from '../../../engine/graph/document';
+import { defaultOptimizer, trainingSchema, type OptimizerSettings, type OptimizerType, type TrainingSettings } from '../../../engine/graph/document';
 import type { BuiltinDatasetInfo } from '../../../engine/data/builtin';
 
 export type { TrainingSettings, OptimizerSettings };
@@ -24,10 +24,17 @@ export function resolveTraining(training: unknown): TrainingSettings {
   return out;
 }
 
-/** Switch the optimizer type, keeping the learning rate and weight decay; the rest is the engine's defaults (defaultOptimizer). */
-export function switchOptimizer(current: OptimizerSettings, type: 'sgd' | 'adam'): OptimizerSettings {
+/**
+ * Switch the optimizer type, keeping the learning rate and a weight decay the user set; the rest,
+ * and a decay left at its type's default, is the engine's defaults (defaultOptimizer) — so AdamW
+ * chosen after Adam gets its own default decay (0.01; with Adam's 0 it would be Adam), and Adam
+ * chosen after AdamW gets Adam's 0.
+ */
+export function switchOptimizer(current: OptimizerSettings, type: OptimizerType): OptimizerSettings {
   if (current.type === type) return current;
-  return { ...defaultOptimizer(type), lr: current.lr, weightDecay: current.weightDecay };
+  const next = defaultOptimizer(type);
+  const decaySet = current.weightDecay !== defaultOptimizer(current.type).weightDecay;
+  return { ...next, lr: current.lr, weightDecay: decaySet ? current.weightDecay : next.weightDecay };
 }
 
 /** Does this dataset come with its own test split (a `split` parameter offering `test`)? */
