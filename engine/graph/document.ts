@@ -48,6 +48,14 @@ export const datasetRefSchema = z.object({
 });
 export type DatasetRef = z.infer<typeof datasetRefSchema>;
 
+/** What Adam and AdamW share (their weight decays differ: an L2 term, or decoupled). */
+const adamFields = {
+  lr: float32.positive().default(0.001),
+  beta1: finite.min(0).lt(1).default(0.9),
+  beta2: finite.min(0).lt(1).default(0.999),
+  eps: float32.positive().default(1e-8),
+};
+
 export const optimizerSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('sgd'),
@@ -58,19 +66,13 @@ export const optimizerSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('adam'),
-    lr: float32.positive().default(0.001),
-    beta1: finite.min(0).lt(1).default(0.9),
-    beta2: finite.min(0).lt(1).default(0.999),
-    eps: float32.positive().default(1e-8),
+    ...adamFields,
     /** L2 penalty added to the gradient (torch.optim.Adam's weight_decay). */
     weightDecay: float32.min(0).default(0),
   }),
   z.object({
     type: z.literal('adamw'),
-    lr: float32.positive().default(0.001),
-    beta1: finite.min(0).lt(1).default(0.9),
-    beta2: finite.min(0).lt(1).default(0.999),
-    eps: float32.positive().default(1e-8),
+    ...adamFields,
     /** Decoupled weight decay: each step multiplies the parameters by 1 − lr·λ (torch.optim.AdamW, default 0.01). */
     weightDecay: float32.min(0).default(0.01),
   }),
