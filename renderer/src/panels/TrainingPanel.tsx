@@ -290,15 +290,18 @@ function TrainingSettingsForm({ settings, setTraining, disabled }: { settings: T
             onCommit={(momentum) => setTraining({ optimizer: { ...opt, momentum } })}
           />
         )}
-        <NumberField
-          label="Weight decay"
-          value={opt.weightDecay}
-          min={0}
-          step={opt.weightDecay >= 0.01 ? 0.01 : 0.001}
-          disabled={disabled}
-          hint={opt.type === 'adamw' ? 'Decoupled: each step multiplies the weights by 1 − lr × decay' : 'L2 penalty: decay × weight is added to each gradient'}
-          onCommit={(weightDecay) => setTraining({ optimizer: { ...opt, weightDecay } })}
-        />
+        {/* AdamW's decay is what makes it AdamW; SGD's and Adam's L2 decay shows once a document sets it (the column has no room for a field that is usually 0) */}
+        {(opt.type === 'adamw' || opt.weightDecay !== 0) && (
+          <NumberField
+            label="Weight decay"
+            value={opt.weightDecay}
+            min={0}
+            step={opt.weightDecay >= 0.01 ? 0.01 : 0.001}
+            disabled={disabled}
+            hint={opt.type === 'adamw' ? 'Decoupled: each step multiplies the weights by 1 − lr × decay' : 'L2 penalty: decay × weight is added to each gradient'}
+            onCommit={(weightDecay) => setTraining({ optimizer: { ...opt, weightDecay } })}
+          />
+        )}
         <NumberField label="Batch size" value={settings.batchSize} min={1} integer step={1} disabled={disabled} onCommit={(batchSize) => setTraining({ batchSize })} />
         <NumberField
           label="Epochs"
