@@ -160,6 +160,8 @@ describe('time travel (web)', () => {
       await expect.poll(async () => (await page.getByRole('note').filter({ hasText: 'Backprop mode: training step 10' }).count()) > 0).toBe(true);
       await page.getByRole('toolbar', { name: 'Backprop controls' }).getByRole('button', { name: 'Jump to end' }).click();
       await until('the last backward step', async () => /^backward (\d+)\/\1/.test(await counter(page)), 10_000, 20);
+      // the canvas grew (Backprop mode makes room): the labels are placed once the view rests
+      await until('the view at rest', async () => (await page.locator('.bp-wire-layer[data-view-moving]').count()) === 0, 5_000, 20);
       await page.screenshot({ path: join(E2E_OUT, 'timeline-backprop-step-10.png') });
 
       // the reference: bpstudio grad on step 10's checkpoint (the weights it ran on) and its batch
