@@ -403,8 +403,13 @@ class Placer {
       this.sizeObserver = new ResizeObserver((entries) => {
         for (const e of entries) {
           const full = e.target as HTMLElement;
+          // a label that left the DOM (its wire scrolled out) reports 0×0 once: let it go
+          if (!full.isConnected) {
+            this.sizeObserver?.unobserve(full);
+            continue;
+          }
           const id = full.parentElement?.dataset.edgeId;
-          if (id !== undefined && full.isConnected) this.sizes.set(id, { width: full.offsetWidth + 2, height: full.offsetHeight + 2 });
+          if (id !== undefined) this.sizes.set(id, sizeOf(full));
         }
         this.request(true);
       });
@@ -549,11 +554,12 @@ class Placer {
     const callout = el.querySelector<HTMLElement>('.bp-callout');
 
     // sizes: each label's full content is watched (its size arrives after layout, see sizeObserver)
-    for (const l of labelEls.values()) {
+    for (const [id, l] of labelEls) {
       const full = fullOf(l);
       if (full && !this.sized.has(full)) {
         this.sized.add(full);
-        this.sizeObserver?.observe(full);
+        if (this.sizeObserver) this.sizeObserver.observe(full);
+        else this.sizes.set(id, sizeOf(full)); // no ResizeObserver: measured here (a forced layout)
       }
     }
     // the layer's, the overlays' and the callout's boxes: read only when an observer said they
@@ -641,6 +647,9 @@ class Placer {
     if (this.pan && this.pan.style.transform) this.pan.style.transform = '';
   }
 }
+
+/** A label's box: its full content and a pixel of border each side. */
+const sizeOf = (full: HTMLElement): { width: number; height: number } => ({ width: full.offsetWidth + 2, height: full.offsetHeight + 2 });
 
 /** A wire label's full content (shown beside the wire, or over its chip on hover). */
 function fullOf(label: HTMLElement): HTMLElement | null {
