@@ -87,6 +87,16 @@ export interface NodeSpec {
   readonly variant?: (params: Readonly<Record<string, unknown>>) => string | null;
 }
 
+/** Items (specs, definitions) by their `type`; a type listed twice is a mistake made here, not by a user. */
+export function indexByType<T extends { readonly type: string }>(items: readonly T[], what: string): ReadonlyMap<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) {
+    if (map.has(item.type)) throw new Error(`${what}: "${item.type}" is listed twice`);
+    map.set(item.type, item);
+  }
+  return map;
+}
+
 export function defineSpec<S extends NodeSpec>(spec: S): S {
   return Object.freeze(spec);
 }

@@ -3,7 +3,7 @@
  * over them (`node-spec.ts`). The renderer imports this module; the engine's definitions
  * (`node-registry.ts`) add shape rules and lowerings to these same specs.
  */
-import type { NodeRole, NodeSpec } from '../node-spec';
+import { indexByType, type NodeRole, type NodeSpec } from '../node-spec';
 import { CONSTANT, INPUT, PARAMETER, TARGET } from './data.spec';
 import { BATCH_NORM_1D, DROPOUT, FLATTEN, LINEAR, RESHAPE } from './layers.spec';
 import { ACTIVATION } from './activation.spec';
@@ -25,14 +25,7 @@ export const NODE_SPECS: readonly NodeSpec[] = [
   OUTPUT,
 ];
 
-const byType: ReadonlyMap<string, NodeSpec> = (() => {
-  const map = new Map<string, NodeSpec>();
-  for (const s of NODE_SPECS) {
-    if (map.has(s.type)) throw new Error(`node specs: "${s.type}" is listed twice`);
-    map.set(s.type, s);
-  }
-  return map;
-})();
+const byType = indexByType(NODE_SPECS, 'node specs');
 
 export function getNodeSpec(type: string): NodeSpec | undefined {
   return byType.get(type);
