@@ -61,3 +61,16 @@ export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<nu
   const r = compareClose(actual, expected, options);
   if (!r.ok) throw new Error(`${options.what ? `${options.what}: ` : ''}${r.message}`);
 }
+
+/**
+ * The largest difference between two equally long arrays, relative to the largest magnitude in
+ * `reference`: how far one backend's state (parameters, optimizer slots, buffers) is from another's.
+ */
+export function worstRelativeToScale(actual: ArrayLike<number>, reference: ArrayLike<number>): number {
+  if (actual.length !== reference.length) throw new Error(`worstRelativeToScale: ${actual.length} values against ${reference.length}`);
+  let scale = 0;
+  for (let i = 0; i < reference.length; i++) scale = Math.max(scale, Math.abs(reference[i]!));
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - reference[i]!) / scale);
+  return worst;
+}

@@ -14,6 +14,7 @@ import { bindingOf } from '../../train/data-source';
 import { makeOptimizer } from '../../train/trainer';
 import { optimKernelsAvailable } from '../../optim/kernels/optim-wasm';
 import { randomClassification, sequentialDocument, W2_LAYERS } from '../../testing/networks';
+import { worstRelativeToScale } from '../../testing/allclose';
 import { TsStepExecutor } from '../ts/executor';
 import { OrtStepExecutor } from './executor';
 
@@ -83,10 +84,7 @@ describe('the ort-cpu executor with the WebAssembly optimizer update', () => {
       const sa = state(wasm);
       const sb = state(graph);
       expect(sa.length).toBe(sb.length);
-      const scale = Math.max(...sb.map(Math.abs));
-      let worst = 0;
-      sa.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - sb[i]!) / scale)));
-      expect(worst).toBeLessThan(name.startsWith('adam') ? 1e-4 : 1e-5);
+      expect(worstRelativeToScale(sa, sb)).toBeLessThan(name.startsWith('adam') ? 1e-4 : 1e-5);
       expect(wasm.optimizer.stepCount).toBe(40);
     });
   }

@@ -20,6 +20,7 @@ import { TsStepExecutor } from './executor';
 import type { StepReplay } from './replay';
 import { optimKernelsAvailable } from '../../optim/kernels/optim-wasm';
 import { randomClassification, sequentialDocument, W1_LAYERS, W2_LAYERS, type LayerSpec } from '../../testing/networks';
+import { worstRelativeToScale } from '../../testing/allclose';
 
 const W2: LayerSpec[] = [...W2_LAYERS.slice(0, -1), { type: 'Dropout', p: 0.2 }, W2_LAYERS[W2_LAYERS.length - 1]!];
 const W1: LayerSpec[] = [...W1_LAYERS.slice(0, -1), { type: 'Dropout', p: 0.1 }, W1_LAYERS[W1_LAYERS.length - 1]!];
@@ -132,9 +133,7 @@ describe('the ort step agrees with the replayed step', () => {
       const sa = state(a);
       const sb = state(b);
       expect(sb.length).toBe(sa.length);
-      const scale = Math.max(...sa.map(Math.abs));
-      let worst = 0;
-      sa.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - sb[i]!) / scale)));
+      const worst = worstRelativeToScale(sb, sa);
       // Adam divides by √v + ε: gradients that differ in their last bits (the two GEMMs sum in
       // their own orders; the JavaScript kernel even in float64) give steps that differ more.
       expect(worst).toBeLessThan(opt.startsWith('adam') ? 1e-4 : 1e-5);
