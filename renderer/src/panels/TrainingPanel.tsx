@@ -13,6 +13,11 @@ import { isActive, progressFraction } from './training-reducer';
 import { BACKEND_CHOICES, type BackendChoice } from './training-model';
 import { isTwoD } from './data-model';
 import { switchOptimizer, type TrainingSettings } from './settings';
+import { OPTIMIZER_TYPES, type OptimizerType } from '../../../engine/graph/document';
+
+/** How the optimizer switch names each of the engine's optimizers (a Record: a new one must be named here). */
+const OPTIMIZER_LABELS: Readonly<Record<OptimizerType, string>> = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW' };
+const OPTIMIZER_OPTIONS = OPTIMIZER_TYPES.map((value) => ({ value, label: OPTIMIZER_LABELS[value] }));
 import { formatDuration, formatNumber, formatRate } from './format';
 import { normaliseRows } from './chart-data';
 import { classColor, FALLBACK, parseColor, toCss } from './color';
@@ -263,11 +268,7 @@ function TrainingSettingsForm({ settings, setTraining, disabled }: { settings: T
           value={opt.type}
           disabled={disabled}
           hint="SGD: plain gradient descent (with momentum); Adam: per-parameter step sizes from running gradient moments; AdamW: Adam with its weight decay applied to the weights directly, not through the gradient"
-          options={[
-            { value: 'sgd', label: 'SGD' },
-            { value: 'adam', label: 'Adam' },
-            { value: 'adamw', label: 'AdamW' },
-          ]}
+          options={OPTIMIZER_OPTIONS}
           onChange={(t) => setTraining({ optimizer: switchOptimizer(opt, t) })}
         />
         <NumberField
