@@ -26,6 +26,20 @@ describe('DataLoader', () => {
     expect(batches.map((b) => [b.epoch, b.batchIndex])).toEqual([[0, 0], [0, 1], [0, 2]]);
   });
 
+  it('an unshuffled batch is a view of the dataset (no copy); a shuffled one gathers its rows into fresh arrays', () => {
+    const view = new DataLoader(ds, { batchSize: 4 }).batch(0, 1);
+    expect(view.x.buffer).toBe(ds.features.buffer);
+    expect(view.x.byteOffset).toBe(8 * Float32Array.BYTES_PER_ELEMENT);
+    expect(Array.from(view.x)).toEqual([8, 9, 10, 11, 12, 13, 14, 15]);
+    expect(view.y.buffer).toBe(ds.labels.buffer);
+    expect(Array.from(view.y)).toEqual([1, 2, 0, 1]);
+    const shuffled = new DataLoader(ds, { batchSize: 4, shuffle: true, seed: 3 }).batch(0, 0);
+    expect(shuffled.x.buffer).not.toBe(ds.features.buffer);
+    const rows = Array.from(shuffled.indices);
+    expect(Array.from(shuffled.x)).toEqual(rows.flatMap((i) => [2 * i, 2 * i + 1]));
+    expect(Array.from(shuffled.y)).toEqual(rows.map((i) => i % 3));
+  });
+
   it('dropLast drops the short batch', () => {
     const dl = new DataLoader(ds, { batchSize: 4, dropLast: true });
     expect(dl.numBatches).toBe(2);

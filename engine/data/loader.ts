@@ -6,10 +6,13 @@
  * resumed at epoch k sees the same batches as an uninterrupted one. Without `shuffle` the
  * order is 0..N−1 every epoch.
  *
- * Each batch owns fresh arrays (nothing is reused between yields), so batches may be kept.
+ * Nothing is reused between yields, so batches may be kept. A batch of consecutive samples (no
+ * shuffle) is a view of the dataset's arrays, not a copy — it costs nothing however large the
+ * samples are; a shuffled batch gathers its rows into fresh arrays. Either way, batches are
+ * read, never written.
  */
 import { Generator } from '../core/random';
-import { selectRows, type Dataset } from './dataset';
+import { featureSize, selectRows, targetSize, type Dataset } from './dataset';
 import { DataError } from './errors';
 
 export interface DataLoaderOptions {
@@ -113,8 +116,9 @@ export class DataLoader implements Iterable<Batch> {
     const order = this.orderOf(epoch);
     const ds = this.dataset;
     const start = batchIndex * this.batchSize;
-    const indices = order.slice(start, Math.min(start + this.batchSize, ds.numSamples));
-    const { features: x, labels: y } = selectRows(ds, indices);
+    const end = Math.min(start + this.batchSize, ds.numSamples);
+    const indices = order.slice(start, end);
+    const { features: x, labels: y } = this.shuffle ? selectRows(ds, indices) : viewRows(ds, start, end);
     return {
       x,
       xShape: [indices.length, ...ds.featureShape],
@@ -155,4 +159,11 @@ export class DataLoader implements Iterable<Batch> {
     this.cached = { epoch, order };
     return order;
   }
+}
+
+/** Samples [start, end) as views of the dataset's arrays (no copy). */
+function viewRows(ds: Dataset, start: number, end: number): { features: Float32Array; labels: Float32Array } {
+  const f = featureSize(ds);
+  const t = targetSize(ds);
+  return { features: ds.features.subarray(start * f, end * f), labels: ds.labels.subarray(start * t, end * t) };
 }

@@ -101,6 +101,30 @@ describe('the ort executor', () => {
     r.a.parameterTensors().forEach((t, k) => r.b.parameterTensors()[k]!.data.forEach((v, i) => expect(v).toBeCloseTo(t.data[i]!, 4)));
   });
 
+  it('trains on unshuffled batches — views of the dataset — without writing into the dataset (ts and ort)', async () => {
+    const { a, b, settings } = pair(mlp({ batchNorm: true }));
+    const ts = new TsStepExecutor(a, makeOptimizer(a.parameterTensors(), settings));
+    const ex = await OrtStepExecutor.create(b, makeOptimizer(b.parameterTensors(), settings), iris, 16, { backend: 'ort-cpu' });
+    const features = iris.features.slice();
+    const labels = iris.labels.slice();
+    const loader = new DataLoader(iris, { batchSize: 16 });
+    const r = { ts: [] as number[], ort: [] as number[] };
+    for (let epoch = 0; epoch < 3; epoch++) {
+      for (const batch of loader.batches(epoch)) {
+        expect(batch.x.buffer).toBe(iris.features.buffer);
+        const x = ts.step(batch);
+        const y = await ex.step(batch);
+        if (!x.ok || !y.ok) throw new Error('non-finite');
+        r.ts.push(x.loss);
+        r.ort.push(y.loss);
+      }
+    }
+    expect(r.ts).toHaveLength(30);
+    expectCurvesClose(r);
+    expect(iris.features).toEqual(features);
+    expect(iris.labels).toEqual(labels);
+  });
+
   it('leaves a parameter the loss does not use untouched, with a null optimizer state', async () => {
     const r = await curves(mlp({ unused: true, optimizer: { type: 'adam', lr: 0.01 } }), 5);
     expectCurvesClose(r);

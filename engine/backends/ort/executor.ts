@@ -28,7 +28,7 @@ import { selectRows, type Dataset } from '../../data/dataset';
 import type { CompiledGraph } from '../../graph/compile';
 import type { BatchFeed } from '../../graph/node-def';
 import type { Optimizer, OptimizerState } from '../../optim/optimizer';
-import { feedOf } from '../../graph/feed';
+import { feedOf, viewFeedOf } from '../../graph/feed';
 import { decisionThreshold, predictClasses, trueClasses } from '../../data/metrics';
 import { evalBatches, finishEvaluation, type EvaluationResult } from '../evaluate';
 import { l2norm, type BackendName, type BackendReport, type NonFiniteAt, type StepBatch, type StepExecutor, type StepNorms, type StepOutcome } from '../executor';
@@ -82,6 +82,8 @@ interface GraphRun {
   readonly scalars: { index: number; data: Float32Array }[];
   readonly stats: Float32Array;
   readonly extras: { key: string; value: ort.Tensor | null; grad: ort.Tensor | null; valueShape: readonly number[]; gradShape: readonly number[] }[];
+  /** Runs of parameters with a gradient ([from, to) pairs): one kernel call each in the WebAssembly update. */
+  readonly runs: readonly (readonly [number, number])[];
 }
 
 /** Two identical sets of state buffers; `cur` holds the state, the step writes `nxt`, then they swap. */
@@ -103,7 +105,6 @@ export class OrtStepExecutor implements StepExecutor {
   private readonly ts: TsStepExecutor;
   /** The WebAssembly update: the flat state (params and slots are views of it) and the runs of parameters with a gradient. */
   private readonly flat: FlatState | null;
-  private runs: [number, number][] = [];
   /** Whether `flat.grads` holds the last step's gradients. */
   private haveGrads = false;
 
@@ -163,7 +164,7 @@ export class OrtStepExecutor implements StepExecutor {
     const n = batch.xShape[0]!;
     const run = this.trains.get(n);
     if (!run) return this.addTrain(n).then(() => this.step(batch));
-    this.prepare(run, feedOf(batch.x, batch.xShape, batch.y, batch.yShape), true);
+    this.prepare(run, viewFeedOf(batch.x, batch.xShape, batch.y, batch.yShape), true);
     const r = run.session.run(run.feeds, run.fetches);
     if (r instanceof Promise) return r.then(() => this.finishStep(run, batch));
     return this.finishStep(run, batch);
@@ -191,7 +192,7 @@ export class OrtStepExecutor implements StepExecutor {
     const flat = this.flat;
     if (flat) {
       // the gradients are in the flat state: check them, then the optimizer's kernel updates in place
-      const runs = runsOf(run.graph.paramHasGrad);
+      const runs = run.runs;
       this.haveGrads = true;
       for (let r = 0; r < runs.length; r++) if (!flat.gradsFinite(runs[r]![0], runs[r]![1])) return this.nonFinite(batch);
       this.optimizer.setStep(this.stepCount + 1);
@@ -318,7 +319,7 @@ export class OrtStepExecutor implements StepExecutor {
       };
       return { key: e.key, value: mk(e.value), grad: mk(e.grad), valueShape: e.value?.shape ?? [], gradShape: e.grad?.shape ?? [] };
     });
-    return { graph, session, feeds, fetches, data, masks, scalars, stats, extras };
+    return { graph, session, feeds, fetches, data, masks, scalars, stats, extras, runs: runsOf(graph.paramHasGrad) };
   }
 
   private threadsFor(): number {

@@ -8,7 +8,7 @@ import { noGrad } from '../../autograd/grad-mode';
 import type { Dataset } from '../../data/dataset';
 import type { CompiledGraph } from '../../graph/compile';
 import type { Optimizer } from '../../optim/optimizer';
-import { feedOf } from '../../graph/feed';
+import { feedOf, viewFeedOf } from '../../graph/feed';
 import { evaluateBatches, type EvaluationResult } from '../evaluate';
 import { traceStep } from '../step-program';
 import { StepReplay } from './replay';
@@ -34,14 +34,16 @@ export class TsStepExecutor implements StepExecutor {
   private lastGrads: readonly (Tensor | null)[] = [];
 
   step(batch: StepBatch): StepOutcome {
-    const feed = feedOf(batch.x, batch.xShape, batch.y, batch.yShape);
     const shape = `${batch.xShape.join('x')}|${batch.yShape.join('x')}`;
     const program = this.programs.get(shape);
     if (program) {
       this.lastGrads = program.traced.grads;
-      return program.step(feed);
+      // the replay copies the batch into the traced step's inputs: no copies of its own
+      return program.step(viewFeedOf(batch.x, batch.xShape, batch.y, batch.yShape));
     }
-    // The first step of this shape: run eagerly while tracing; the trace is the program.
+    // The first step of this shape: run eagerly while tracing; the trace is the program (and
+    // its inputs, which later replays overwrite, are copies of this batch).
+    const feed = feedOf(batch.x, batch.xShape, batch.y, batch.yShape);
     const traced = traceStep(this.model, feed, { training: true, optimizer: this.optimizer, stopOnNonFinite: true });
     if (traced.stopped === 'loss') {
       const at = this.model.firstNonFinite(traced.result) ?? { nodeId: this.model.lossNodeId!, port: 'loss' };
