@@ -118,7 +118,8 @@ if (optimKernelsAvailable) {
       flat.grads.set(fill(g, flat.total, false));
       expect(flat.gradsFinite()).toBe(true);
       for (const bad of [NaN, Infinity, -Infinity]) {
-        for (const i of [0, 4, 5, 21, 24, flat.total - 1, flat.total - 9]) {
+        // every accumulator of the 16-float body (i mod 16 in 0–3, 4–7, 8–11, 12–15) and the tail
+        for (const i of [0, 4, 5, 14, 21, 24, 47, flat.total - 1, flat.total - 9]) {
           const keep = flat.grads[i]!;
           flat.grads[i] = bad;
           expect(flat.gradsFinite(), `${bad} at ${i}`).toBe(false);
@@ -130,9 +131,11 @@ if (optimKernelsAvailable) {
           flat.grads[i] = keep;
         }
       }
-      // the largest finite floats and denormals are finite
+      // the largest finite floats, denormals and −0 are finite
       flat.grads.fill(3.4e38);
       flat.grads[3] = 1.4e-45;
+      flat.grads[18] = -0;
+      flat.grads[flat.total - 2] = -3.4e38;
       expect(flat.gradsFinite()).toBe(true);
     });
   });
