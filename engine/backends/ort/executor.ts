@@ -256,7 +256,10 @@ export class OrtStepExecutor implements StepExecutor {
       if (t.size !== d.tensor.size) {
         throw new EngineError(`the ort backend expected ${d.tensor.size} values from "${d.input.nodeId}" (shape [${d.input.shape.join(', ')}]), got ${t.size}`);
       }
-      (d.tensor.data as Float32Array | Int32Array | Float64Array).set(t.data);
+      // onnxruntime reads the batch where it is (a view of the dataset, for an unshuffled loader):
+      // a tensor over it costs less than copying it into the bound input
+      if (t.dtype === d.input.dtype) run.feeds[d.input.name] = ortTensor(t.data as Float32Array | Int32Array | Float64Array, d.input.shape);
+      else (d.tensor.data as Float32Array | Int32Array | Float64Array).set(t.data);
     }
     for (const m of run.masks) m.draw();
     if (run.scalars.length > 0) {
