@@ -51,8 +51,8 @@ const module_ = compile();
 export const optimKernelsAvailable = module_ !== null;
 
 const PAGE = 65536;
-/** Byte address of the first region (0..15 unused). */
-const BASE = 16;
+/** Byte address of the first region (0..127: the kernels' scratch, optim.wat). */
+const BASE = 128;
 const pad4 = (n: number): number => (n + 3) & ~3;
 
 /**

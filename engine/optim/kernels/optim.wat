@@ -10,6 +10,12 @@
 ;; float32 parameters (a JavaScript number passed to an f32 parameter is rounded as
 ;; Math.fround, as the rule's scalar tensors are).
 ;;
+;; Bytes 0–127 of the memory are the kernels' scratch, not state: the update functions store
+;; their constants there as splatted vectors and load them back before their loops. A splat kept
+;; in a local is free for V8 to recompute (TurboFan moved all seven `vbroadcastss` of Adam into
+;; the loop, once per use per iteration); a load is not moved, so the vectors stay in registers
+;; (Adam over W1's 101,770 parameters: 74 → 64 µs, AdamW 80 → 66, the same bits).
+;;
 ;; The update functions return 0 when every parameter they wrote is finite and NaN otherwise
 ;; (x − x is 0 for finite x, NaN for ±Inf and NaN; the lanes are summed), and `nonfinite`
 ;; checks a region (the gradients, BEFORE an update) with the same x − x.
@@ -76,11 +82,17 @@
     (local.set $decay (i32.and (local.get $flags) (i32.const 1)))
     (local.set $momentum (i32.and (local.get $flags) (i32.const 2)))
     (local.set $nesterov (i32.and (local.get $flags) (i32.const 4)))
-    (local.set $vlr (f32x4.splat (local.get $lr)))
-    (local.set $vwd (f32x4.splat (local.get $wd)))
-    (local.set $vmu (f32x4.splat (local.get $mu)))
-    (local.set $vdamp (f32x4.splat (local.get $damp)))
-    (local.set $vmom (f32x4.splat (local.get $mom)))
+    ;; the constants as vectors, through the scratch at address 0 (see the header)
+    (v128.store offset=0 (i32.const 0) (f32x4.splat (local.get $lr)))
+    (v128.store offset=16 (i32.const 0) (f32x4.splat (local.get $wd)))
+    (v128.store offset=32 (i32.const 0) (f32x4.splat (local.get $mu)))
+    (v128.store offset=48 (i32.const 0) (f32x4.splat (local.get $damp)))
+    (v128.store offset=64 (i32.const 0) (f32x4.splat (local.get $mom)))
+    (local.set $vlr (v128.load offset=0 (i32.const 0)))
+    (local.set $vwd (v128.load offset=16 (i32.const 0)))
+    (local.set $vmu (v128.load offset=32 (i32.const 0)))
+    (local.set $vdamp (v128.load offset=48 (i32.const 0)))
+    (local.set $vmom (v128.load offset=64 (i32.const 0)))
     (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
     (block $done
       (loop $loop
@@ -147,13 +159,21 @@
     (local $sp f32) (local $sg f32) (local $sm f32) (local $sv f32) (local $s f32)
     (local.set $l2 (i32.eq (local.get $mode) (i32.const 1)))
     (local.set $decoupled (i32.eq (local.get $mode) (i32.const 2)))
-    (local.set $vb1 (f32x4.splat (local.get $b1)))
-    (local.set $vc1 (f32x4.splat (local.get $c1)))
-    (local.set $vb2 (f32x4.splat (local.get $b2)))
-    (local.set $vc2 (f32x4.splat (local.get $c2)))
-    (local.set $va (f32x4.splat (local.get $a)))
-    (local.set $ve (f32x4.splat (local.get $e)))
-    (local.set $vwd (f32x4.splat (local.get $wd)))
+    ;; the constants as vectors, through the scratch at address 0 (see the header)
+    (v128.store offset=0 (i32.const 0) (f32x4.splat (local.get $b1)))
+    (v128.store offset=16 (i32.const 0) (f32x4.splat (local.get $c1)))
+    (v128.store offset=32 (i32.const 0) (f32x4.splat (local.get $b2)))
+    (v128.store offset=48 (i32.const 0) (f32x4.splat (local.get $c2)))
+    (v128.store offset=64 (i32.const 0) (f32x4.splat (local.get $a)))
+    (v128.store offset=80 (i32.const 0) (f32x4.splat (local.get $e)))
+    (v128.store offset=96 (i32.const 0) (f32x4.splat (local.get $wd)))
+    (local.set $vb1 (v128.load offset=0 (i32.const 0)))
+    (local.set $vc1 (v128.load offset=16 (i32.const 0)))
+    (local.set $vb2 (v128.load offset=32 (i32.const 0)))
+    (local.set $vc2 (v128.load offset=48 (i32.const 0)))
+    (local.set $va (v128.load offset=64 (i32.const 0)))
+    (local.set $ve (v128.load offset=80 (i32.const 0)))
+    (local.set $vwd (v128.load offset=96 (i32.const 0)))
     (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
     (block $done
       (loop $loop
