@@ -47,6 +47,8 @@ describe('backprop on an imported model', () => {
     await until('the backprop session', async () => /^ready:/.test(await counter(page)), 30_000);
     expect(await counter(page)).toMatch(/^ready: 5 forward and \d+ backward steps/);
     expect(await page.getByRole('toolbar', { name: 'Backprop controls' }).innerText()).toContain('/4');
+    // no Loss in an imported model: backward starts from its scalar output, and the bar says so
+    expect(await page.locator('.bp-bp-objective').innerText()).toMatch(/^L = prediction = −?\d/);
     await page.getByRole('toolbar', { name: 'Backprop controls' }).getByRole('button', { name: 'Step forward' }).click();
     await until('the first step', async () => /^forward 1\/5: Input/.test(await counter(page)), 10_000);
     expect(await counter(page)).not.toMatch(/BatchNorm|iris/i);

@@ -72,7 +72,14 @@ export function BackpropControls() {
   const fromRun = useBackprop((s) => s.fromRun);
   const trainingMode = useBackprop((s) => s.trainingMode);
   const predict = useBackprop((s) => s.predict);
+  const nodes = useDocumentStore((s) => s.document.nodes);
   if (mode !== 'backprop') return null;
+  // Where backward starts: a Loss, or — in a graph without one (an imported model) — the value of
+  // its one Output when that is a scalar (engine/graph/compile.ts), which L then stands for.
+  const start = steps.find((s) => s.phase === 'backward');
+  const startNode = start ? nodes.find((nd) => nd.id === start.nodeId) : undefined;
+  const output = nodes.find((nd) => nd.type === 'Output');
+  const fromOutput = startNode !== undefined && startNode.type !== 'Loss' && output ? (output.label ?? output.id) : null;
   const st = backpropStore.getState();
   const n = steps.length;
   const atStart = cursor < 0;
@@ -115,8 +122,16 @@ export function BackpropControls() {
           </span>
         )}
         {objective !== null && !loading && !error && (
-          <span className="bp-bp-objective" title={`the objective backward starts from: ${objective}`}>
-            L = {formatNumber(objective)}
+          <span
+            className="bp-bp-objective"
+            title={
+              fromOutput === null
+                ? `the objective backward starts from: ${objective}`
+                : `No Loss in the graph: backward starts from the scalar output "${fromOutput}" (L is its value, ${objective}; ∂L/∂${fromOutput} = 1)`
+            }
+          >
+            L = {fromOutput === null ? '' : `${fromOutput} = `}
+            {formatNumber(objective)}
           </span>
         )}
       </div>
