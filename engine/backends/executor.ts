@@ -12,6 +12,7 @@ import type { CompiledGraph } from '../graph/compile';
 import type { TrainingSettings } from '../graph/document';
 import type { Optimizer } from '../optim/optimizer';
 import type { EvaluationResult } from './evaluate';
+import { sumOfSquares } from '../optim/kernels/optim-wasm';
 
 /** `--backend` values (the CLI's and the service's). */
 export const ORT_BACKENDS = ['ort-cpu', 'ort-webgpu', 'ort-cuda', 'ort-dml', 'ort-coreml'] as const;
@@ -85,12 +86,7 @@ export interface StepNorms {
 
 /** The L2 norm of an array (in double precision). */
 export function l2norm(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i]!;
-    s += v * v;
-  }
-  return Math.sqrt(s);
+  return Math.sqrt(sumOfSquares(a));
 }
 
 /** What an executor is built from. */

@@ -13,7 +13,7 @@ import type { Tensor } from '../../core/tensor';
 import { Adam, AdamW } from '../adam';
 import type { Optimizer } from '../optimizer';
 import { SGD } from '../sgd';
-import { FlatState, optimKernelsAvailable, runsOf } from './optim-wasm';
+import { FlatState, optimKernelsAvailable, runsOf, sumOfSquares } from './optim-wasm';
 
 const EDGES = [0, -0, 1e-40, -1e-40, 1.4e-45, -1.4e-45, 1.1754942e-38, 3.4e38, -3.4e38, 1e-20, 1e20, 1, -1, 0.5, Infinity, -Infinity, NaN];
 
@@ -110,6 +110,30 @@ if (optimKernelsAvailable) {
         expect(compare(make, 20, false, 13, some)).toBeNull();
       });
     }
+
+    it('sums of squares (the timeline\'s norms) agree with float64 in the kernel and in JavaScript, tails included', () => {
+      const g = new Generator(9);
+      for (const n of [0, 1, 3, 7, 8, 9, 17, 100, 1001, 4099]) {
+        const flat = FlatState.create([n, 5], 0)!;
+        const values = Float32Array.from({ length: n }, (_, i) => g.normal() * (i % 7 === 0 ? 1e15 : i % 5 === 0 ? 1e-20 : 1));
+        const view = flat.part(flat.params, 0);
+        view.set(values);
+        flat.part(flat.params, 1).fill(1e30); // the next parameter: not summed
+        let ref = 0;
+        for (let i = 0; i < n; i++) ref += values[i]! * values[i]!;
+        const kernel = sumOfSquares(view);
+        const js = sumOfSquares(values.slice());
+        expect(Math.abs(kernel - ref), `kernel, n ${n}`).toBeLessThanOrEqual(1e-13 * ref);
+        expect(Math.abs(js - ref), `JavaScript, n ${n}`).toBeLessThanOrEqual(1e-13 * ref);
+        expect(sumOfSquares(Array.from(values))).toBeCloseTo(ref, 0);
+      }
+      // NaN and ±Inf show
+      const flat = FlatState.create([16], 0)!;
+      flat.params[11] = NaN;
+      expect(sumOfSquares(flat.params)).toBeNaN();
+      flat.params[11] = -Infinity;
+      expect(sumOfSquares(flat.params)).toBe(Infinity);
+    });
 
     it('the finiteness check finds one NaN or ±Inf anywhere, tails included', () => {
       const sizes = [5, 17, 3, 64];

@@ -64,6 +64,40 @@
       (local.get $s)
       (v128.any_true (v128.or (v128.or (local.get $a0) (local.get $a1)) (v128.or (local.get $a2) (local.get $a3))))))
 
+  ;; Σ x² over the n floats at $x, in float64: each square is exact (a float32 product fits a
+  ;; double) and four double accumulators take eight floats a turn — the L2 norms of parameters
+  ;; and gradients the training timeline records every step (optim-wasm.ts, `sumOfSquares`).
+  (func (export "sumsq") (param $x i32) (param $n i32) (result f64)
+    (local $i i32) (local $end i32) (local $end8 i32) (local $v v128) (local $d v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $t f64)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end8 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -8)) (i32.const 2))))
+    (local.set $i (local.get $x))
+    (block $done
+      (loop $loop
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end8)))
+        (local.set $v (v128.load (local.get $i)))
+        (local.set $d (f64x2.promote_low_f32x4 (local.get $v)))
+        (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $d) (local.get $d))))
+        (local.set $d (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+        (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $d) (local.get $d))))
+        (local.set $v (v128.load offset=16 (local.get $i)))
+        (local.set $d (f64x2.promote_low_f32x4 (local.get $v)))
+        (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $d) (local.get $d))))
+        (local.set $d (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+        (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $d) (local.get $d))))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br $loop)))
+    (local.set $a0 (f64x2.add (f64x2.add (local.get $a0) (local.get $a1)) (f64x2.add (local.get $a2) (local.get $a3))))
+    (local.set $t (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0))))
+    (block $done1
+      (loop $loop1
+        (br_if $done1 (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $t (f64.add (local.get $t) (f64.mul (f64.promote_f32 (f32.load (local.get $i))) (f64.promote_f32 (f32.load (local.get $i))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $loop1)))
+    (local.get $t))
+
   ;; SGD (torch.optim.SGD; engine/optim/sgd.ts), in place over n parameters p, gradients g and
   ;; momentum buffer b:
   ;;   d = g + p·wd            (flags & 1: weight decay; else d = g)
