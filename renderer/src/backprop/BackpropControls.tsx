@@ -12,6 +12,7 @@ import { useTrainingStore } from '../panels/training-store';
 import { engine } from '../engine-client';
 import { formatNumber } from '../panels/format';
 import { revealNode } from '../canvas/flow-api';
+import { hasRole } from '../../../engine/graph/nodes/specs';
 
 /** How many of the next steps' nodes a pan that follows the stepping tries to show too. */
 const AHEAD = 8;
@@ -78,8 +79,8 @@ export function BackpropControls() {
   // its one Output when that is a scalar (engine/graph/compile.ts), which L then stands for.
   const start = steps.find((s) => s.phase === 'backward');
   const startNode = start ? nodes.find((nd) => nd.id === start.nodeId) : undefined;
-  const output = nodes.find((nd) => nd.type === 'Output');
-  const fromOutput = startNode !== undefined && startNode.type !== 'Loss' && output ? (output.label ?? output.id) : null;
+  const output = nodes.find((nd) => hasRole(nd, 'output'));
+  const fromOutput = startNode !== undefined && !hasRole(startNode, 'loss') && output ? (output.label ?? output.id) : null;
   const st = backpropStore.getState();
   const n = steps.length;
   const atStart = cursor < 0;
