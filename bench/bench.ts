@@ -18,7 +18,7 @@
  *
  *   npm run bench -- [--quick] [--json FILE] [--backend NAME] [--no-torch]
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,7 @@ import { effectiveSettings } from '../engine/train/settings';
 import { makeOptimizer } from '../engine/train/trainer';
 import { BACKENDS, executorFactory, isBackendName, type BackendName, type StepExecutor } from '../engine/backends/index';
 import { chooseThreads } from '../engine/backends/ort/threads';
+import { nodeFlags } from '../scripts/node-flags.mjs';
 
 interface Args {
   quick: boolean;
@@ -354,10 +355,26 @@ async function backendsToRun(args: Args): Promise<BackendName[]> {
 
 const fmt = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '—' : Number(v.toPrecision(digits)).toString());
 
+/**
+ * The bench measures the engine as our own launches of Node run it (scripts/node-flags.mjs: on
+ * Node 20, with ArrayBuffer.prototype.transfer enabled, as later Nodes and Electron have it): run
+ * again with those flags when they are missing. Returns the child's exit code, or null to go on.
+ */
+function relaunchWithNodeFlags(): number | null {
+  const flags = nodeFlags();
+  if (flags.every((f) => process.execArgv.includes(f))) return null;
+  const r = spawnSync(process.execPath, [...process.execArgv, ...flags, process.argv[1]!, ...process.argv.slice(2)], { stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const relaunched = relaunchWithNodeFlags();
+  if (relaunched !== null) process.exit(relaunched);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`Backprop Studio bench — ${cpu}, ${availableParallelism()} cores, node ${process.version}${args.quick ? ' (quick)' : ''}`);
+  const transfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
+  console.log(`Backprop Studio bench — ${cpu}, ${availableParallelism()} cores, node ${process.version}${process.execArgv.some((a) => a.startsWith('--harmony')) ? ` (${nodeFlags().join(' ')})` : ''}${args.quick ? ' (quick)' : ''}`);
+  if (!transfer) console.log('ArrayBuffer.prototype.transfer is missing: the ort backends leave onnxruntime-node\'s output copies to the garbage collector');
   const results: BackendResult[] = [];
   for (const backend of await backendsToRun(args)) {
     const r: BackendResult = { backend, provider: '', note: null, w1SecondsPerEpoch: null, w1SecondsPerEpochTotal: null, w2MicrosecondsPerStep: null, gemmGflops: { '1024': null, '4096': null } };

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildElectronIfStale, buildRenderer, root } from './build-steps.mjs';
 import { decideLaunch, downloadElectronBinary, findElectronBinary } from './electron-binary.mjs';
+import { nodeFlags } from './node-flags.mjs';
 
 function run(cmd, args, env = process.env) {
   const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', env });
@@ -46,7 +47,7 @@ async function main() {
       console.error(`web mode needs ${cli}, which is missing`);
       process.exit(1);
     }
-    run(process.execPath, [cli, 'serve', ...rest]);
+    run(process.execPath, [...nodeFlags(), cli, 'serve', ...rest]);
     return;
   }
 

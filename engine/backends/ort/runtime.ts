@@ -181,7 +181,12 @@ async function createSession(bytes: Uint8Array, o: SessionOptions): Promise<OrtS
     } catch (e) {
       throw startError(o.provider, e);
     }
-    return { provider: o.provider, sync: true, run: (feeds, fetches) => s.run(feeds, fetches), dispose: () => s.dispose() };
+    return {
+      provider: o.provider,
+      sync: true,
+      run: (feeds, fetches) => ownOutputs(s.run(feeds, fetches), fetches),
+      dispose: () => s.dispose(),
+    };
   }
   let s: ort.InferenceSession;
   try {
@@ -195,6 +200,29 @@ async function createSession(bytes: Uint8Array, o: SessionOptions): Promise<OrtS
     run: (feeds, fetches) => s.run(feeds, fetches as ort.InferenceSession.FetchesType) as Promise<Results>,
     dispose: () => void s.release(),
   };
+}
+
+type Transferable = ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+
+/**
+ * The binding's results with every pre-allocated output as the caller's own tensor. The binding
+ * (1.30) writes a pre-allocated output in place and then ALSO returns a copy of it in a fresh
+ * `ArrayBuffer` — 400 KB a step for W1's ∂W1. Where `ArrayBuffer.prototype.transfer` exists
+ * (Node ≥ 21, Electron) that copy is released at once, so the next step's copy reuses its memory;
+ * otherwise it waits for the garbage collector, which frees a few hundred of them together, and
+ * the allocator may hand their pages back to the kernel, to be faulted in again (bench/README,
+ * "Where a W1 ort-cpu step goes now").
+ */
+export function ownOutputs(results: Results, fetches: Fetches): Results {
+  for (const name in fetches) {
+    const own = fetches[name];
+    const copy = results[name];
+    if (!own || !copy || copy === own) continue;
+    const buffer = (copy.data as Float32Array).buffer as Transferable;
+    if (buffer !== (own.data as Float32Array).buffer && typeof buffer.transfer === 'function') buffer.transfer(0);
+    results[name] = own;
+  }
+  return results;
 }
 
 /** CPU always starts: a failure there is the graph's (our bug). Another provider's failure is the provider's. */
