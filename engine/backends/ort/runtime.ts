@@ -202,7 +202,7 @@ async function createSession(bytes: Uint8Array, o: SessionOptions): Promise<OrtS
   };
 }
 
-type Transferable = ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+type ReleasableBuffer = ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
 
 /**
  * The binding's results with every pre-allocated output as the caller's own tensor. The binding
@@ -218,7 +218,7 @@ export function ownOutputs(results: Results, fetches: Fetches): Results {
     const own = fetches[name];
     const copy = results[name];
     if (!own || !copy || copy === own) continue;
-    const buffer = (copy.data as Float32Array).buffer as Transferable;
+    const buffer = (copy.data as Float32Array).buffer as ReleasableBuffer;
     if (buffer !== (own.data as Float32Array).buffer && typeof buffer.transfer === 'function') buffer.transfer(0);
     results[name] = own;
   }
