@@ -9,11 +9,11 @@ export function feedOf(x: Float32Array, xShape: readonly number[], y: Float32Arr
 }
 
 /**
- * The same feed with tensors over the arrays themselves, no copies — for a step that only copies
- * the batch into buffers of its own (a replayed step's inputs, onnxruntime's feeds) before this
- * call returns. The arrays may be views of a dataset (DataLoader), so nothing may write into
- * these tensors or keep them: where a tensor can outlive the call (a traced step's inputs, values
- * sent to the UI), use `feedOf`.
+ * The same feed with tensors over the arrays themselves, no copies — for a step that only reads
+ * the batch (a replay copies it into its traced inputs; onnxruntime reads it in place). The
+ * arrays may be views of a dataset (DataLoader), so nothing may write into these tensors: where
+ * a tensor can be written or outlive the step (a traced step's inputs, which later replays
+ * overwrite; values sent to the UI), use `feedOf`.
  */
 export function viewFeedOf(x: Float32Array, xShape: readonly number[], y: Float32Array, yShape: readonly number[]): BatchFeed & { features: Tensor; targets: Tensor } {
   return { features: Tensor.fromData(x, xShape), targets: Tensor.fromData(y, yShape) };
