@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { type Locator, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { dockTab } from './flow';
+import { dockTab, edges } from './flow';
 import { E2E_OUT, until, useStudio } from './helpers';
 
 const outDir = E2E_OUT;
@@ -52,8 +52,11 @@ describe('documents e2e', () => {
       await until('XOR predictions', async () => (await inference.locator('tbody tr').count()) === 4, 15_000);
       await shot(page, 'documents-02-xor-inference');
 
-      // 2. open AND: nothing of XOR anywhere
+      // 2. open AND: nothing of XOR anywhere — and every wire drawn, the one into AND's Output
+      // "y" too (XOR's "y" was a Target, with no input handle: its measured handles lingered)
       await openExample(page, /^AND perceptron/, 4);
+      await until('all three of AND\'s wires', async () => (await edges(page).count()) === 3, 5_000);
+      expect(await page.locator('[data-testid="rf__edge-step-out->y-in"] path').first().getAttribute('d')).toMatch(/^M/);
       expect(await statusBar(page).innerText()).not.toMatch(/Epoch/);
       inference = await dockTab(page, 'Inference');
       await until('an empty Inference tab', async () => /Train a model in the Training tab first/.test(await inference.innerText()), 5_000);

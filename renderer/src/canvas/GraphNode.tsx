@@ -6,8 +6,8 @@
  * name, with every diagnostic and its severity, is on React Flow's focusable wrapper
  * (`ariaLabel`, see flow-types) and, for the tests that read it there, on the node's box.
  */
-import { memo, useMemo, type ReactNode } from 'react';
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { memo, useEffect, useMemo, useRef, type ReactNode } from 'react';
+import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
 import { formatNumber, fullNumber } from '../panels/format';
 import { keyParamRows, type PortDef } from '../lib/node-types';
 import { nodeLabel } from '../../../engine/graph/nodes/specs';
@@ -44,10 +44,29 @@ function NodeBox({ id, className, title, label, children }: { id: string; classN
   );
 }
 
+/**
+ * React Flow measures a node's handles when its element appears or resizes. A node whose handles
+ * change while its element stays — another document's node of the same id and size (XOR's
+ * Target "y" then AND's Output "y"), or ports that follow a parameter — keeps the old handles'
+ * places, and a wire to a handle it does not have there is not drawn: measure again when the
+ * ports change.
+ */
+function useRemeasureOnPortChange(id: string, inputs: readonly PortDef[], outputs: readonly PortDef[]): void {
+  const update = useUpdateNodeInternals();
+  const ports = `${inputs.map((p) => p.name).join(',')}|${outputs.map((p) => p.name).join(',')}`;
+  const seen = useRef(ports);
+  useEffect(() => {
+    if (seen.current === ports) return;
+    seen.current = ports;
+    update(id);
+  }, [id, ports, update]);
+}
+
 function GraphNodeView({ id, data, selected }: NodeProps<FlowNode>) {
   const { node, info, diag, paramCount } = data;
   const inputs = info?.inputs ?? [];
   const outputs = info?.outputs ?? [];
+  useRemeasureOnPortChange(id, inputs, outputs);
   const followed = useDocumentStore((s) => s.validation?.followed[id]);
   const gates = useGateNeuron(node);
   const neurons = useMemo(() => neuronEligibility(node, followed) ?? (gates ? { ok: true as const, shape: gates.shape } : null), [node, followed, gates]);
