@@ -579,13 +579,19 @@ async function startSession(graph: StepGraph, backend: BackendName, t: number): 
   }
   const failures: string[] = [];
   const webgpuToo = autoTriesWebGpu();
-  for (const info of listProviders()) {
+  const providers = listProviders();
+  // WebGPU is in the build but this machine shows no GPU device: say so, rather than "none installed"
+  const skippedWebGpu = !webgpuToo && providers.some((p) => p.provider === 'webgpu' && p.available);
+  for (const info of providers) {
     if (!info.available || (info.provider === 'webgpu' && !webgpuToo)) continue;
     try {
       const session = await openSession(graph.bytes, { provider: info.provider, threads: t });
+      const why = skippedWebGpu
+        ? ' (no GPU device here, so WebGPU was not tried; BPSTUDIO_AUTO_WEBGPU=1 tries it)'
+        : ' (no GPU execution provider is installed)';
       const note = failures.length > 0
         ? `auto: ${failures.join('; ')}; running on ${info.backend}`
-        : `auto chose ${info.backend}${info.provider === 'cpu' ? ' (no GPU execution provider is installed)' : ''}`;
+        : `auto chose ${info.backend}${info.provider === 'cpu' ? why : ''}`;
       return { provider: info.provider, session, note };
     } catch (e) {
       if (!(e instanceof ProviderError)) throw e;

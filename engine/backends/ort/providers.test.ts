@@ -84,7 +84,16 @@ describe('ort-webgpu', () => {
     const r = await trainDocument(xor(), { backend: 'auto', overrides: { epochs: 1 } });
     if (!autoTriesWebGpu()) {
       expect(r.backend.provider).not.toBe('webgpu');
-      if (!cudaHere) expect(r.backend).toMatchObject({ backend: 'ort-cpu', provider: 'cpu' });
+      if (!cudaHere) {
+        expect(r.backend).toMatchObject({ backend: 'ort-cpu', provider: 'cpu' });
+        // WebGPU is in the build: the note says why it was not tried, not that none is installed
+        const webgpuBuilt = listProviders().find((p) => p.provider === 'webgpu')!.available;
+        expect(r.backend.note).toBe(
+          webgpuBuilt
+            ? 'auto chose ort-cpu (no GPU device here, so WebGPU was not tried; BPSTUDIO_AUTO_WEBGPU=1 tries it)'
+            : 'auto chose ort-cpu (no GPU execution provider is installed)',
+        );
+      }
     } else if (webgpuError === null && !cudaHere) expect(r.backend.provider).toBe('webgpu');
     else expect(['cuda', 'webgpu', 'cpu']).toContain(r.backend.provider);
   });
