@@ -587,7 +587,7 @@ async function startSession(graph: StepGraph, backend: BackendName, t: number): 
     try {
       const session = await openSession(graph.bytes, { provider: info.provider, threads: t });
       const why = skippedWebGpu
-        ? ' (no GPU device here, so WebGPU was not tried; BPSTUDIO_AUTO_WEBGPU=1 tries it)'
+        ? ' (no GPU device here: WebGPU not tried)'
         : ' (no GPU execution provider is installed)';
       const note = failures.length > 0
         ? `auto: ${failures.join('; ')}; running on ${info.backend}`

@@ -90,7 +90,7 @@ describe('ort-webgpu', () => {
         const webgpuBuilt = listProviders().find((p) => p.provider === 'webgpu')!.available;
         expect(r.backend.note).toBe(
           webgpuBuilt
-            ? 'auto chose ort-cpu (no GPU device here, so WebGPU was not tried; BPSTUDIO_AUTO_WEBGPU=1 tries it)'
+            ? 'auto chose ort-cpu (no GPU device here: WebGPU not tried)'
             : 'auto chose ort-cpu (no GPU execution provider is installed)',
         );
       }
