@@ -373,7 +373,8 @@ async function main(): Promise<void> {
   if (relaunched !== null) process.exit(relaunched);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const transfer = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer === 'function';
-  console.log(`Backprop Studio bench — ${cpu}, ${availableParallelism()} cores, node ${process.version}${process.execArgv.some((a) => a.startsWith('--harmony')) ? ` (${nodeFlags().join(' ')})` : ''}${args.quick ? ' (quick)' : ''}`);
+  const flags = nodeFlags().filter((f) => process.execArgv.includes(f));
+  console.log(`Backprop Studio bench — ${cpu}, ${availableParallelism()} cores, node ${process.version}${flags.length ? ` (${flags.join(' ')})` : ''}${args.quick ? ' (quick)' : ''}`);
   if (!transfer) console.log('ArrayBuffer.prototype.transfer is missing: the ort backends leave onnxruntime-node\'s output copies to the garbage collector');
   const results: BackendResult[] = [];
   for (const backend of await backendsToRun(args)) {
