@@ -39,10 +39,16 @@ function HiddenBlock({ title }: { title: string }) {
   );
 }
 
+/**
+ * KaTeX's strictness: the local gradients' descriptions go in `\text{}` with the lecture's
+ * Unicode (∂, −, ᵀ), which the browser's fonts draw; anything else KaTeX would flag still warns.
+ */
+const strict = (code: string): 'ignore' | 'warn' => (code === 'unknownSymbol' ? 'ignore' : 'warn');
+
 function Tex({ tex }: { tex: string }) {
   const html = useMemo(() => {
     try {
-      return katex.renderToString(tex, { throwOnError: false, displayMode: true });
+      return katex.renderToString(tex, { throwOnError: false, displayMode: true, strict });
     } catch {
       return tex;
     }
