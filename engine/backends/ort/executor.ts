@@ -75,7 +75,8 @@ interface GraphRun {
   readonly session: OrtSession;
   readonly feeds: Record<string, ort.Tensor>;
   readonly fetches: Record<string, ort.Tensor | null>;
-  readonly data: { input: StepGraph['data'][number]; tensor: ort.Tensor }[];
+  /** The batch's inputs (the source nodes' outputs): fed each step as tensors over the values themselves. */
+  readonly data: readonly StepGraph['data'][number][];
   /** Random ops' values (dropout masks): `draw` runs the traced record into the input's storage. */
   readonly masks: { tensor: ort.Tensor; draw: () => void }[];
   /** The optimizer's step scalars, by index into `Optimizer.stepScalars`. */
@@ -252,14 +253,13 @@ export class OrtStepExecutor implements StepExecutor {
   /** Fill the run's inputs for this feed and point its state inputs/outputs at the current buffers. */
   private prepare(run: GraphRun, feed: BatchFeed, training: boolean): void {
     for (const d of run.data) {
-      const t = this.dataValue(d.input.nodeId, d.input.port, feed, training);
-      if (t.size !== d.tensor.size) {
-        throw new EngineError(`the ort backend expected ${d.tensor.size} values from "${d.input.nodeId}" (shape [${d.input.shape.join(', ')}]), got ${t.size}`);
+      const t = this.dataValue(d.nodeId, d.port, feed, training);
+      const size = sizeOfShape(d.shape);
+      if (t.size !== size || t.dtype !== d.dtype) {
+        throw new EngineError(`the ort backend expected ${size} ${d.dtype} values from "${d.nodeId}" (shape [${d.shape.join(', ')}]), got ${t.size} ${t.dtype}`);
       }
-      // onnxruntime reads the batch where it is (a view of the dataset, for an unshuffled loader):
-      // a tensor over it costs less than copying it into the bound input
-      if (t.dtype === d.input.dtype) run.feeds[d.input.name] = ortTensor(t.data as Float32Array | Int32Array | Float64Array, d.input.shape);
-      else (d.tensor.data as Float32Array | Int32Array | Float64Array).set(t.data);
+      // onnxruntime reads the batch where it is (a view of the dataset, for an unshuffled loader)
+      run.feeds[d.name] = ortTensor(t.data as Float32Array | Int32Array | Float64Array, d.shape);
     }
     for (const m of run.masks) m.draw();
     if (run.scalars.length > 0) {
@@ -279,12 +279,7 @@ export class OrtStepExecutor implements StepExecutor {
   private bind(graph: StepGraph, session: OrtSession): GraphRun {
     const feeds: Record<string, ort.Tensor> = {};
     const fetches: Record<string, ort.Tensor | null> = {};
-    const data = graph.data.map((input) => {
-      const arr = input.dtype === 'int32' ? new Int32Array(sizeOfShape(input.shape)) : input.dtype === 'float64' ? new Float64Array(sizeOfShape(input.shape)) : new Float32Array(sizeOfShape(input.shape));
-      const tensor = ortTensor(arr, input.shape);
-      feeds[input.name] = tensor;
-      return { input, tensor };
-    });
+    const data = graph.data; // fed by prepare, each step
     const masks = graph.masks.map((m) => {
       const r = m.record;
       const n = sizeOfShape(r.output.shape);
